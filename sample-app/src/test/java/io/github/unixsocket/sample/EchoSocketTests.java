@@ -1,0 +1,76 @@
+package io.github.unixsocket.sample;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Drives the sample's {@code echo.sock} with real command-line clients. */
+@SpringBootTest
+@Timeout(60)
+class EchoSocketTests {
+
+	@TempDir
+	static Path socketDir;
+
+	@DynamicPropertySource
+	static void socketDir(DynamicPropertyRegistry registry) {
+		registry.add("sample.socket-dir", () -> socketDir.toString());
+	}
+
+	private Path echo() {
+		return socketDir.resolve("echo.sock");
+	}
+
+	@Test
+	void echoSocketHasTheDocumentedMode() throws IOException {
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(echo()))).isEqualTo("rw-rw----");
+	}
+
+	@Test
+	void socatGetsItsBytesBack() throws Exception {
+		requireOnPath("socat");
+		String reply = run("hello from socat\n", "socat", "-", "UNIX-CONNECT:" + echo());
+		assertThat(reply).isEqualTo("hello from socat\n");
+	}
+
+	@Test
+	void netcatGetsItsBytesBack() throws Exception {
+		requireOnPath("nc");
+		// -N: shut down the write side at end of input, so the server sees EOF and nc exits.
+		String reply = run("hello from nc\n", "nc", "-N", "-U", echo().toString());
+		assertThat(reply).isEqualTo("hello from nc\n");
+	}
+
+	private static void requireOnPath(String command) {
+		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
+			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
+		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command
+				+ "' is not installed (apt-get install socat netcat-openbsd); .ci/run installs it");
+	}
+
+	private static String run(String input, String... command) throws Exception {
+		Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+		process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+		process.getOutputStream().close();
+		assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("%s finished", command[0]).isTrue();
+		return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+	}
+
+}

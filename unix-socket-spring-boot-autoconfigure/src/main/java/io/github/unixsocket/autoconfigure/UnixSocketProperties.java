@@ -1,0 +1,291 @@
+package io.github.unixsocket.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the Unix domain socket servers, {@code unix-socket.*}.
+ */
+@ConfigurationProperties("unix-socket")
+public class UnixSocketProperties {
+
+	/**
+	 * Whether to run the configured Unix socket servers.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Servers by name. The name is used in logs, thread names, metric tags and Actuator,
+	 * and is what @UnixSocketHandler refers to.
+	 */
+	private Map<String, Server> servers = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Map<String, Server> getServers() {
+		return this.servers;
+	}
+
+	public void setServers(Map<String, Server> servers) {
+		this.servers = servers;
+	}
+
+	/** Socket type. */
+	public enum Type {
+
+		/** SOCK_STREAM: connections. */
+		STREAM,
+
+		/** SOCK_DGRAM: datagrams. */
+		DATAGRAM
+
+	}
+
+	/** Framing of a stream server's bytes. */
+	public enum Protocol {
+
+		/** The handler gets the whole connection. */
+		RAW,
+
+		/** Newline-delimited messages. */
+		LINES,
+
+		/** Messages preceded by a 4-byte big-endian length. */
+		LENGTH_PREFIXED,
+
+		/** Line-delimited JSON or text commands with JSON replies. */
+		COMMANDS
+
+	}
+
+	public static class Server {
+
+		/**
+		 * Socket path. Must fit the platform limit (107 bytes on Linux, 103 on macOS).
+		 */
+		private String path;
+
+		/**
+		 * Socket type.
+		 */
+		private Type type = Type.STREAM;
+
+		/**
+		 * Framing of a stream server's bytes.
+		 */
+		private Protocol protocol = Protocol.RAW;
+
+		/**
+		 * Mode of the socket file, octal ("0660") or symbolic ("rw-rw----"). Connecting
+		 * needs write permission.
+		 */
+		private String permissions = "0600";
+
+		/**
+		 * Group of the socket file, a name or a numeric gid. The process must belong to
+		 * it. Default: the process's group.
+		 */
+		private String group;
+
+		/**
+		 * Whether to create missing parent directories.
+		 */
+		private boolean createDirectories = true;
+
+		/**
+		 * Mode of parent directories this server creates, octal or symbolic.
+		 */
+		private String directoryPermissions = "0750";
+
+		/**
+		 * Close connections with no byte read or written for longer than this. 0 for no
+		 * limit.
+		 */
+		private Duration idleTimeout = Duration.ZERO;
+
+		/**
+		 * Drain budget on shutdown: accepting stops and the file is removed at once, open
+		 * connections get this long to finish, then are closed. Also bounded by
+		 * spring.lifecycle.timeout-per-shutdown-phase.
+		 */
+		private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		/**
+		 * Open connections allowed at once, 0 for no limit. Beyond it a new connection is
+		 * accepted and closed at once, and counted as rejected.
+		 */
+		private int maxConnections = 0;
+
+		/**
+		 * Largest message accepted. Default: 1MB for lines, length-prefixed and commands,
+		 * 64KB for datagrams.
+		 */
+		private DataSize maxMessageSize;
+
+		/**
+		 * SO_RCVBUF of each connection or of the datagram socket. Default: the kernel's.
+		 */
+		private DataSize receiveBufferSize;
+
+		/**
+		 * SO_SNDBUF of each connection or of the datagram socket. Default: the kernel's.
+		 */
+		private DataSize sendBufferSize;
+
+		private final Peer peer = new Peer();
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			this.path = path;
+		}
+
+		public Type getType() {
+			return this.type;
+		}
+
+		public void setType(Type type) {
+			this.type = type;
+		}
+
+		public Protocol getProtocol() {
+			return this.protocol;
+		}
+
+		public void setProtocol(Protocol protocol) {
+			this.protocol = protocol;
+		}
+
+		public String getPermissions() {
+			return this.permissions;
+		}
+
+		public void setPermissions(String permissions) {
+			this.permissions = permissions;
+		}
+
+		public String getGroup() {
+			return this.group;
+		}
+
+		public void setGroup(String group) {
+			this.group = group;
+		}
+
+		public boolean isCreateDirectories() {
+			return this.createDirectories;
+		}
+
+		public void setCreateDirectories(boolean createDirectories) {
+			this.createDirectories = createDirectories;
+		}
+
+		public String getDirectoryPermissions() {
+			return this.directoryPermissions;
+		}
+
+		public void setDirectoryPermissions(String directoryPermissions) {
+			this.directoryPermissions = directoryPermissions;
+		}
+
+		public Duration getIdleTimeout() {
+			return this.idleTimeout;
+		}
+
+		public void setIdleTimeout(Duration idleTimeout) {
+			this.idleTimeout = idleTimeout;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public int getMaxConnections() {
+			return this.maxConnections;
+		}
+
+		public void setMaxConnections(int maxConnections) {
+			this.maxConnections = maxConnections;
+		}
+
+		public DataSize getMaxMessageSize() {
+			return this.maxMessageSize;
+		}
+
+		public void setMaxMessageSize(DataSize maxMessageSize) {
+			this.maxMessageSize = maxMessageSize;
+		}
+
+		public DataSize getReceiveBufferSize() {
+			return this.receiveBufferSize;
+		}
+
+		public void setReceiveBufferSize(DataSize receiveBufferSize) {
+			this.receiveBufferSize = receiveBufferSize;
+		}
+
+		public DataSize getSendBufferSize() {
+			return this.sendBufferSize;
+		}
+
+		public void setSendBufferSize(DataSize sendBufferSize) {
+			this.sendBufferSize = sendBufferSize;
+		}
+
+		public Peer getPeer() {
+			return this.peer;
+		}
+
+	}
+
+	public static class Peer {
+
+		/**
+		 * Users (names or numeric uids) allowed to connect, checked with SO_PEERCRED.
+		 * Empty: anyone who can open the socket file.
+		 */
+		private List<String> allowedUsers = new ArrayList<>();
+
+		/**
+		 * Groups (names or numeric gids) allowed to connect, checked with SO_PEERCRED.
+		 * Empty: anyone who can open the socket file.
+		 */
+		private List<String> allowedGroups = new ArrayList<>();
+
+		public List<String> getAllowedUsers() {
+			return this.allowedUsers;
+		}
+
+		public void setAllowedUsers(List<String> allowedUsers) {
+			this.allowedUsers = allowedUsers;
+		}
+
+		public List<String> getAllowedGroups() {
+			return this.allowedGroups;
+		}
+
+		public void setAllowedGroups(List<String> allowedGroups) {
+			this.allowedGroups = allowedGroups;
+		}
+
+	}
+
+}

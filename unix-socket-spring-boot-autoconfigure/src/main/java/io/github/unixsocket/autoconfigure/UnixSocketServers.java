@@ -1,0 +1,108 @@
+package io.github.unixsocket.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
+
+import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.ConnectionCustomizer;
+import io.github.unixsocket.server.ServerListener;
+import io.github.unixsocket.server.StreamServer;
+import io.github.unixsocket.server.UnixSocketServer;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+
+/**
+ * The application's Unix socket servers, by name. Properties are validated when this
+ * bean is created; handlers are bound once all singletons exist (so a handler may itself
+ * depend on this bean); servers are started and stopped by
+ * {@link UnixSocketServersLifecycle}. Inject it to inspect the servers.
+ */
+public class UnixSocketServers implements SmartInitializingSingleton, DisposableBean {
+
+	private final Map<String, ServerPropertiesMapper> mappers = new LinkedHashMap<>();
+
+	private final Map<String, StreamServer.Builder> builders = new LinkedHashMap<>();
+
+	private final Map<String, UnixSocketServer> servers = new LinkedHashMap<>();
+
+	private final ListableBeanFactory beanFactory;
+
+	private final List<UnixSocketServerCustomizer> customizers;
+
+	private final List<ConnectionCustomizer> connectionCustomizers;
+
+	private final List<ServerListener> listeners;
+
+	/**
+	 * Validate the configured servers.
+	 * @param properties the properties
+	 * @param threadFactories connection thread factory for a server name
+	 * @param beanFactory where {@link UnixSocketHandler} beans are looked up
+	 * @param customizers applied to each server's builder
+	 * @param connectionCustomizers applied, in order, to every accepted connection
+	 * @param listeners added to every server
+	 * @throws UnixSocketConfigurationException for the first invalid property
+	 */
+	public UnixSocketServers(UnixSocketProperties properties, Function<String, ThreadFactory> threadFactories,
+			ListableBeanFactory beanFactory, List<UnixSocketServerCustomizer> customizers,
+			List<ConnectionCustomizer> connectionCustomizers, List<ServerListener> listeners) {
+		this.beanFactory = beanFactory;
+		this.customizers = List.copyOf(customizers);
+		this.connectionCustomizers = List.copyOf(connectionCustomizers);
+		this.listeners = List.copyOf(listeners);
+		properties.getServers().forEach((name, server) -> {
+			ServerPropertiesMapper mapper = new ServerPropertiesMapper(name, server);
+			this.mappers.put(name, mapper);
+			this.builders.put(name, mapper.toBuilder(threadFactories.apply(name)));
+		});
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		Map<String, String> handlerBeans = new HandlerBinder(this.beanFactory, this.builders.keySet()).bind();
+		this.builders.forEach((name, builder) -> {
+			String beanName = handlerBeans.get(name);
+			builder.handler(this.mappers.get(name).handler(beanName, this.beanFactory.getBean(beanName)));
+			if (!this.connectionCustomizers.isEmpty()) {
+				builder.customizer(this::customizeConnection);
+			}
+			this.listeners.forEach(builder::listener);
+			this.customizers.forEach((customizer) -> customizer.customize(name, builder));
+			this.servers.put(name, builder.build());
+		});
+	}
+
+	private void customizeConnection(io.github.unixsocket.server.Connection connection) throws Exception {
+		for (ConnectionCustomizer customizer : this.connectionCustomizers) {
+			customizer.customize(connection);
+		}
+	}
+
+	/**
+	 * @param name a server name
+	 * @return the server, or {@code null} if none has that name
+	 */
+	public UnixSocketServer get(String name) {
+		return this.servers.get(name);
+	}
+
+	/** @return all servers, in configuration order */
+	public Collection<UnixSocketServer> all() {
+		return Collections.unmodifiableCollection(new ArrayList<>(this.servers.values()));
+	}
+
+	/** Close whatever a drain left open, e.g. when the shutdown phase timed out. */
+	@Override
+	public void destroy() {
+		this.servers.values().forEach(UnixSocketServer::close);
+	}
+
+}

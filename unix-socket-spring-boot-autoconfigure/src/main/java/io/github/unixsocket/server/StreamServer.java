@@ -1,0 +1,704 @@
+package io.github.unixsocket.server;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * A stream server on a filesystem socket path, on the JDK's own Unix domain channels: a
+ * non-daemon accept thread, one thread per connection from the configured
+ * {@link ThreadFactory} (virtual threads scale here: JDK channels park, they do not pin).
+ *
+ * <pre>
+ * StreamServer server = StreamServer.builder("echo", Path.of("/run/app/echo.sock"))
+ *     .permissions(FilePermissions.parse("0660"))
+ *     .handler(connection -&gt; connection.inputStream().transferTo(connection.outputStream()))
+ *     .build();
+ * server.start();
+ * </pre>
+ */
+public final class StreamServer implements UnixSocketServer {
+
+	private static final Log logger = LogFactory.getLog(StreamServer.class);
+
+	/** Threads still in a handler this long after their connection was force-closed are left behind. */
+	private static final Duration FORCE_CLOSE_GRACE = Duration.ofSeconds(1);
+
+	private final String name;
+
+	private final SocketFileOptions fileOptions;
+
+	private final ConnectionHandler handler;
+
+	private final ConnectionCustomizer customizer;
+
+	private final PeerPolicy peerPolicy;
+
+	private final List<ServerListener> listeners;
+
+	private final ThreadFactory threadFactory;
+
+	private final Duration idleTimeout;
+
+	private final Duration shutdownTimeout;
+
+	private final int maxConnections;
+
+	private final int backlog;
+
+	private final Integer receiveBufferSize;
+
+	private final Integer sendBufferSize;
+
+	private final Object lifecycleLock = new Object();
+
+	private final Object drainMonitor = new Object();
+
+	private final Map<Long, ChannelConnection> connections = new ConcurrentHashMap<>();
+
+	private final AtomicInteger openConnections = new AtomicInteger();
+
+	private final AtomicLong nextConnectionId = new AtomicLong();
+
+	private final AtomicLong accepted = new AtomicLong();
+
+	private final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
+
+	private final AtomicLong handlerErrors = new AtomicLong();
+
+	/** Bytes of closed connections; open ones are summed on demand, so I/O touches no shared counter. */
+	private final AtomicLong closedBytesReceived = new AtomicLong();
+
+	private final AtomicLong closedBytesSent = new AtomicLong();
+
+	private volatile ServerState state = ServerState.NEW;
+
+	private volatile ServerSocketChannel listener;
+
+	private volatile SocketFile socketFile;
+
+	private Thread acceptThread;
+
+	private Thread idleReaper;
+
+	private StreamServer(Builder builder) {
+		this.name = builder.name;
+		this.fileOptions = builder.fileOptions;
+		this.handler = builder.handler;
+		this.customizer = builder.customizer;
+		this.peerPolicy = builder.peerPolicy;
+		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
+		this.threadFactory = (builder.threadFactory != null) ? builder.threadFactory : platformThreads(this.name);
+		this.idleTimeout = builder.idleTimeout;
+		this.shutdownTimeout = builder.shutdownTimeout;
+		this.maxConnections = builder.maxConnections;
+		this.backlog = builder.backlog;
+		this.receiveBufferSize = builder.receiveBufferSize;
+		this.sendBufferSize = builder.sendBufferSize;
+		for (RejectReason reason : RejectReason.values()) {
+			this.rejected.put(reason, new AtomicLong());
+		}
+	}
+
+	/**
+	 * Start building a server.
+	 * @param name the server's name, used in logs, thread names and metrics
+	 * @param path the socket path
+	 * @return a builder
+	 */
+	public static Builder builder(String name, Path path) {
+		return new Builder(name, SocketFileOptions.of(path));
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	@Override
+	public String address() {
+		return this.fileOptions.path().toString();
+	}
+
+	@Override
+	public ServerType type() {
+		return ServerType.STREAM;
+	}
+
+	@Override
+	public Set<PosixFilePermission> permissions() {
+		return this.fileOptions.permissions();
+	}
+
+	@Override
+	public String group() {
+		return this.fileOptions.group();
+	}
+
+	public Duration idleTimeout() {
+		return this.idleTimeout;
+	}
+
+	public Duration shutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	public int maxConnections() {
+		return this.maxConnections;
+	}
+
+	@Override
+	public ServerState state() {
+		return this.state;
+	}
+
+	/**
+	 * Add a listener; it sees events from now on.
+	 * @param listener the listener
+	 */
+	public void addListener(ServerListener listener) {
+		this.listeners.add(Objects.requireNonNull(listener, "listener"));
+	}
+
+	@Override
+	public void start() throws IOException {
+		synchronized (this.lifecycleLock) {
+			if (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
+				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
+			}
+			ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+			try {
+				this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
+			}
+			catch (IOException | RuntimeException ex) {
+				channel.close();
+				throw ex;
+			}
+			this.listener = channel;
+			this.state = ServerState.RUNNING;
+			this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
+			// Non-daemon: a running server keeps the JVM alive, like a web server does.
+			this.acceptThread.setDaemon(false);
+			this.acceptThread.start();
+			if (!this.idleTimeout.isZero()) {
+				this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
+				this.idleReaper.setDaemon(true);
+				this.idleReaper.start();
+			}
+		}
+		logger.info("Unix socket server '" + this.name + "' listening on " + address() + " (stream, mode "
+				+ FilePermissions.toOctal(permissions()) + ", group "
+				+ ((group() != null) ? group() : "of the process") + ")");
+		fire((listener) -> listener.serverStarted(this));
+	}
+
+	@Override
+	public DrainResult stop() {
+		return stop(this.shutdownTimeout);
+	}
+
+	@Override
+	public DrainResult stop(Duration drainTimeout) {
+		Thread acceptThread;
+		Thread idleReaper;
+		synchronized (this.lifecycleLock) {
+			if (this.state != ServerState.RUNNING) {
+				return DrainResult.NONE;
+			}
+			this.state = ServerState.DRAINING;
+			acceptThread = this.acceptThread;
+			idleReaper = this.idleReaper;
+		}
+		closeQuietly(this.listener);
+		this.socketFile.deleteIfOurs();
+		join(acceptThread, Duration.ofSeconds(5));
+		int atStart = this.openConnections.get();
+		awaitNoConnections(drainTimeout);
+		List<ChannelConnection> stragglers = new ArrayList<>(this.connections.values());
+		stragglers.forEach(ChannelConnection::forceClose);
+		long graceDeadline = System.nanoTime() + FORCE_CLOSE_GRACE.toNanos();
+		for (ChannelConnection connection : stragglers) {
+			join(connection.thread, Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
+		}
+		if (idleReaper != null) {
+			idleReaper.interrupt();
+		}
+		DrainResult result = new DrainResult(Math.max(0, atStart - stragglers.size()), stragglers.size());
+		synchronized (this.lifecycleLock) {
+			this.state = ServerState.STOPPED;
+		}
+		logger.info("Unix socket server '" + this.name + "' stopped: " + result.drained() + " connection(s) drained, "
+				+ result.forceClosed() + " force-closed");
+		fire((listener) -> listener.serverStopped(this, result));
+		return result;
+	}
+
+	@Override
+	public boolean isSocketFileOurs() {
+		SocketFile file = this.socketFile;
+		return file != null && file.isOurs();
+	}
+
+	@Override
+	public int openConnections() {
+		return this.openConnections.get();
+	}
+
+	@Override
+	public long acceptedConnections() {
+		return this.accepted.get();
+	}
+
+	@Override
+	public long rejectedConnections() {
+		return this.rejected.values().stream().mapToLong(AtomicLong::get).sum();
+	}
+
+	@Override
+	public long rejectedConnections(RejectReason reason) {
+		return this.rejected.get(reason).get();
+	}
+
+	@Override
+	public long handlerErrors() {
+		return this.handlerErrors.get();
+	}
+
+	@Override
+	public long bytesReceived() {
+		long total = this.closedBytesReceived.get();
+		for (ChannelConnection connection : this.connections.values()) {
+			total += connection.bytesReceived();
+		}
+		return total;
+	}
+
+	@Override
+	public long bytesSent() {
+		long total = this.closedBytesSent.get();
+		for (ChannelConnection connection : this.connections.values()) {
+			total += connection.bytesSent();
+		}
+		return total;
+	}
+
+	@Override
+	public Collection<Connection> connections() {
+		return List.copyOf(this.connections.values());
+	}
+
+	private void acceptLoop(ServerSocketChannel channel) {
+		while (true) {
+			SocketChannel accepted;
+			try {
+				accepted = channel.accept();
+			}
+			catch (ClosedChannelException ex) {
+				return;
+			}
+			catch (IOException ex) {
+				if (!channel.isOpen()) {
+					return;
+				}
+				// Typically EMFILE: back off instead of spinning, the server stays up.
+				logger.warn("Unix socket server '" + this.name + "' could not accept a connection: " + ex);
+				if (!sleep(Duration.ofMillis(50))) {
+					return;
+				}
+				continue;
+			}
+			dispatch(accepted);
+		}
+	}
+
+	private void dispatch(SocketChannel channel) {
+		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
+			closeQuietly(channel);
+			reject(RejectReason.MAX_CONNECTIONS);
+			return;
+		}
+		ChannelConnection connection = new ChannelConnection(this, this.nextConnectionId.incrementAndGet(), channel);
+		this.openConnections.incrementAndGet();
+		this.connections.put(connection.id(), connection);
+		try {
+			Thread thread = this.threadFactory.newThread(() -> serve(connection));
+			connection.thread = thread;
+			thread.start();
+		}
+		catch (Throwable ex) {
+			logger.error("Unix socket server '" + this.name + "' could not start a thread for " + connection, ex);
+			connection.closeChannel();
+			unregister(connection);
+			reject(RejectReason.SETUP_FAILED);
+		}
+	}
+
+	private void serve(ChannelConnection connection) {
+		try {
+			if (!setUp(connection)) {
+				return;
+			}
+			this.accepted.incrementAndGet();
+			fire((listener) -> listener.connectionOpened(connection));
+			try {
+				this.handler.handle(connection);
+			}
+			catch (Throwable ex) {
+				handlerFailed(connection, ex);
+			}
+			finally {
+				connection.closeChannel();
+				fire((listener) -> listener.connectionClosed(connection));
+			}
+		}
+		finally {
+			unregister(connection);
+		}
+	}
+
+	private boolean setUp(ChannelConnection connection) {
+		if (!this.peerPolicy.allows(connection.principal())) {
+			logger.warn("Unix socket server '" + this.name + "' refused " + connection + " from " + connection.peer()
+					+ ": not in the allowed users or groups");
+			connection.closeChannel();
+			reject(RejectReason.UNAUTHORIZED);
+			return false;
+		}
+		try {
+			if (this.receiveBufferSize != null) {
+				connection.setOption(StandardSocketOptions.SO_RCVBUF, this.receiveBufferSize);
+			}
+			if (this.sendBufferSize != null) {
+				connection.setOption(StandardSocketOptions.SO_SNDBUF, this.sendBufferSize);
+			}
+			if (this.customizer != null) {
+				this.customizer.customize(connection);
+			}
+			return true;
+		}
+		catch (Throwable ex) {
+			logger.warn("Unix socket server '" + this.name + "' refused " + connection + ": set-up failed: " + ex);
+			connection.closeChannel();
+			reject(RejectReason.SETUP_FAILED);
+			return false;
+		}
+	}
+
+	private void handlerFailed(ChannelConnection connection, Throwable ex) {
+		if (connection.isClosedByServer() || !connection.isOpen()) {
+			// Closed by idle timeout, drain deadline or the handler itself: the error is the consequence.
+			logger.debug("Handler of " + connection + " ended after its connection was closed: " + ex);
+		}
+		else if (ex instanceof IOException) {
+			logger.debug("Handler of " + connection + " ended with an I/O error: " + ex);
+		}
+		else {
+			this.handlerErrors.incrementAndGet();
+			logger.error("Handler of " + connection + " failed; the connection was closed", ex);
+		}
+	}
+
+	private void unregister(ChannelConnection connection) {
+		if (this.connections.remove(connection.id()) == null) {
+			return;
+		}
+		this.closedBytesReceived.addAndGet(connection.bytesReceived());
+		this.closedBytesSent.addAndGet(connection.bytesSent());
+		this.openConnections.decrementAndGet();
+		if (this.state == ServerState.DRAINING) {
+			synchronized (this.drainMonitor) {
+				this.drainMonitor.notifyAll();
+			}
+		}
+	}
+
+	private void reject(RejectReason reason) {
+		this.rejected.get(reason).incrementAndGet();
+		logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
+		fire((listener) -> listener.connectionRejected(this, reason));
+	}
+
+	private void awaitNoConnections(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.drainMonitor) {
+			while (this.openConnections.get() > 0) {
+				long remaining = deadline - System.nanoTime();
+				if (remaining <= 0) {
+					return;
+				}
+				try {
+					TimeUnit.NANOSECONDS.timedWait(this.drainMonitor, remaining);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
+	}
+
+	private void reapIdleConnections() {
+		long timeout = this.idleTimeout.toNanos();
+		// Check a few times per timeout: a connection lives at most ~25% longer than allowed.
+		Duration period = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+				Math.min(timeout / 4, TimeUnit.SECONDS.toNanos(1))));
+		while (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
+			if (!sleep(period)) {
+				return;
+			}
+			long now = System.nanoTime();
+			for (ChannelConnection connection : this.connections.values()) {
+				if (connection.idleNanos(now) > timeout && connection.isOpen()) {
+					logger.debug("Closing " + connection + ": idle for longer than " + this.idleTimeout);
+					connection.close();
+				}
+			}
+		}
+	}
+
+	private void fire(Consumer<ServerListener> event) {
+		for (ServerListener listener : this.listeners) {
+			try {
+				event.accept(listener);
+			}
+			catch (Throwable ex) {
+				logger.warn("Listener " + listener + " of unix socket server '" + this.name + "' failed", ex);
+			}
+		}
+	}
+
+	private static ThreadFactory platformThreads(String name) {
+		AtomicLong counter = new AtomicLong();
+		return (task) -> {
+			Thread thread = new Thread(task, "unix-socket-" + name + "-" + counter.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+	}
+
+	private static boolean sleep(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis(), duration.toNanosPart() % 1_000_000);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private static void join(Thread thread, Duration timeout) {
+		if (thread == null || thread == Thread.currentThread()) {
+			return;
+		}
+		try {
+			thread.join(Math.max(1, timeout.toMillis()));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private static void closeQuietly(java.nio.channels.Channel channel) {
+		try {
+			if (channel != null) {
+				channel.close();
+			}
+		}
+		catch (IOException ex) {
+			// nothing left to release
+		}
+	}
+
+	/** Builds a {@link StreamServer}; every setting has a safe default but the handler. */
+	public static final class Builder {
+
+		private final String name;
+
+		private SocketFileOptions fileOptions;
+
+		private ConnectionHandler handler;
+
+		private ConnectionCustomizer customizer;
+
+		private PeerPolicy peerPolicy = PeerPolicy.ANYONE;
+
+		private final List<ServerListener> listeners = new ArrayList<>();
+
+		private ThreadFactory threadFactory;
+
+		private Duration idleTimeout = Duration.ZERO;
+
+		private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		private int maxConnections;
+
+		private int backlog = 1024;
+
+		private Integer receiveBufferSize;
+
+		private Integer sendBufferSize;
+
+		private Builder(String name, SocketFileOptions fileOptions) {
+			if (name == null || name.isBlank()) {
+				throw new IllegalArgumentException("name must not be empty");
+			}
+			this.name = name;
+			this.fileOptions = fileOptions;
+		}
+
+		/**
+		 * Replace all socket-file options (path, mode, group, directories).
+		 * @param fileOptions the options
+		 * @return this builder
+		 */
+		public Builder fileOptions(SocketFileOptions fileOptions) {
+			this.fileOptions = Objects.requireNonNull(fileOptions, "fileOptions");
+			return this;
+		}
+
+		public Builder permissions(Set<PosixFilePermission> permissions) {
+			SocketFileOptions o = this.fileOptions;
+			return fileOptions(new SocketFileOptions(o.path(), permissions, o.group(), o.createDirectories(),
+					o.directoryPermissions()));
+		}
+
+		/**
+		 * @param group group name or numeric gid for the socket file
+		 * @return this builder
+		 */
+		public Builder group(String group) {
+			SocketFileOptions o = this.fileOptions;
+			return fileOptions(new SocketFileOptions(o.path(), o.permissions(), group, o.createDirectories(),
+					o.directoryPermissions()));
+		}
+
+		public Builder handler(ConnectionHandler handler) {
+			this.handler = handler;
+			return this;
+		}
+
+		public Builder customizer(ConnectionCustomizer customizer) {
+			this.customizer = customizer;
+			return this;
+		}
+
+		/**
+		 * @param peerPolicy who may connect; others are closed before the handler runs
+		 * @return this builder
+		 */
+		public Builder peerPolicy(PeerPolicy peerPolicy) {
+			this.peerPolicy = Objects.requireNonNull(peerPolicy, "peerPolicy");
+			return this;
+		}
+
+		public Builder listener(ServerListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener"));
+			return this;
+		}
+
+		/**
+		 * @param threadFactory creates one thread per connection; for example
+		 * {@code Thread.ofVirtual().factory()} on Java 21+. Default: daemon platform threads.
+		 * @return this builder
+		 */
+		public Builder threadFactory(ThreadFactory threadFactory) {
+			this.threadFactory = threadFactory;
+			return this;
+		}
+
+		/**
+		 * @param idleTimeout connections with no byte read or written for longer are
+		 * closed; zero for none
+		 * @return this builder
+		 */
+		public Builder idleTimeout(Duration idleTimeout) {
+			this.idleTimeout = nonNegative(idleTimeout, "idleTimeout");
+			return this;
+		}
+
+		/**
+		 * @param shutdownTimeout how long {@link StreamServer#stop()} lets open connections
+		 * finish
+		 * @return this builder
+		 */
+		public Builder shutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = nonNegative(shutdownTimeout, "shutdownTimeout");
+			return this;
+		}
+
+		/**
+		 * @param maxConnections open connections allowed at once, 0 for no limit; beyond it
+		 * new connections are closed at once and counted as rejected
+		 * @return this builder
+		 */
+		public Builder maxConnections(int maxConnections) {
+			if (maxConnections < 0) {
+				throw new IllegalArgumentException("maxConnections must not be negative");
+			}
+			this.maxConnections = maxConnections;
+			return this;
+		}
+
+		public Builder backlog(int backlog) {
+			this.backlog = backlog;
+			return this;
+		}
+
+		public Builder receiveBufferSize(Integer bytes) {
+			this.receiveBufferSize = positive(bytes, "receiveBufferSize");
+			return this;
+		}
+
+		public Builder sendBufferSize(Integer bytes) {
+			this.sendBufferSize = positive(bytes, "sendBufferSize");
+			return this;
+		}
+
+		public StreamServer build() {
+			if (this.handler == null) {
+				throw new IllegalStateException("Server '" + this.name + "' needs a handler");
+			}
+			return new StreamServer(this);
+		}
+
+		private static Duration nonNegative(Duration duration, String name) {
+			if (duration == null || duration.isNegative()) {
+				throw new IllegalArgumentException(name + " must not be negative");
+			}
+			return duration;
+		}
+
+		private static Integer positive(Integer value, String name) {
+			if (value != null && value <= 0) {
+				throw new IllegalArgumentException(name + " must be positive");
+			}
+			return value;
+		}
+
+	}
+
+}

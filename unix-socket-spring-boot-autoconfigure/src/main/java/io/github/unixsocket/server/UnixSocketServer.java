@@ -1,0 +1,95 @@
+package io.github.unixsocket.server;
+
+import java.io.IOException;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+
+/**
+ * A Unix domain socket server: started, drained, inspected. Implementations are
+ * thread-safe; counters are cumulative over the server's lifetime, across restarts.
+ */
+public interface UnixSocketServer extends AutoCloseable {
+
+	/** @return the server's name, used in logs and metrics */
+	String name();
+
+	/** @return the socket path */
+	String address();
+
+	/** @return the socket type */
+	ServerType type();
+
+	/** @return mode given to the socket file */
+	Set<PosixFilePermission> permissions();
+
+	/** @return group given to the socket file, {@code null} for the process's group */
+	String group();
+
+	/** @return the current state */
+	ServerState state();
+
+	/** @return whether the server is bound and accepting */
+	default boolean isRunning() {
+		return state() == ServerState.RUNNING;
+	}
+
+	/**
+	 * Bind the socket and start serving.
+	 * @throws IOException if the socket cannot be bound ({@link SocketFileException} says why)
+	 * @throws IllegalStateException if the server is running or draining
+	 */
+	void start() throws IOException;
+
+	/**
+	 * Stop accepting and remove the socket file at once, let open connections finish for
+	 * up to the configured shutdown timeout, then close what is left.
+	 * @return how the drain went
+	 */
+	DrainResult stop();
+
+	/**
+	 * Like {@link #stop()} with an explicit drain budget.
+	 * @param drainTimeout how long open connections may take to finish
+	 * @return how the drain went
+	 */
+	DrainResult stop(Duration drainTimeout);
+
+	/** Stop at once: no drain, open connections are closed. */
+	@Override
+	default void close() {
+		stop(Duration.ZERO);
+	}
+
+	/** @return whether the socket file at the path is the one this server bound */
+	boolean isSocketFileOurs();
+
+	/** @return currently open connections */
+	int openConnections();
+
+	/** @return connections accepted and handed to the handler */
+	long acceptedConnections();
+
+	/** @return connections closed before their handler ran, for any reason */
+	long rejectedConnections();
+
+	/**
+	 * @param reason a rejection reason
+	 * @return connections rejected for that reason
+	 */
+	long rejectedConnections(RejectReason reason);
+
+	/** @return handler invocations that ended with an unexpected exception */
+	long handlerErrors();
+
+	/** @return bytes read from peers */
+	long bytesReceived();
+
+	/** @return bytes written to peers */
+	long bytesSent();
+
+	/** @return a snapshot of the open connections */
+	Collection<Connection> connections();
+
+}
