@@ -89,7 +89,12 @@ public interface UnixSocketServer extends AutoCloseable {
 	/** @return bytes written to peers */
 	long bytesSent();
 
-	/** @return a snapshot of the open connections */
+	/** @return datagrams received; always 0 for stream servers */
+	default long datagramsReceived() {
+		return 0;
+	}
+
+	/** @return a snapshot of the open connections; empty for datagram servers */
 	Collection<Connection> connections();
 
 }
