@@ -1,0 +1,60 @@
+package io.github.unixsocket.benchmarks;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
+
+/**
+ * Entry point of the benchmark jar.
+ *
+ * <pre>
+ * java -jar benchmarks.jar run [options]                      # the whole matrix, see BenchRunner
+ * java -jar benchmarks.jar server starter|nio PATH [--virtual]
+ * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]
+ * </pre>
+ */
+public final class Bench {
+
+	private Bench() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		if (args.length == 0) {
+			usage();
+		}
+		String[] rest = Arrays.copyOfRange(args, 1, args.length);
+		switch (args[0]) {
+			case "run" -> BenchRunner.main(rest);
+			case "server" -> server(rest);
+			case "load" -> {
+				LoadGenerator.Result result = new LoadGenerator(Path.of(rest[0]), Integer.parseInt(rest[1]),
+						Integer.parseInt(rest[2]))
+					.run(seconds(rest, 4, 1), seconds(rest, 3, 5));
+				System.out.println(result.line());
+			}
+			default -> usage();
+		}
+	}
+
+	private static void server(String[] args) throws Exception {
+		boolean virtual = Arrays.asList(args).contains("--virtual");
+		switch (args[0]) {
+			case "starter" -> StarterEchoApplication.run(Path.of(args[1]), virtual);
+			case "nio" -> NioEchoServer.run(Path.of(args[1]), virtual);
+			default -> usage();
+		}
+	}
+
+	private static java.time.Duration seconds(String[] args, int index, double fallback) {
+		double value = (args.length > index) ? Double.parseDouble(args[index]) : fallback;
+		return java.time.Duration.ofMillis((long) (value * 1000));
+	}
+
+	private static void usage() {
+		System.err.println("usage: run [options] | server starter|nio PATH [--virtual] "
+				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]");
+		System.exit(2);
+	}
+
+}

@@ -1,0 +1,175 @@
+package io.github.unixsocket.benchmarks;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * Closed-loop ping-pong load over N stream connections on one selector thread: each
+ * connection sends one message, waits for the whole echo, verifies it byte for byte,
+ * records the round trip and sends the next. Every message carries its connection and
+ * sequence number, so a reply from the wrong connection or a stale one is an error.
+ */
+public final class LoadGenerator {
+
+	private final Path path;
+
+	private final int connections;
+
+	private final int messageBytes;
+
+	public LoadGenerator(Path path, int connections, int messageBytes) {
+		if (messageBytes < 16) {
+			throw new IllegalArgumentException("messages carry a 16-byte header: use at least 16 bytes");
+		}
+		this.path = path;
+		this.connections = connections;
+		this.messageBytes = messageBytes;
+	}
+
+	/**
+	 * Run the load; ends by itself after warm-up plus measurement.
+	 * @param warmup not recorded
+	 * @param measure recorded
+	 * @return what was measured
+	 */
+	public Result run(Duration warmup, Duration measure) throws IOException {
+		Histogram histogram = new Histogram(3_600_000_000_000L, 2);
+		long errors = 0;
+		long requests = 0;
+		try (Selector selector = Selector.open()) {
+			List<Client> clients = new ArrayList<>();
+			for (int i = 0; i < this.connections; i++) {
+				SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+				channel.connect(UnixDomainSocketAddress.of(this.path));
+				channel.configureBlocking(false);
+				Client client = new Client(i, channel);
+				client.key = channel.register(selector, SelectionKey.OP_READ, client);
+				clients.add(client);
+			}
+			long start = System.nanoTime();
+			long measureFrom = start + warmup.toNanos();
+			long end = measureFrom + measure.toNanos();
+			for (Client client : clients) {
+				client.send(System.nanoTime());
+			}
+			long now = start;
+			while (now < end) {
+				selector.select(100);
+				now = System.nanoTime();
+				for (SelectionKey key : selector.selectedKeys()) {
+					Client client = (Client) key.attachment();
+					try {
+						if (key.isWritable()) {
+							client.flush();
+						}
+						if (key.isReadable() && client.receive()) {
+							if (client.sentAt >= measureFrom) {
+								histogram.recordValue(Math.max(1, now - client.sentAt));
+								requests++;
+							}
+							if (!client.verify()) {
+								errors++;
+							}
+							client.send(now);
+						}
+					}
+					catch (IOException ex) {
+						errors++;
+						key.cancel();
+						client.channel.close();
+					}
+				}
+				selector.selectedKeys().clear();
+			}
+			for (Client client : clients) {
+				client.channel.close();
+			}
+			double seconds = (now - measureFrom) / 1e9;
+			return new Result(this.connections, this.messageBytes, requests, requests / seconds,
+					histogram.getValueAtPercentile(50) / 1e3, histogram.getValueAtPercentile(99) / 1e3,
+					histogram.getValueAtPercentile(99.9) / 1e3, errors);
+		}
+	}
+
+	/** One line, {@code RESULT key=value ...}, and the parsed figures. */
+	public record Result(int connections, int messageBytes, long requests, double rps, double p50Micros,
+			double p99Micros, double p999Micros, long errors) {
+
+		public String line() {
+			return String.format(Locale.ROOT,
+					"RESULT conns=%d msg=%d requests=%d rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f errors=%d",
+					this.connections, this.messageBytes, this.requests, this.rps, this.p50Micros, this.p99Micros,
+					this.p999Micros, this.errors);
+		}
+
+	}
+
+	private final class Client {
+
+		private final int id;
+
+		private final SocketChannel channel;
+
+		private final ByteBuffer out = ByteBuffer.allocateDirect(LoadGenerator.this.messageBytes);
+
+		private final ByteBuffer in = ByteBuffer.allocateDirect(LoadGenerator.this.messageBytes);
+
+		private SelectionKey key;
+
+		private long sequence;
+
+		private long sentAt;
+
+		Client(int id, SocketChannel channel) {
+			this.id = id;
+			this.channel = channel;
+			for (int i = 16; i < this.out.capacity(); i++) {
+				this.out.put(i, (byte) (i * 31 + id));
+			}
+		}
+
+		void send(long now) throws IOException {
+			this.sequence++;
+			this.out.clear();
+			this.out.putLong(0, this.id);
+			this.out.putLong(8, this.sequence);
+			this.in.clear();
+			this.sentAt = now;
+			flush();
+		}
+
+		void flush() throws IOException {
+			this.channel.write(this.out);
+			this.key.interestOps(this.out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE
+					: SelectionKey.OP_READ);
+		}
+
+		/** @return whether the whole echo has arrived */
+		boolean receive() throws IOException {
+			if (this.channel.read(this.in) < 0) {
+				throw new IOException("server closed connection " + this.id);
+			}
+			return !this.in.hasRemaining();
+		}
+
+		boolean verify() {
+			this.out.clear();
+			this.in.flip();
+			return this.in.equals(this.out);
+		}
+
+	}
+
+}

@@ -1,0 +1,52 @@
+package io.github.unixsocket.benchmarks;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.github.unixsocket.server.StreamServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The load generator must count real round trips and catch a server that corrupts data. */
+@Timeout(60)
+class LoadGeneratorTests {
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void countsVerifiedRoundTripsAgainstAnEchoServer() throws Exception {
+		Path path = this.dir.resolve("echo.sock");
+		try (StreamServer server = StreamServer.builder("echo", path)
+			.handler((connection) -> connection.inputStream().transferTo(connection.outputStream()))
+			.build()) {
+			server.start();
+			LoadGenerator.Result result = new LoadGenerator(path, 4, 64).run(Duration.ofMillis(100),
+					Duration.ofMillis(300));
+			assertThat(result.errors()).isZero();
+			assertThat(result.requests()).isPositive();
+			assertThat(server.bytesReceived()).isGreaterThanOrEqualTo(result.requests() * 64);
+			assertThat(result.line()).startsWith("RESULT conns=4 msg=64 requests=" + result.requests() + " ");
+		}
+	}
+
+	@Test
+	void countsCorruptedEchoesAsErrors() throws Exception {
+		Path path = this.dir.resolve("corrupt.sock");
+		try (StreamServer server = StreamServer.builder("corrupt", path).handler((connection) -> {
+			byte[] message = new byte[64];
+			while (connection.inputStream().readNBytes(message, 0, 64) == 64) {
+				message[63] ^= 1;
+				connection.outputStream().write(message);
+			}
+		}).build()) {
+			server.start();
+			LoadGenerator.Result result = new LoadGenerator(path, 2, 64).run(Duration.ZERO, Duration.ofMillis(200));
+			assertThat(result.errors()).isPositive();
+		}
+	}
+
+}
