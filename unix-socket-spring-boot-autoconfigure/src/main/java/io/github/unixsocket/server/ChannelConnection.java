@@ -218,13 +218,20 @@ final class ChannelConnection implements Connection, ByteChannel {
 		closeChannel();
 	}
 
+	private volatile boolean forceClosed;
+
 	/** Close and interrupt the handler thread, for the drain deadline. */
 	void forceClose() {
+		this.forceClosed = true;
 		close();
 		Thread thread = this.thread;
 		if (thread != null && thread != Thread.currentThread()) {
 			thread.interrupt();
 		}
+	}
+
+	boolean isForceClosed() {
+		return this.forceClosed;
 	}
 
 	boolean isClosedByServer() {

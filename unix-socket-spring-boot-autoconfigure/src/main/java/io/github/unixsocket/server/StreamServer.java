@@ -89,6 +89,9 @@ public final class StreamServer implements UnixSocketServer {
 
 	private final AtomicLong handlerErrors = new AtomicLong();
 
+	/** Connections that ended by themselves during the current drain. */
+	private final AtomicInteger drained = new AtomicInteger();
+
 	/** Bytes of closed connections; open ones are summed on demand, so I/O touches no shared counter. */
 	private final AtomicLong closedBytesReceived = new AtomicLong();
 
@@ -228,6 +231,7 @@ public final class StreamServer implements UnixSocketServer {
 			if (this.state != ServerState.RUNNING) {
 				return DrainResult.NONE;
 			}
+			this.drained.set(0);
 			this.state = ServerState.DRAINING;
 			acceptThread = this.acceptThread;
 			idleReaper = this.idleReaper;
@@ -235,7 +239,6 @@ public final class StreamServer implements UnixSocketServer {
 		closeQuietly(this.listener);
 		this.socketFile.deleteIfOurs();
 		join(acceptThread, Duration.ofSeconds(5));
-		int atStart = this.openConnections.get();
 		awaitNoConnections(drainTimeout);
 		List<ChannelConnection> stragglers = new ArrayList<>(this.connections.values());
 		stragglers.forEach(ChannelConnection::forceClose);
@@ -246,7 +249,7 @@ public final class StreamServer implements UnixSocketServer {
 		if (idleReaper != null) {
 			idleReaper.interrupt();
 		}
-		DrainResult result = new DrainResult(Math.max(0, atStart - stragglers.size()), stragglers.size());
+		DrainResult result = new DrainResult(this.drained.get(), stragglers.size());
 		synchronized (this.lifecycleLock) {
 			this.state = ServerState.STOPPED;
 		}
@@ -380,7 +383,8 @@ public final class StreamServer implements UnixSocketServer {
 	}
 
 	private boolean setUp(ChannelConnection connection) {
-		if (!this.peerPolicy.allows(connection.principal())) {
+		// SO_PEERCRED plus a passwd lookup: only paid when a policy is configured.
+		if (!this.peerPolicy.allowsAnyone() && !this.peerPolicy.allows(connection.principal())) {
 			logger.warn("Unix socket server '" + this.name + "' refused " + connection + " from " + connection.peer()
 					+ ": not in the allowed users or groups");
 			connection.closeChannel();
@@ -429,6 +433,9 @@ public final class StreamServer implements UnixSocketServer {
 		this.closedBytesSent.addAndGet(connection.bytesSent());
 		this.openConnections.decrementAndGet();
 		if (this.state == ServerState.DRAINING) {
+			if (!connection.isForceClosed()) {
+				this.drained.incrementAndGet();
+			}
 			synchronized (this.drainMonitor) {
 				this.drainMonitor.notifyAll();
 			}

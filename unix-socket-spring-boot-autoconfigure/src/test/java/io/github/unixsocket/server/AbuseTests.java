@@ -1,0 +1,218 @@
+package io.github.unixsocket.server;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Clients that misbehave: the server stays up, bounded, and serves everyone else. */
+@Timeout(120)
+class AbuseTests {
+
+	private static final ConnectionHandler ECHO = (connection) -> connection.inputStream()
+		.transferTo(connection.outputStream());
+
+	@TempDir
+	Path dir;
+
+	private final List<StreamServer> servers = new ArrayList<>();
+
+	@AfterEach
+	void closeServers() {
+		this.servers.forEach(StreamServer::close);
+	}
+
+	private StreamServer start(StreamServer.Builder builder) throws IOException {
+		StreamServer server = builder.build();
+		this.servers.add(server);
+		server.start();
+		return server;
+	}
+
+	@Test
+	void peerAllowListRefusesAnotherUserAndServesTheAllowedOne() throws Exception {
+		Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+				"SKIPPED: running a client as another user needs root");
+		requireOnPath("setpriv");
+		requireOnPath("socat");
+		// nobody must be able to reach and open the socket: only the peer check may refuse it.
+		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path rootOnly = this.dir.resolve("root-only.sock");
+		StreamServer refusing = start(StreamServer.builder("root-only", rootOnly)
+			.handler(ECHO)
+			.permissions(FilePermissions.parse("0666"))
+			.peerPolicy(PeerPolicy.of(List.of("root"), List.of())));
+		Path nobodyAllowed = this.dir.resolve("nobody.sock");
+		start(StreamServer.builder("nobody", nobodyAllowed)
+			.handler(ECHO)
+			.permissions(FilePermissions.parse("0666"))
+			.peerPolicy(PeerPolicy.of(List.of("nobody"), List.of())));
+
+		assertThat(socatAsNobody(rootOnly, "refused?\n")).isEmpty();
+		awaitCondition(() -> refusing.rejectedConnections(RejectReason.UNAUTHORIZED) == 1);
+		assertThat(refusing.acceptedConnections()).isZero();
+		assertThat(socatAsNobody(nobodyAllowed, "served\n")).isEqualTo("served\n");
+		try (TestClient root = TestClient.connect(rootOnly)) {
+			assertThat(root.exchange("root is allowed")).isEqualTo("root is allowed");
+		}
+	}
+
+	@Test
+	void connectDisconnectChurnLeaksNoDescriptorsOrThreads() throws Exception {
+		Path path = this.dir.resolve("churn.sock");
+		StreamServer server = start(StreamServer.builder("churn", path).handler(ECHO));
+		try (TestClient warm = TestClient.connect(path)) {
+			assertThat(warm.exchange("warm")).isEqualTo("warm");
+		}
+		awaitCondition(() -> server.openConnections() == 0);
+		long fdsBefore = openDescriptors();
+		int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+		for (int i = 0; i < 10_000; i++) {
+			try (TestClient client = TestClient.connect(path)) {
+				if (i % 2 == 0) {
+					client.write("half an exchange");
+				}
+			}
+		}
+		// Connects complete in the listen backlog: wait until the server has taken and closed them all.
+		awaitCondition(() -> server.acceptedConnections() == 10_001 && server.openConnections() == 0);
+		awaitCondition(() -> ManagementFactory.getThreadMXBean().getThreadCount() <= threadsBefore + 2);
+		assertThat(openDescriptors()).isLessThanOrEqualTo(fdsBefore + 2);
+		try (TestClient after = TestClient.connect(path)) {
+			assertThat(after.exchange("still serving")).isEqualTo("still serving");
+		}
+	}
+
+	@Test
+	void slowClientsDoNotStarveNormalOnes() throws Exception {
+		Path path = this.dir.resolve("slow.sock");
+		StreamServer server = start(StreamServer.builder("slow", path).handler(ECHO).idleTimeout(Duration.ofMinutes(1)));
+		List<TestClient> slow = new ArrayList<>();
+		try {
+			for (int i = 0; i < 200; i++) {
+				TestClient client = TestClient.connect(path);
+				client.write("partial, never finished ");
+				slow.add(client);
+			}
+			awaitCondition(() -> server.openConnections() == 200);
+			List<CompletableFuture<Long>> normal = new ArrayList<>();
+			for (int c = 0; c < 20; c++) {
+				normal.add(CompletableFuture.supplyAsync(() -> {
+					long worstNanos = 0;
+					try (TestClient client = TestClient.connect(path)) {
+						for (int i = 0; i < 50; i++) {
+							long start = System.nanoTime();
+							assertThat(client.exchange("normal " + i)).isEqualTo("normal " + i);
+							worstNanos = Math.max(worstNanos, System.nanoTime() - start);
+						}
+					}
+					catch (IOException ex) {
+						throw new IllegalStateException(ex);
+					}
+					return worstNanos;
+				}));
+			}
+			for (CompletableFuture<Long> client : normal) {
+				// A functional bound, not a benchmark: no exchange waits behind the slow clients.
+				assertThat(TimeUnit.NANOSECONDS.toMillis(client.get(60, TimeUnit.SECONDS))).isLessThan(5_000);
+			}
+		}
+		finally {
+			for (TestClient client : slow) {
+				client.close();
+			}
+		}
+	}
+
+	@Test
+	void clientThatNeverReadsIsClosedByTheIdleTimeout() throws Exception {
+		Path path = this.dir.resolve("never-reads.sock");
+		byte[] chunk = new byte[64 * 1024];
+		StreamServer server = start(StreamServer.builder("never-reads", path).idleTimeout(Duration.ofMillis(500))
+			.handler((connection) -> {
+				connection.inputStream().read();
+				while (true) {
+					connection.outputStream().write(chunk);
+				}
+			}));
+		try (TestClient hog = TestClient.connect(path)) {
+			hog.write("x");
+			// The handler's write blocks once the socket buffers are full; nothing moves, so it is idle.
+			awaitCondition(() -> server.openConnections() == 0);
+			try (TestClient other = TestClient.connect(path)) {
+				other.write("y");
+				assertThat(other.readBytes(1024)).hasSize(1024);
+			}
+		}
+		assertThat(server.handlerErrors()).isZero();
+	}
+
+	@Test
+	void handlerThatBlocksForeverDoesNotHoldUpShutdown() throws Exception {
+		Path path = this.dir.resolve("stuck.sock");
+		CompletableFuture<Void> entered = new CompletableFuture<>();
+		StreamServer server = start(StreamServer.builder("stuck", path).handler((connection) -> {
+			entered.complete(null);
+			while (true) {
+				try {
+					Thread.sleep(1000);
+				}
+				catch (InterruptedException ex) {
+					// a badly written handler that swallows interrupts
+				}
+			}
+		}));
+		try (TestClient client = TestClient.connect(path)) {
+			entered.get(10, TimeUnit.SECONDS);
+			long start = System.nanoTime();
+			DrainResult result = server.stop(Duration.ofMillis(300));
+			assertThat(result.forceClosed()).isEqualTo(1);
+			assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(10_000);
+			assertThat(client.awaitClosedByServer(Duration.ofSeconds(5))).isTrue();
+			assertThat(server.state()).isEqualTo(ServerState.STOPPED);
+			assertThat(path).doesNotExist();
+		}
+	}
+
+	private String socatAsNobody(Path socket, String input) throws Exception {
+		Process process = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "socat",
+				"-t", "2", "-", "UNIX-CONNECT:" + socket)
+			.redirectError(ProcessBuilder.Redirect.DISCARD)
+			.start();
+		process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+		process.getOutputStream().close();
+		assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+	}
+
+	private static long openDescriptors() throws IOException {
+		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+			return fds.count();
+		}
+	}
+
+	static void requireOnPath(String command) {
+		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
+			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
+		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command + "' is not installed");
+	}
+
+}
