@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -56,13 +59,15 @@ class ProcessLifecycleTests {
 		Process app = startApp("app.log", "--unix-socket.servers.echo.shutdown-timeout=5s");
 		awaitServing(echo, app);
 		AtomicBoolean stopping = new AtomicBoolean();
-		List<CompletableFuture<String>> clients = new ArrayList<>();
+		CountDownLatch exchanging = new CountDownLatch(100);
+		ExecutorService threads = Executors.newFixedThreadPool(100);
+		List<Future<String>> clients = new ArrayList<>();
 		for (int i = 0; i < 100; i++) {
 			boolean polite = i % 2 == 0;
 			int id = i;
-			clients.add(CompletableFuture.supplyAsync(() -> exchangeUntilStopped(echo, id, polite, stopping)));
+			clients.add(threads.submit(() -> exchangeUntilStopped(echo, id, polite, stopping, exchanging)));
 		}
-		Thread.sleep(1000);
+		assertThat(exchanging.await(60, TimeUnit.SECONDS)).as("all clients exchanging").isTrue();
 		long start = System.nanoTime();
 		app.destroy();
 		while (Files.exists(echo)) {
@@ -72,9 +77,10 @@ class ProcessLifecycleTests {
 		assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 		List<String> outcomes = new ArrayList<>();
-		for (CompletableFuture<String> client : clients) {
+		for (Future<String> client : clients) {
 			outcomes.add(client.get(30, TimeUnit.SECONDS));
 		}
+		threads.shutdown();
 		assertThat(outcomes.subList(0, 100).stream().filter((o) -> o.startsWith("corrupt"))).isEmpty();
 		for (int i = 0; i < 100; i += 2) {
 			assertThat(outcomes.get(i)).as("polite client %d", i).isEqualTo("finished");
@@ -96,7 +102,8 @@ class ProcessLifecycleTests {
 	 * (straggler). Every reply must be exact; a reply cut short by the close must be a
 	 * prefix of the message.
 	 */
-	private static String exchangeUntilStopped(Path socket, int id, boolean polite, AtomicBoolean stopping) {
+	private static String exchangeUntilStopped(Path socket, int id, boolean polite, AtomicBoolean stopping,
+			CountDownLatch exchanging) {
 		byte[] message = new byte[1024];
 		Arrays.fill(message, (byte) id);
 		try (SocketChannel channel = connect(socket)) {
@@ -114,6 +121,9 @@ class ProcessLifecycleTests {
 				}
 				if (!Arrays.equals(reply.array(), message)) {
 					return "corrupt reply";
+				}
+				if (n == 0) {
+					exchanging.countDown();
 				}
 			}
 		}

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -114,6 +116,7 @@ class AbuseTests {
 			}
 			awaitCondition(() -> server.openConnections() == 200);
 			List<CompletableFuture<Long>> normal = new ArrayList<>();
+			ExecutorService threads = Executors.newFixedThreadPool(20);
 			for (int c = 0; c < 20; c++) {
 				normal.add(CompletableFuture.supplyAsync(() -> {
 					long worstNanos = 0;
@@ -128,8 +131,9 @@ class AbuseTests {
 						throw new IllegalStateException(ex);
 					}
 					return worstNanos;
-				}));
+				}, threads));
 			}
+			threads.shutdown();
 			for (CompletableFuture<Long> client : normal) {
 				// A functional bound, not a benchmark: no exchange waits behind the slow clients.
 				assertThat(TimeUnit.NANOSECONDS.toMillis(client.get(60, TimeUnit.SECONDS))).isLessThan(5_000);

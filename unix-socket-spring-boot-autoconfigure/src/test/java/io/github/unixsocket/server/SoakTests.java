@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -40,10 +42,12 @@ class SoakTests {
 			server.start();
 			long start = System.nanoTime();
 			List<CompletableFuture<Long>> clients = new ArrayList<>();
+			ExecutorService threads = Executors.newFixedThreadPool(connections);
 			for (int c = 0; c < connections; c++) {
 				int seed = c;
-				clients.add(CompletableFuture.supplyAsync(() -> exchange(path, seed, perConnection)));
+				clients.add(CompletableFuture.supplyAsync(() -> exchange(path, seed, perConnection), threads));
 			}
+			threads.shutdown();
 			long errors = 0;
 			for (CompletableFuture<Long> client : clients) {
 				errors += client.get(600, TimeUnit.SECONDS);

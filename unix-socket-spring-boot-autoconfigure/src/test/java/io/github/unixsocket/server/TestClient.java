@@ -72,14 +72,18 @@ public final class TestClient implements AutoCloseable {
 	 * data before it
 	 */
 	public boolean awaitClosedByServer(Duration timeout) throws InterruptedException {
-		CompletableFuture<Boolean> eof = CompletableFuture.supplyAsync(() -> {
+		CompletableFuture<Boolean> eof = new CompletableFuture<>();
+		// A thread of its own: blocking socket reads must not occupy a shared pool.
+		Thread reader = new Thread(() -> {
 			try {
-				return this.channel.read(ByteBuffer.allocate(1)) < 0;
+				eof.complete(this.channel.read(ByteBuffer.allocate(1)) < 0);
 			}
 			catch (IOException ex) {
-				return true;
+				eof.complete(true);
 			}
 		});
+		reader.setDaemon(true);
+		reader.start();
 		try {
 			return eof.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
