@@ -20,6 +20,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @Timeout(60)
 class UnixSocketsEndpointAutoConfigurationTests {
@@ -53,6 +54,8 @@ class UnixSocketsEndpointAutoConfigurationTests {
 			UnixSocketsEndpoint endpoint = context.getBean(UnixSocketsEndpoint.class);
 			try (TestClient client = TestClient.connect(echo())) {
 				assertThat(client.exchange("hello")).isEqualTo("hello");
+				// the server counts a write once it returns, possibly after the client has read it
+				await().atMost(WAIT).until(() -> endpoint.server("echo").bytesSent() == 5);
 				assertThat(endpoint.servers().servers()).singleElement().satisfies((server) -> {
 					assertThat(server.name()).isEqualTo("echo");
 					assertThat(server.path()).isEqualTo(echo().toString());
@@ -81,6 +84,7 @@ class UnixSocketsEndpointAutoConfigurationTests {
 			try (TestClient first = TestClient.connect(echo()); TestClient second = TestClient.connect(echo())) {
 				assertThat(first.exchange("abc")).isEqualTo("abc");
 				assertThat(second.exchange("z")).isEqualTo("z");
+				await().atMost(WAIT).until(() -> endpoint.server("echo").bytesSent() == 4);
 				ServerDescriptor echo = endpoint.server("echo");
 				assertThat(echo.openConnections()).isEqualTo(2);
 				assertThat(echo.connections()).hasSize(2);
