@@ -64,7 +64,7 @@ public class UnixSocketsEndpoint {
 	 * {@code management.endpoint.unixsockets.access=unrestricted}.
 	 * @param name the server name
 	 * @param id the connection id
-	 * @return the connection as it was closed, {@code null} (404) if it is not open
+	 * @return the connection as it was closed, {@code null} (HTTP 204) if it is not open
 	 */
 	@DeleteOperation
 	public ConnectionDescriptor closeConnection(@Selector String name, @Selector long id) {
