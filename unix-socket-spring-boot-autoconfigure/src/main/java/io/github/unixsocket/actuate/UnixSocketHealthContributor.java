@@ -4,8 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import io.github.unixsocket.server.ServerState;
@@ -24,35 +25,35 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 public class UnixSocketHealthContributor implements CompositeHealthContributor {
 
-	private final Supplier<Collection<UnixSocketServer>> servers;
+	private final Collection<String> names;
+
+	private final Function<String, UnixSocketServer> servers;
 
 	/**
-	 * @param servers the servers, asked on every health check (they may be built after
-	 * this contributor)
+	 * @param names the server names
+	 * @param servers a server by name, looked up on every health check (servers are built
+	 * after this contributor; one not built yet is reported as not started)
 	 */
-	public UnixSocketHealthContributor(Supplier<Collection<UnixSocketServer>> servers) {
+	public UnixSocketHealthContributor(Collection<String> names, Function<String, UnixSocketServer> servers) {
+		this.names = List.copyOf(names);
 		this.servers = servers;
 	}
 
 	@Override
 	public HealthContributor getContributor(String name) {
-		return servers().filter((server) -> server.name().equals(name))
-			.findFirst()
-			.map(UnixSocketHealthContributor::indicator)
-			.orElse(null);
+		return this.names.contains(name) ? indicator(name) : null;
 	}
 
 	@Override
 	public Stream<Entry> stream() {
-		return servers().map((server) -> new Entry(server.name(), indicator(server)));
+		return this.names.stream().map((name) -> new Entry(name, indicator(name)));
 	}
 
-	private Stream<UnixSocketServer> servers() {
-		return this.servers.get().stream();
-	}
-
-	private static HealthIndicator indicator(UnixSocketServer server) {
-		return () -> health(server);
+	private HealthIndicator indicator(String name) {
+		return () -> {
+			UnixSocketServer server = this.servers.apply(name);
+			return (server != null) ? health(server) : Health.down().withDetail("reason", "not started").build();
+		};
 	}
 
 	private static Health health(UnixSocketServer server) {

@@ -2,6 +2,7 @@ package io.github.unixsocket.autoconfigure.actuate;
 
 import io.github.unixsocket.actuate.UnixSocketHealthContributor;
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
+import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -24,8 +25,9 @@ public final class UnixSocketHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "unixSocketHealthContributor")
-	UnixSocketHealthContributor unixSocketHealthContributor(UnixSocketServers servers) {
-		return new UnixSocketHealthContributor(servers::all);
+	UnixSocketHealthContributor unixSocketHealthContributor(UnixSocketServers servers,
+			UnixSocketProperties properties) {
+		return new UnixSocketHealthContributor(properties.getServers().keySet(), servers::get);
 	}
 
 }

@@ -26,7 +26,7 @@ public final class UnixSocketMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UnixSocketMetrics unixSocketMetrics(UnixSocketServers servers, UnixSocketProperties properties) {
-		// Names from the properties: the meters are bound before the servers are built.
+		// Names from the properties: meters may be bound before the servers are built.
 		return new UnixSocketMetrics(properties.getServers().keySet(), servers::get);
 	}
 

@@ -10,7 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -90,6 +96,25 @@ class UnixSocketHealthContributorAutoConfigurationTests {
 	void unknownServerHasNoComponent() {
 		withEcho().run((context) -> assertThat(
 				context.getBean(UnixSocketHealthContributor.class).getContributor("nope")).isNull());
+	}
+
+	@Test
+	void aServerCanBeAHealthGroupMember() {
+		withEcho()
+			.withConfiguration(AutoConfigurations.of(HealthContributorAutoConfiguration.class,
+					HealthContributorRegistryAutoConfiguration.class,
+					HealthEndpointAutoConfiguration.class, EndpointAutoConfiguration.class))
+			.withPropertyValues("management.endpoint.health.group.sockets.include=unixSocket/echo",
+					"management.endpoint.health.group.sockets.show-details=always",
+					"management.endpoints.web.exposure.include=health")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				HealthDescriptor sockets = context.getBean(HealthEndpoint.class).healthForPath("sockets");
+				assertThat(sockets.getStatus()).isEqualTo(Status.UP);
+				Files.delete(echo());
+				assertThat(context.getBean(HealthEndpoint.class).healthForPath("sockets").getStatus())
+					.isEqualTo(Status.DOWN);
+			});
 	}
 
 	@Test
