@@ -11,7 +11,8 @@ import io.micrometer.common.KeyValues;
 public class DefaultUnixSocketCommandObservationConvention implements UnixSocketCommandObservationConvention {
 
 	/** The shared instance. */
-	public static final DefaultUnixSocketCommandObservationConvention INSTANCE = new DefaultUnixSocketCommandObservationConvention();
+	public static final DefaultUnixSocketCommandObservationConvention INSTANCE =
+			new DefaultUnixSocketCommandObservationConvention();
 
 	@Override
 	public String getName() {

@@ -12,7 +12,8 @@ import io.micrometer.common.KeyValues;
 public class DefaultUnixSocketHandlerObservationConvention implements UnixSocketHandlerObservationConvention {
 
 	/** The shared instance. */
-	public static final DefaultUnixSocketHandlerObservationConvention INSTANCE = new DefaultUnixSocketHandlerObservationConvention();
+	public static final DefaultUnixSocketHandlerObservationConvention INSTANCE =
+			new DefaultUnixSocketHandlerObservationConvention();
 
 	@Override
 	public String getName() {
