@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -605,6 +606,16 @@ public final class StreamServer implements UnixSocketServer {
 
 		public Builder handler(ConnectionHandler handler) {
 			this.handler = handler;
+			return this;
+		}
+
+		/**
+		 * Wrap the handler set so far, for example to time or trace each connection.
+		 * @param decorator gets the current handler, returns the one to use
+		 * @return this builder
+		 */
+		public Builder decorateHandler(UnaryOperator<ConnectionHandler> decorator) {
+			this.handler = Objects.requireNonNull(decorator.apply(this.handler), "decorated handler");
 			return this;
 		}
 

@@ -1,0 +1,148 @@
+package io.github.unixsocket.sample;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.jayway.jsonpath.JsonPath;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Reads the sample's Actuator endpoints over HTTP while real clients hold connections to echo.sock. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@Timeout(60)
+class SampleActuatorTests {
+
+	private static final Duration WAIT = Duration.ofSeconds(20);
+
+	@TempDir
+	static Path socketDir;
+
+	@DynamicPropertySource
+	static void socketDir(DynamicPropertyRegistry registry) {
+		registry.add("sample.socket-dir", () -> socketDir.toString());
+	}
+
+	@LocalServerPort
+	int port;
+
+	private final HttpClient http = HttpClient.newHttpClient();
+
+	private Path echo() {
+		return socketDir.resolve("echo.sock");
+	}
+
+	@Test
+	void healthEndpointAndMetricsSeeOpenConnections() throws Exception {
+		List<SocketChannel> clients = new ArrayList<>();
+		try {
+			for (int i = 0; i < 2; i++) {
+				clients.add(connectAndEcho());
+			}
+			String health = get("/actuator/health", 200);
+			assertThat((String) JsonPath.read(health, "$.status")).isEqualTo("UP");
+			assertThat((String) JsonPath.read(health, "$.components.unixSocket.components.echo.status")).isEqualTo("UP");
+			assertThat((Integer) JsonPath.read(health,
+					"$.components.unixSocket.components.echo.details.openConnections")).isEqualTo(2);
+			assertThat((String) JsonPath.read(health, "$.components.unixSocket.components.echo.details.path"))
+				.isEqualTo(echo().toString());
+
+			String servers = get("/actuator/unixsockets", 200);
+			assertThat((String) JsonPath.read(servers, "$.servers[0].name")).isEqualTo("echo");
+			assertThat((String) JsonPath.read(servers, "$.servers[0].permissions")).isEqualTo("0660");
+			assertThat((Integer) JsonPath.read(servers, "$.servers[0].openConnections")).isEqualTo(2);
+			assertThat((Integer) JsonPath.read(servers, "$.servers[0].acceptedConnections")).isGreaterThanOrEqualTo(2);
+
+			String echo = get("/actuator/unixsockets/echo", 200);
+			assertThat((List<?>) JsonPath.read(echo, "$.connections")).hasSize(2);
+			assertThat((Integer) JsonPath.read(echo, "$.connections[0].bytesReceived")).isEqualTo(1);
+			assertThat((String) JsonPath.read(echo, "$.connections[0].openedAt")).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+			assertThat((String) JsonPath.read(echo, "$.connections[0].peer.user"))
+				.isEqualTo(System.getProperty("user.name"));
+			get("/actuator/unixsockets/nope", 404);
+
+			assertThat(currentConnections()).isEqualTo(2.0);
+		}
+		finally {
+			for (SocketChannel client : clients) {
+				client.close();
+			}
+		}
+		await().atMost(WAIT).until(() -> currentConnections() == 0.0);
+		String accepted = get("/actuator/metrics/unix.socket.connections.accepted?tag=server:echo", 200);
+		assertThat((Double) JsonPath.read(accepted, "$.measurements[0].value")).isGreaterThanOrEqualTo(2.0);
+	}
+
+	@Test
+	void closingConnectionsNeedsUnrestrictedAccess() throws Exception {
+		try (SocketChannel client = connectAndEcho()) {
+			Integer id = JsonPath.read(get("/actuator/unixsockets/echo", 200), "$.connections[0].id");
+			HttpRequest delete = HttpRequest.newBuilder(uri("/actuator/unixsockets/echo/" + id)).DELETE().build();
+			assertThat(this.http.send(delete, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+			assertThat(client.isOpen()).isTrue();
+		}
+	}
+
+	@Test
+	@DirtiesContext
+	void deletingTheSocketFileTurnsHealthDown() throws Exception {
+		assertThat((String) JsonPath.read(get("/actuator/health/unixSocket", 200), "$.status")).isEqualTo("UP");
+		Files.delete(echo());
+		String health = get("/actuator/health/unixSocket", 503);
+		assertThat((String) JsonPath.read(health, "$.components.echo.status")).isEqualTo("DOWN");
+		assertThat((String) JsonPath.read(health, "$.components.echo.details.reason")).contains("deleted");
+		assertThat((String) JsonPath.read(get("/actuator/health", 503), "$.status")).isEqualTo("DOWN");
+	}
+
+	private SocketChannel connectAndEcho() throws IOException {
+		SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
+		client.connect(UnixDomainSocketAddress.of(echo()));
+		client.write(ByteBuffer.wrap("x".getBytes(StandardCharsets.UTF_8)));
+		// The echo proves the handler runs, so the connection is counted as open.
+		ByteBuffer reply = ByteBuffer.allocate(1);
+		while (reply.hasRemaining()) {
+			assertThat(client.read(reply)).isNotNegative();
+		}
+		return client;
+	}
+
+	private double currentConnections() throws Exception {
+		String body = get("/actuator/metrics/unix.socket.connections.current?tag=server:echo", 200);
+		return JsonPath.read(body, "$.measurements[0].value");
+	}
+
+	private String get(String path, int expectedStatus) throws Exception {
+		HttpResponse<String> response = this.http.send(HttpRequest.newBuilder(uri(path)).build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(expectedStatus);
+		return response.body();
+	}
+
+	private URI uri(String path) {
+		return URI.create("http://localhost:" + this.port + path);
+	}
+
+}

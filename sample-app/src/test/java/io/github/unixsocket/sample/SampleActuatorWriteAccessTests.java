@@ -1,0 +1,86 @@
+package io.github.unixsocket.sample;
+
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.jayway.jsonpath.JsonPath;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** With unrestricted access, {@code DELETE /actuator/unixsockets/echo/{id}} closes that connection. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = "management.endpoint.unixsockets.access=unrestricted")
+@Timeout(60)
+class SampleActuatorWriteAccessTests {
+
+	@TempDir
+	static Path socketDir;
+
+	@DynamicPropertySource
+	static void socketDir(DynamicPropertyRegistry registry) {
+		registry.add("sample.socket-dir", () -> socketDir.toString());
+	}
+
+	@LocalServerPort
+	int port;
+
+	private final HttpClient http = HttpClient.newHttpClient();
+
+	@Test
+	void deleteClosesTheConnection() throws Exception {
+		try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+			client.connect(UnixDomainSocketAddress.of(socketDir.resolve("echo.sock")));
+			client.write(ByteBuffer.wrap(new byte[] { 'x' }));
+			assertThat(client.read(ByteBuffer.allocate(1))).isEqualTo(1);
+			HttpResponse<String> detail = send(HttpRequest.newBuilder(uri("/actuator/unixsockets/echo")).build());
+			Integer id = JsonPath.read(detail.body(), "$.connections[0].id");
+
+			HttpResponse<String> deleted = send(
+					HttpRequest.newBuilder(uri("/actuator/unixsockets/echo/" + id)).DELETE().build());
+			assertThat(deleted.statusCode()).isEqualTo(200);
+			assertThat((Integer) JsonPath.read(deleted.body(), "$.id")).isEqualTo(id);
+			CompletableFuture<Integer> eof = CompletableFuture.supplyAsync(() -> {
+				try {
+					return client.read(ByteBuffer.allocate(1));
+				}
+				catch (Exception ex) {
+					return -1;
+				}
+			});
+			assertThat(eof.get(20, TimeUnit.SECONDS)).isEqualTo(-1);
+
+			HttpResponse<String> again = send(
+					HttpRequest.newBuilder(uri("/actuator/unixsockets/echo/" + id)).DELETE().build());
+			assertThat(again.statusCode()).isEqualTo(204);
+		}
+	}
+
+	private HttpResponse<String> send(HttpRequest request) throws Exception {
+		return this.http.send(HttpRequest.newBuilder(request, (name, value) -> true).timeout(Duration.ofSeconds(20)).build(),
+				HttpResponse.BodyHandlers.ofString());
+	}
+
+	private URI uri(String path) {
+		return URI.create("http://localhost:" + this.port + path);
+	}
+
+}

@@ -1,0 +1,95 @@
+package io.github.unixsocket.actuate;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+
+import io.github.unixsocket.server.RejectReason;
+import io.github.unixsocket.server.UnixSocketServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * Micrometer meters of the Unix socket servers, tagged {@code server}. Every meter reads
+ * the engine's own counters when the registry asks: nothing is incremented per read or
+ * write (open connections count their bytes without shared state and the server sums
+ * them on demand).
+ * <ul>
+ * <li>{@code unix.socket.connections.current}: gauge of open connections;</li>
+ * <li>{@code unix.socket.connections.accepted}: connections handed to the handler;</li>
+ * <li>{@code unix.socket.connections.rejected}: closed before the handler ran, tag
+ * {@code reason} ({@code max-connections}, {@code unauthorized}, {@code setup-failed});</li>
+ * <li>{@code unix.socket.datagrams.received}: datagrams received;</li>
+ * <li>{@code unix.socket.bytes.received}, {@code unix.socket.bytes.sent}: bytes.</li>
+ * </ul>
+ */
+public class UnixSocketMetrics implements MeterBinder {
+
+	private static final List<Counted> COUNTERS = List.of(
+			new Counted("unix.socket.connections.accepted", "Connections accepted and handed to the handler",
+					BaseUnits.CONNECTIONS, UnixSocketServer::acceptedConnections),
+			new Counted("unix.socket.datagrams.received", "Datagrams received", "datagrams",
+					UnixSocketServer::datagramsReceived),
+			new Counted("unix.socket.bytes.received", "Bytes read from peers", BaseUnits.BYTES,
+					UnixSocketServer::bytesReceived),
+			new Counted("unix.socket.bytes.sent", "Bytes written to peers", BaseUnits.BYTES,
+					UnixSocketServer::bytesSent));
+
+	private final Collection<String> names;
+
+	private final Function<String, UnixSocketServer> servers;
+
+	/**
+	 * @param names the server names
+	 * @param servers a server by name, looked up when a meter is read (servers may be
+	 * built after the meters are bound); {@code null} reads as 0
+	 */
+	public UnixSocketMetrics(Collection<String> names, Function<String, UnixSocketServer> servers) {
+		this.names = List.copyOf(names);
+		this.servers = servers;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		for (String name : this.names) {
+			Tags tags = Tags.of("server", name);
+			Gauge.builder("unix.socket.connections.current", this, read(name, UnixSocketServer::openConnections))
+				.description("Open connections")
+				.baseUnit(BaseUnits.CONNECTIONS)
+				.tags(tags)
+				.register(registry);
+			for (Counted counted : COUNTERS) {
+				FunctionCounter.builder(counted.name(), this, read(name, counted.value()))
+					.description(counted.description())
+					.baseUnit(counted.unit())
+					.tags(tags)
+					.register(registry);
+			}
+			for (RejectReason reason : RejectReason.values()) {
+				FunctionCounter
+					.builder("unix.socket.connections.rejected", this,
+							read(name, (server) -> server.rejectedConnections(reason)))
+					.description("Connections closed before their handler ran")
+					.baseUnit(BaseUnits.CONNECTIONS)
+					.tags(tags.and("reason", reason.tag()))
+					.register(registry);
+			}
+		}
+	}
+
+	private ToDoubleFunction<UnixSocketMetrics> read(String name, ToDoubleFunction<UnixSocketServer> value) {
+		return (metrics) -> {
+			UnixSocketServer server = metrics.servers.apply(name);
+			return (server != null) ? value.applyAsDouble(server) : 0;
+		};
+	}
+
+	private record Counted(String name, String description, String unit, ToDoubleFunction<UnixSocketServer> value) {
+	}
+
+}

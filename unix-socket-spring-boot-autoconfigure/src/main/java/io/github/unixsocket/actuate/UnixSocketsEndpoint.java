@@ -1,0 +1,165 @@
+package io.github.unixsocket.actuate;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import io.github.unixsocket.server.Connection;
+import io.github.unixsocket.server.FilePermissions;
+import io.github.unixsocket.server.PeerCredentials;
+import io.github.unixsocket.server.RejectReason;
+import io.github.unixsocket.server.UnixSocketServer;
+
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+/**
+ * The {@code unixsockets} endpoint: every Unix socket server with its counters, one
+ * server with its open connections, and (with {@code unrestricted} access) closing one
+ * connection.
+ */
+@Endpoint(id = "unixsockets", defaultAccess = Access.READ_ONLY)
+public class UnixSocketsEndpoint {
+
+	private final Supplier<Collection<UnixSocketServer>> servers;
+
+	private final Function<String, String> protocols;
+
+	/**
+	 * @param servers the servers, asked on every call
+	 * @param protocols the protocol of a server, by name
+	 */
+	public UnixSocketsEndpoint(Supplier<Collection<UnixSocketServer>> servers, Function<String, String> protocols) {
+		this.servers = servers;
+		this.protocols = protocols;
+	}
+
+	/** @return all servers, without their connections */
+	@ReadOperation
+	public ServersDescriptor servers() {
+		return new ServersDescriptor(
+				this.servers.get().stream().map((server) -> describe(server, null)).toList());
+	}
+
+	/**
+	 * @param name a server name
+	 * @return the server with its open connections, {@code null} (404) if there is none
+	 */
+	@ReadOperation
+	public ServerDescriptor server(@Selector String name) {
+		UnixSocketServer server = find(name);
+		return (server != null) ? describe(server, connections(server)) : null;
+	}
+
+	/**
+	 * Close one connection; its handler's blocked reads and writes fail. Needs
+	 * {@code management.endpoint.unixsockets.access=unrestricted}.
+	 * @param name the server name
+	 * @param id the connection id
+	 * @return the connection as it was closed, {@code null} (HTTP 204) if it is not open
+	 */
+	@DeleteOperation
+	public ConnectionDescriptor closeConnection(@Selector String name, @Selector long id) {
+		UnixSocketServer server = find(name);
+		if (server == null) {
+			return null;
+		}
+		for (Connection connection : server.connections()) {
+			if (connection.id() == id) {
+				connection.close();
+				return describe(connection);
+			}
+		}
+		return null;
+	}
+
+	private UnixSocketServer find(String name) {
+		return this.servers.get().stream().filter((server) -> server.name().equals(name)).findFirst().orElse(null);
+	}
+
+	private ServerDescriptor describe(UnixSocketServer server, List<ConnectionDescriptor> connections) {
+		Map<String, Long> rejectedByReason = new LinkedHashMap<>();
+		for (RejectReason reason : RejectReason.values()) {
+			rejectedByReason.put(reason.tag(), server.rejectedConnections(reason));
+		}
+		return new ServerDescriptor(server.name(), server.address(), UnixSocketHealthContributor.lower(server.type()),
+				this.protocols.apply(server.name()), UnixSocketHealthContributor.lower(server.state()),
+				FilePermissions.toOctal(server.permissions()), server.group(), server.isSocketFileOurs(),
+				server.openConnections(), server.acceptedConnections(), server.rejectedConnections(), rejectedByReason,
+				server.handlerErrors(), server.datagramsReceived(), server.bytesReceived(), server.bytesSent(),
+				connections);
+	}
+
+	private static List<ConnectionDescriptor> connections(UnixSocketServer server) {
+		return server.connections()
+			.stream()
+			.sorted((a, b) -> Long.compare(a.id(), b.id()))
+			.map(UnixSocketsEndpoint::describe)
+			.toList();
+	}
+
+	private static ConnectionDescriptor describe(Connection connection) {
+		PeerCredentials peer = connection.peer();
+		return new ConnectionDescriptor(connection.id(), (peer.user() != null) ? peer : null, connection.openedAt(),
+				connection.bytesReceived(), connection.bytesSent(), connection.lastActivity());
+	}
+
+	/**
+	 * The servers.
+	 *
+	 * @param servers every server, in configuration order
+	 */
+	public record ServersDescriptor(List<ServerDescriptor> servers) implements OperationResponseBody {
+	}
+
+	/**
+	 * One server.
+	 *
+	 * @param name the key under {@code unix-socket.servers}
+	 * @param path the socket path
+	 * @param type {@code stream} or {@code datagram}
+	 * @param protocol the configured protocol
+	 * @param state {@code new}, {@code running}, {@code draining} or {@code stopped}
+	 * @param permissions mode of the socket file, octal
+	 * @param group group of the socket file, {@code null} for the process's group
+	 * @param socketFileOurs whether the file at the path is still the one the server bound
+	 * @param openConnections connections open now
+	 * @param acceptedConnections connections handed to the handler so far
+	 * @param rejectedConnections connections closed before their handler ran
+	 * @param rejectedByReason the same, by reason
+	 * @param handlerErrors handler invocations that failed unexpectedly
+	 * @param datagramsReceived datagrams received (datagram servers)
+	 * @param bytesReceived bytes read from peers
+	 * @param bytesSent bytes written to peers
+	 * @param connections open connections; only in a single server's view
+	 */
+	public record ServerDescriptor(String name, String path, String type, String protocol, String state,
+			String permissions, String group, boolean socketFileOurs, int openConnections, long acceptedConnections,
+			long rejectedConnections, Map<String, Long> rejectedByReason, long handlerErrors, long datagramsReceived,
+			long bytesReceived, long bytesSent, List<ConnectionDescriptor> connections)
+			implements OperationResponseBody {
+	}
+
+	/**
+	 * One open connection.
+	 *
+	 * @param id the connection id, unique within the server's lifetime
+	 * @param peer user and group of the peer process, {@code null} when unknown
+	 * @param openedAt when it was accepted
+	 * @param bytesReceived bytes read from the peer
+	 * @param bytesSent bytes written to the peer
+	 * @param lastActivity when a byte was last read or written
+	 */
+	public record ConnectionDescriptor(long id, PeerCredentials peer, Instant openedAt, long bytesReceived,
+			long bytesSent, Instant lastActivity) implements OperationResponseBody {
+	}
+
+}

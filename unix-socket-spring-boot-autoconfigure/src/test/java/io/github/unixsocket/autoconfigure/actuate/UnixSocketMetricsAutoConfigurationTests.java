@@ -1,0 +1,124 @@
+package io.github.unixsocket.autoconfigure.actuate;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.unixsocket.actuate.UnixSocketMetrics;
+import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
+import io.github.unixsocket.server.TestClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@Timeout(60)
+class UnixSocketMetricsAutoConfigurationTests {
+
+	private static final Duration WAIT = Duration.ofSeconds(20);
+
+	@TempDir
+	Path dir;
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(UnixSocketAutoConfiguration.class,
+				UnixSocketMetricsAutoConfiguration.class, MetricsAutoConfiguration.class,
+				CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+		.withUserConfiguration(EchoHandlerConfiguration.class);
+
+	private ApplicationContextRunner withEcho() {
+		return this.runner.withPropertyValues("unix-socket.servers.echo.path=" + echo());
+	}
+
+	private Path echo() {
+		return this.dir.resolve("echo.sock");
+	}
+
+	@Test
+	void connectionGaugeGoesUpAndBackToZero() {
+		withEcho().run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(current(registry)).isZero();
+			List<TestClient> clients = new ArrayList<>();
+			try {
+				for (int i = 0; i < 3; i++) {
+					TestClient client = TestClient.connect(echo());
+					clients.add(client);
+					// an answered exchange proves the handler runs: the connection is counted
+					assertThat(client.exchange("ping" + i)).isEqualTo("ping" + i);
+				}
+				assertThat(current(registry)).isEqualTo(3);
+			}
+			finally {
+				for (TestClient client : clients) {
+					client.close();
+				}
+			}
+			await().atMost(WAIT).until(() -> current(registry) == 0);
+			assertThat(registry.get("unix.socket.connections.accepted").tag("server", "echo").functionCounter().count())
+				.isEqualTo(3);
+			assertThat(registry.get("unix.socket.bytes.received").tag("server", "echo").functionCounter().count())
+				.isEqualTo(15);
+			assertThat(registry.get("unix.socket.bytes.sent").tag("server", "echo").functionCounter().count())
+				.isEqualTo(15);
+			assertThat(registry.get("unix.socket.datagrams.received").tag("server", "echo").functionCounter().count())
+				.isZero();
+		});
+	}
+
+	@Test
+	void rejectedCounterCountsConnectionsBeyondMaxConnections() {
+		withEcho().withPropertyValues("unix-socket.servers.echo.max-connections=1").run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			try (TestClient first = TestClient.connect(echo())) {
+				assertThat(first.exchange("a")).isEqualTo("a");
+				assertThat(rejected(registry, "max-connections")).isZero();
+				try (TestClient second = TestClient.connect(echo())) {
+					assertThat(second.awaitClosedByServer(WAIT)).isTrue();
+				}
+				await().atMost(WAIT).until(() -> rejected(registry, "max-connections") == 1);
+				assertThat(rejected(registry, "unauthorized")).isZero();
+			}
+		});
+	}
+
+	@Test
+	void backsOffWithoutAMeterRegistry() {
+		new ApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(UnixSocketAutoConfiguration.class, UnixSocketMetricsAutoConfiguration.class))
+			.withUserConfiguration(EchoHandlerConfiguration.class)
+			.withPropertyValues("unix-socket.servers.echo.path=" + echo())
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(UnixSocketMetrics.class));
+	}
+
+	@Test
+	void backsOffWhenMicrometerIsNotOnTheClassPath() {
+		withEcho().withClassLoader(new FilteredClassLoader("io.micrometer.core."))
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(UnixSocketMetrics.class));
+	}
+
+	private static double current(MeterRegistry registry) {
+		return registry.get("unix.socket.connections.current").tag("server", "echo").gauge().value();
+	}
+
+	private static double rejected(MeterRegistry registry, String reason) {
+		return registry.get("unix.socket.connections.rejected")
+			.tag("server", "echo")
+			.tag("reason", reason)
+			.functionCounter()
+			.count();
+	}
+
+}
