@@ -38,7 +38,8 @@ public final class CommandRequestParser {
 		if (request.isEmpty()) {
 			return null;
 		}
-		return (request.charAt(0) == '{') ? parseJson(request) : parseText(request);
+		char first = request.charAt(0);
+		return (first == '{' || first == '[') ? parseJson(request) : parseText(request);
 	}
 
 	private CommandRequest parseJson(String request) {
@@ -47,7 +48,7 @@ public final class CommandRequestParser {
 			tree = this.reader.readTree(request);
 		}
 		catch (JacksonException ex) {
-			throw new CommandException("malformed JSON: " + ex.getOriginalMessage());
+			throw new CommandException(malformed(ex));
 		}
 		if (tree == null || !tree.isObject()) {
 			throw new CommandException("malformed JSON: a request is an object");
@@ -74,6 +75,17 @@ public final class CommandRequestParser {
 			throw new CommandException("missing 'command'");
 		}
 		return new CommandRequest(id, command, args);
+	}
+
+	/** Jackson's message without its source excerpt or location details, which say little here. */
+	private static String malformed(JacksonException ex) {
+		String message = String.valueOf(ex.getOriginalMessage());
+		int cut = message.indexOf(" (start marker");
+		message = (cut >= 0) ? message.substring(0, cut) : message;
+		cut = message.indexOf('\n');
+		message = (cut >= 0) ? message.substring(0, cut) : message;
+		int column = (ex.getLocation() != null) ? ex.getLocation().getColumnNr() : -1;
+		return "malformed JSON" + ((column > 0) ? " at column " + column : "") + ": " + message;
 	}
 
 	private Map<String, Object> jsonArgs(JsonNode value) {
