@@ -198,7 +198,7 @@ final class CommandMethod implements CommandProcessor.Command {
 			if (converted == null && this.parameter.getParameterType() == Optional.class) {
 				return Optional.empty();
 			}
-			if (converted == null && this.parameter.getParameterType().isPrimitive()) {
+			if (converted == null && !this.parameter.isOptional()) {
 				throw new CommandException("argument '" + this.name + "' needs a value");
 			}
 			return converted;
