@@ -100,7 +100,7 @@ class CommandProtocolTests {
 				});
 				assertThat(replies.readLine()).isEqualTo(
 						"{\"status\":\"error\",\"error\":\"request longer than 1048576 bytes; closing the connection\"}");
-				assertThat(replies.readLine()).isNull();
+				assertThat(endOfStreamOrReset(replies)).isTrue();
 				channel.close();
 				writer.get(30, TimeUnit.SECONDS);
 			}
@@ -281,6 +281,16 @@ class CommandProtocolTests {
 		}
 		assertThat(failure).as("cause of %s", context.getStartupFailure()).isNotNull();
 		return (UnixSocketConfigurationException) failure;
+	}
+
+	/** The server closed with the client's bytes unread: the kernel may report that as a reset. */
+	private static boolean endOfStreamOrReset(BufferedReader replies) {
+		try {
+			return replies.readLine() == null;
+		}
+		catch (IOException ex) {
+			return true;
+		}
 	}
 
 	private SocketChannel connect() throws IOException {
