@@ -4,7 +4,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -103,8 +102,8 @@ final class CommandMethod implements CommandProcessor.Command {
 				(MethodIntrospector.MetadataLookup<UnixSocketCommand>) (method) -> AnnotatedElementUtils
 					.findMergedAnnotation(method, UnixSocketCommand.class));
 		List<CommandMethod> commands = new ArrayList<>();
-		new LinkedHashMap<>(annotated).forEach((method, annotation) -> commands.add(new CommandMethod(serverName,
-				annotation, bean, AopUtils.selectInvocableMethod(method, bean.getClass()), mapper, conversionService)));
+		annotated.forEach((method, annotation) -> commands.add(new CommandMethod(serverName, annotation, bean,
+				AopUtils.selectInvocableMethod(method, bean.getClass()), mapper, conversionService)));
 		return commands;
 	}
 
@@ -118,7 +117,8 @@ final class CommandMethod implements CommandProcessor.Command {
 		return this.description;
 	}
 
-	String source() {
+	@Override
+	public String source() {
 		return describe(this.method);
 	}
 

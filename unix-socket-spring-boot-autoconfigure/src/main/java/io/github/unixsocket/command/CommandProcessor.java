@@ -59,11 +59,9 @@ public final class CommandProcessor implements MessageHandler {
 		this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
 		this.parser = new CommandRequestParser(mapper);
 		this.interceptors = List.copyOf(interceptors);
-		add(new BuiltIn("help", "Lists the commands", this::help), "built in");
-		add(new BuiltIn("ping", "Replies \"pong\"", () -> "pong"), "built in");
-		for (CommandMethod method : methods) {
-			add(method, method.source());
-		}
+		add(new BuiltIn("help", "Lists the commands", this::help));
+		add(new BuiltIn("ping", "Replies \"pong\"", () -> "pong"));
+		methods.forEach(this::add);
 	}
 
 	/**
@@ -90,20 +88,14 @@ public final class CommandProcessor implements MessageHandler {
 		return new CommandProcessor(serverName, methods, mapper, interceptors);
 	}
 
-	private void add(Command command, String source) {
+	private void add(Command command) {
 		Command previous = this.commands.putIfAbsent(command.name(), command);
 		if (previous != null) {
-			String previousSource = (previous instanceof CommandMethod method) ? method.source() : "built in";
 			throw new UnixSocketConfigurationException(
 					"Unix socket server '" + this.serverName + "' has two commands named '" + command.name() + "': "
-							+ previousSource + " and " + source,
+							+ previous.source() + " and " + command.source(),
 					"Give each @UnixSocketCommand a unique name; 'help' and 'ping' are built in");
 		}
-	}
-
-	/** @return the command names, sorted */
-	public List<String> commandNames() {
-		return new ArrayList<>(this.commands.keySet());
 	}
 
 	@Override
@@ -129,7 +121,7 @@ public final class CommandProcessor implements MessageHandler {
 	 * @param line the request, without its newline
 	 * @return the reply line without its newline, or {@code null} for a blank line
 	 */
-	public byte[] process(Connection connection, String line) {
+	private byte[] process(Connection connection, String line) {
 		CommandRequest request;
 		try {
 			request = this.parser.parse(line);
@@ -203,11 +195,19 @@ public final class CommandProcessor implements MessageHandler {
 
 		String description();
 
+		/** @return where the command comes from, for messages */
+		String source();
+
 		Object invoke(Connection connection, Map<String, Object> args) throws Exception;
 
 	}
 
 	private record BuiltIn(String name, String description, Supplier<Object> payload) implements Command {
+
+		@Override
+		public String source() {
+			return "built in";
+		}
 
 		@Override
 		public Object invoke(Connection connection, Map<String, Object> args) throws Exception {

@@ -24,7 +24,8 @@ import org.apache.commons.logging.LogFactory;
  * read buffer grows with the data actually received and never beyond the limit: a line
  * longer than the limit, or a length prefix claiming more, ends the connection (after
  * {@link MessageHandler#messageTooLarge} had its say) without allocating that size. While
- * the server drains, the connection ends once no complete message is left buffered.
+ * the server drains, the connection ends once the messages already received are answered
+ * (one idle in wait for its next message is closed at the drain deadline).
  */
 public final class FramedConnectionHandler implements ConnectionHandler {
 
@@ -34,6 +35,8 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	private static final Log logger = LogFactory.getLog(FramedConnectionHandler.class);
 
 	private static final int INITIAL_BUFFER_SIZE = 8192;
+
+	private static final int RETAINED_BUFFER_SIZE = 64 * 1024;
 
 	private static final int PREFIX_SIZE = 4;
 
@@ -163,6 +166,11 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 				this.start = 0;
 				this.end = 0;
 				this.scanned = 0;
+				if (this.in.length > RETAINED_BUFFER_SIZE) {
+					// A large message is done: do not keep its buffer for the life of the connection.
+					this.in = new byte[INITIAL_BUFFER_SIZE];
+					this.inView = ByteBuffer.wrap(this.in);
+				}
 			}
 			return true;
 		}
