@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -108,14 +109,23 @@ public final class UnixSocketClient implements AutoCloseable {
 		request.put("command", command);
 		request.set("args", mapper.valueToTree((args != null) ? args : Map.of()));
 		String line = sendLine(mapper.writeValueAsString(request));
-		JsonNode reply = mapper.readTree(line);
+		JsonNode reply;
+		try {
+			reply = mapper.readTree(line);
+		}
+		catch (JacksonException ex) {
+			throw new IOException("Not a command reply: " + abbreviate(line), ex);
+		}
+		String status = reply.path("status").asString(null);
+		if (!"ok".equals(status) && !"error".equals(status)) {
+			throw new IOException("Not a command reply: " + abbreviate(line));
+		}
 		JsonNode replyId = reply.get("id");
 		if (replyId == null || !replyId.canConvertToLong() || replyId.asLong() != id) {
 			throw new IOException("Expected the reply to request " + id + ", got: " + abbreviate(line));
 		}
 		JsonNode error = reply.get("error");
-		return new CommandReply(replyId, reply.path("status").asString(null), reply.get("payload"),
-				(error != null) ? error.asString() : null);
+		return new CommandReply(replyId, status, reply.get("payload"), (error != null) ? error.asString() : null);
 	}
 
 	/**

@@ -143,6 +143,28 @@ class UnixSocketClientTest {
 	}
 
 	@Test
+	void sendRejectsWhatIsNotACommandReply() throws Exception {
+		Path echo = start(FramedConnectionHandler.lines((connection, message) -> message, 1024 * 1024));
+		try (UnixSocketClient client = UnixSocketClient.connect(echo)) {
+			assertThatIOException().isThrownBy(() -> client.send("ping", Map.of()))
+				.withMessageContaining("Not a command reply: {\"id\":1,");
+			assertThat(client.sendLine("not json")).isEqualTo("not json");
+		}
+		Path wrongId = start(FramedConnectionHandler.lines(
+				(connection, message) -> "{\"id\":99,\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8), 1024));
+		try (UnixSocketClient client = UnixSocketClient.connect(wrongId)) {
+			assertThatIOException().isThrownBy(() -> client.send("ping", Map.of()))
+				.withMessageContaining("Expected the reply to request 1");
+		}
+		Path notJson = start(
+				FramedConnectionHandler.lines((connection, message) -> "{oops".getBytes(StandardCharsets.UTF_8), 1024));
+		try (UnixSocketClient client = UnixSocketClient.connect(notJson)) {
+			assertThatIOException().isThrownBy(() -> client.send("ping", Map.of()))
+				.withMessageContaining("Not a command reply: {oops");
+		}
+	}
+
+	@Test
 	void serverClosingIsEndOfStream() throws Exception {
 		Path path = start((connection) -> connection.inputStream().readNBytes(4));
 		try (UnixSocketClient client = UnixSocketClient.connect(path)) {

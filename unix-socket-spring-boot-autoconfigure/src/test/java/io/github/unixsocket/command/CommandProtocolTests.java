@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
@@ -32,11 +33,13 @@ import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.TestClient;
+import org.aopalliance.intercept.MethodInterceptor;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -170,6 +173,21 @@ class CommandProtocolTests {
 					assertThat(client.sendLine("stats"))
 						.isEqualTo("{\"status\":\"ok\",\"payload\":{\"request_count\":3,\"last_command\":\"stats\"}}");
 				}
+			});
+	}
+
+	@Test
+	void commandMethodsOfAProxiedBeanAreInvokedThroughTheProxy() throws Exception {
+		this.runner.withUserConfiguration(ProxiedCommands.class)
+			.withPropertyValues("unix-socket.servers.commands.path=" + socket(),
+					"unix-socket.servers.commands.protocol=commands")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				try (UnixSocketClient client = UnixSocketClient.connect(socket())) {
+					assertThat(client.send("echo", Map.of("text", "via proxy")).payload(String.class))
+						.isEqualTo("via proxy");
+				}
+				assertThat(context.getBean(ProxiedCommands.class).advised).hasValue(1);
 			});
 	}
 
@@ -382,6 +400,25 @@ class CommandProtocolTests {
 				Object result = invocation.proceed();
 				return (result instanceof String text) ? text + "!" : result;
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ProxiedCommands {
+
+		final AtomicInteger advised = new AtomicInteger();
+
+		@Bean
+		@UnixSocketHandler("commands")
+		Object proxiedCommands() {
+			ProxyFactory factory = new ProxyFactory(new TestCommands());
+			factory.setProxyTargetClass(true);
+			factory.addAdvice((MethodInterceptor) (invocation) -> {
+				this.advised.incrementAndGet();
+				return invocation.proceed();
+			});
+			return factory.getProxy();
 		}
 
 	}
