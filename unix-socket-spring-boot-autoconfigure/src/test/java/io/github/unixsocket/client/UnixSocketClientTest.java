@@ -2,6 +2,7 @@ package io.github.unixsocket.client;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -88,7 +89,7 @@ class UnixSocketClientTest {
 
 	@Test
 	void readTimeoutFiresAndClosesTheClient() throws Exception {
-		Path path = start((connection) -> connection.inputStream().transferTo(java.io.OutputStream.nullOutputStream()));
+		Path path = start((connection) -> connection.inputStream().transferTo(OutputStream.nullOutputStream()));
 		try (UnixSocketClient client = UnixSocketClient.builder(path).readTimeout(Duration.ofMillis(300)).connect()) {
 			long start = System.nanoTime();
 			assertThatExceptionOfType(SocketTimeoutException.class).isThrownBy(() -> client.sendLine("hello"));

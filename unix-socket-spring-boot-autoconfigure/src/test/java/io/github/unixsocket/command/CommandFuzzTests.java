@@ -3,9 +3,10 @@ package io.github.unixsocket.command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +93,7 @@ class CommandFuzzTests {
 	private static String exchange(Path path, byte[] bytes) throws Exception {
 		try (TestClient client = TestClient.connect(path)) {
 			CompletableFuture<byte[]> replies = CompletableFuture.supplyAsync(() -> {
-				try (InputStream in = java.nio.channels.Channels.newInputStream(client.channel())) {
+				try (InputStream in = Channels.newInputStream(client.channel())) {
 					return in.readAllBytes();
 				}
 				catch (IOException ex) {
@@ -161,7 +162,7 @@ class CommandFuzzTests {
 				return spliced;
 			}
 			default -> {
-				return java.util.Arrays.copyOf(input, at);
+				return Arrays.copyOf(input, at);
 			}
 		}
 	}

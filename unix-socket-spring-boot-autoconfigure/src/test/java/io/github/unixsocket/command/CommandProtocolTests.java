@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -90,7 +91,7 @@ class CommandProtocolTests {
 				send(channel, "ping\n");
 				assertThat(replies.readLine()).isEqualTo("{\"status\":\"ok\",\"payload\":\"pong\"}");
 				byte[] line = new byte[2 * 1024 * 1024 + 1];
-				java.util.Arrays.fill(line, (byte) 'x');
+				Arrays.fill(line, (byte) 'x');
 				line[line.length - 1] = '\n';
 				// The server stops reading at the limit, so the rest of the write may fail.
 				CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
