@@ -90,7 +90,7 @@ class ProcessLifecycleTests {
 		}
 		// 5 s drain budget plus the JVM's own shutdown: nothing hangs.
 		assertThat(stopMillis).isLessThan(30_000);
-		Matcher stopped = Pattern.compile("stopped: (\\d+) connection\\(s\\) drained, (\\d+) force-closed")
+		Matcher stopped = Pattern.compile("'echo' stopped: (\\d+) connection\\(s\\) drained, (\\d+) force-closed")
 			.matcher(Files.readString(this.dir.resolve("app.log")));
 		assertThat(stopped.find()).isTrue();
 		assertThat(Integer.parseInt(stopped.group(1))).isEqualTo(50);

@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 
-import io.github.unixsocket.autoconfigure.UnixSocketProperties.Protocol;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Server;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Type;
+import io.github.unixsocket.command.UnixSocketCommand;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.FilePermissions;
+import io.github.unixsocket.server.FramedConnectionHandler;
+import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.PeerPolicy;
 import io.github.unixsocket.server.SocketFile;
 import io.github.unixsocket.server.SocketFileException;
@@ -26,13 +28,19 @@ import org.springframework.util.unit.DataSize;
  */
 final class ServerPropertiesMapper {
 
+	/** Default largest message of the stream protocols. */
+	private static final DataSize DEFAULT_MAX_MESSAGE_SIZE = DataSize.ofMegabytes(1);
+
 	private final String name;
 
 	private final Server properties;
 
+	private final int maxMessageSize;
+
 	ServerPropertiesMapper(String name, Server properties) {
 		this.name = name;
 		this.properties = properties;
+		this.maxMessageSize = maxMessageSize();
 	}
 
 	StreamServer.Builder toBuilder(ThreadFactory threadFactory) {
@@ -52,29 +60,68 @@ final class ServerPropertiesMapper {
 	}
 
 	/**
-	 * Adapt the server's handler bean to the connection handler its protocol needs.
+	 * Adapt the server's handler bean to the connection handler its protocol needs: a
+	 * {@link ConnectionHandler} for raw, a {@link MessageHandler} for lines and
+	 * length-prefixed, {@link UnixSocketCommand} methods for commands.
 	 * @param beanName the bean's name, for messages
 	 * @param bean the {@code @UnixSocketHandler} bean bound to this server
+	 * @param commandHandlers builds command processors
 	 * @return the connection handler
 	 */
-	ConnectionHandler handler(String beanName, Object bean) {
-		if (bean instanceof ConnectionHandler handler) {
+	ConnectionHandler handler(String beanName, Object bean, CommandHandlers commandHandlers) {
+		return switch (this.properties.getProtocol()) {
+			case RAW -> {
+				if (bean instanceof ConnectionHandler handler) {
+					yield handler;
+				}
+				throw wrongHandler(beanName, bean, ConnectionHandler.class);
+			}
+			case LINES -> FramedConnectionHandler.lines(messageHandler(beanName, bean), this.maxMessageSize);
+			case LENGTH_PREFIXED ->
+				FramedConnectionHandler.lengthPrefixed(messageHandler(beanName, bean), this.maxMessageSize);
+			case COMMANDS -> FramedConnectionHandler.lines(commandHandlers.create(this.name, bean), this.maxMessageSize);
+		};
+	}
+
+	private MessageHandler messageHandler(String beanName, Object bean) {
+		if (bean instanceof MessageHandler handler) {
 			return handler;
 		}
-		throw new UnixSocketConfigurationException(
-				"Handler bean '" + beanName + "' for Unix socket server '" + this.name + "' is a "
-						+ bean.getClass().getName() + ", which does not implement " + ConnectionHandler.class.getName(),
-				"Implement " + ConnectionHandler.class.getName() + " in '" + beanName + "' (protocol raw)");
+		throw wrongHandler(beanName, bean, MessageHandler.class);
+	}
+
+	private UnixSocketConfigurationException wrongHandler(String beanName, Object bean, Class<?> needed) {
+		String protocol = protocolName();
+		return new UnixSocketConfigurationException(
+				"Handler bean '" + beanName + "' for Unix socket server '" + this.name + "' (protocol " + protocol
+						+ ") is a " + bean.getClass().getName() + ", which does not implement " + needed.getName(),
+				"Implement " + needed.getName() + " in '" + beanName + "' (protocol " + protocol
+						+ "), or set 'unix-socket.servers." + this.name + ".protocol' to what the bean is: raw for a "
+						+ ConnectionHandler.class.getSimpleName() + ", lines or length-prefixed for a "
+						+ MessageHandler.class.getSimpleName() + ", commands for @"
+						+ UnixSocketCommand.class.getSimpleName() + " methods");
+	}
+
+	private String protocolName() {
+		return this.properties.getProtocol().name().toLowerCase().replace('_', '-');
+	}
+
+	private int maxMessageSize() {
+		DataSize value = this.properties.getMaxMessageSize();
+		if (value == null) {
+			return (int) DEFAULT_MAX_MESSAGE_SIZE.toBytes();
+		}
+		if (value.toBytes() <= 0 || value.toBytes() > FramedConnectionHandler.MAX_LIMIT) {
+			throw invalid("max-message-size", value, "must be between 1B and 2047MB",
+					"use a size like 1MB, or remove it for the default (1MB)");
+		}
+		return (int) value.toBytes();
 	}
 
 	private void checkSupported() {
 		if (this.properties.getType() == Type.DATAGRAM) {
 			throw invalid("type", "datagram", "datagram servers are not available in this version",
 					"use 'stream'");
-		}
-		if (this.properties.getProtocol() != Protocol.RAW) {
-			throw invalid("protocol", this.properties.getProtocol().name().toLowerCase().replace('_', '-'),
-					"only the raw protocol is available in this version", "use 'raw'");
 		}
 	}
 

@@ -68,9 +68,11 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	@Override
 	public void afterSingletonsInstantiated() {
 		Map<String, String> handlerBeans = new HandlerBinder(this.beanFactory, this.builders.keySet()).bind();
+		CommandHandlers commandHandlers = new CommandHandlers(this.beanFactory);
 		this.builders.forEach((name, builder) -> {
 			String beanName = handlerBeans.get(name);
-			builder.handler(this.mappers.get(name).handler(beanName, this.beanFactory.getBean(beanName)));
+			builder.handler(
+					this.mappers.get(name).handler(beanName, this.beanFactory.getBean(beanName), commandHandlers));
 			if (!this.connectionCustomizers.isEmpty()) {
 				builder.customizer(this::customizeConnection);
 			}

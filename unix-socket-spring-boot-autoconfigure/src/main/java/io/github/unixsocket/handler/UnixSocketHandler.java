@@ -11,8 +11,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * Binds a bean to the server configured under {@code unix-socket.servers.<name>}. Put it
- * on a class (it is a {@link Component}) or on a {@code @Bean} method. The bean implements
- * {@link io.github.unixsocket.server.ConnectionHandler}.
+ * on a class (it is a {@link Component}) or on a {@code @Bean} method. What the bean is
+ * depends on the server's {@code protocol}: a
+ * {@link io.github.unixsocket.server.ConnectionHandler} for {@code raw}, a
+ * {@link io.github.unixsocket.server.MessageHandler} for {@code lines} and
+ * {@code length-prefixed}, a bean with
+ * {@link io.github.unixsocket.command.UnixSocketCommand} methods for {@code commands}.
  *
  * <pre>
  * &#64;UnixSocketHandler("echo")

@@ -1,0 +1,76 @@
+package io.github.unixsocket.sample;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.command.CommandException;
+import io.github.unixsocket.command.UnixSocketCommand;
+import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.UnixSocketServer;
+
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggerConfiguration;
+import org.springframework.boot.logging.LoggingSystem;
+
+/**
+ * {@code admin.sock}: a command socket to inspect and adjust the running application
+ * ({@code help} and {@code ping} are built in).
+ */
+@UnixSocketHandler("admin")
+class AdminCommands {
+
+	private final UnixSocketServers servers;
+
+	private final LoggingSystem loggingSystem;
+
+	AdminCommands(UnixSocketServers servers, LoggingSystem loggingSystem) {
+		this.servers = servers;
+		this.loggingSystem = loggingSystem;
+	}
+
+	@UnixSocketCommand(name = "echo", description = "Replies with the text: echo text=...")
+	String echo(String text) {
+		return text;
+	}
+
+	@UnixSocketCommand(name = "status", description = "The Unix socket servers and their counters")
+	Map<String, Object> status() {
+		Map<String, Object> servers = new LinkedHashMap<>();
+		long datagrams = 0;
+		for (UnixSocketServer server : this.servers.all()) {
+			Map<String, Object> entry = new LinkedHashMap<>();
+			entry.put("path", server.address());
+			entry.put("type", server.type().name().toLowerCase());
+			entry.put("state", server.state().name().toLowerCase());
+			entry.put("openConnections", server.openConnections());
+			entry.put("acceptedConnections", server.acceptedConnections());
+			entry.put("rejectedConnections", server.rejectedConnections());
+			entry.put("bytesReceived", server.bytesReceived());
+			entry.put("bytesSent", server.bytesSent());
+			entry.put("datagramsReceived", server.datagramsReceived());
+			servers.put(server.name(), entry);
+			datagrams += server.datagramsReceived();
+		}
+		Map<String, Object> status = new LinkedHashMap<>();
+		status.put("servers", servers);
+		status.put("datagramsReceived", datagrams);
+		return status;
+	}
+
+	@UnixSocketCommand(name = "log-level",
+			description = "Sets a logger's level at runtime: log-level logger=com.example level=debug")
+	Map<String, Object> logLevel(String logger, LogLevel level) {
+		this.loggingSystem.setLogLevel(logger, level);
+		LoggerConfiguration configuration = this.loggingSystem.getLoggerConfiguration(logger);
+		if (configuration == null) {
+			throw new CommandException("no logger '" + logger + "'");
+		}
+		Map<String, Object> result = new LinkedHashMap<>();
+		result.put("logger", configuration.getName());
+		result.put("configuredLevel", configuration.getConfiguredLevel());
+		result.put("effectiveLevel", configuration.getEffectiveLevel());
+		return result;
+	}
+
+}

@@ -1,0 +1,73 @@
+package io.github.unixsocket.command;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class CommandRequestParserTest {
+
+	private final CommandRequestParser parser = new CommandRequestParser(JsonMapper.shared());
+
+	@Test
+	void textForm() {
+		CommandRequest request = this.parser.parse("  log-level   logger=com.example level=debug ");
+		assertThat(request.id()).isNull();
+		assertThat(request.command()).isEqualTo("log-level");
+		assertThat(request.args()).containsExactly(Map.entry("logger", "com.example"), Map.entry("level", "debug"));
+	}
+
+	@Test
+	void textFormQuotesAndEmptyValues() {
+		assertThat(this.parser.parse("echo text=\"a \\\"b\\\" \\\\ c\"").args()).containsEntry("text", "a \"b\" \\ c");
+		assertThat(this.parser.parse("echo text=a=b").args()).containsEntry("text", "a=b");
+		assertThat(this.parser.parse("echo \"te xt\"=1").args()).containsEntry("te xt", "1");
+		assertThat(this.parser.parse("echo text=").args()).containsEntry("text", "");
+		assertThat(this.parser.parse("echo text=a\"b c\"d").args()).containsEntry("text", "ab cd");
+	}
+
+	@Test
+	void jsonForm() {
+		CommandRequest request = this.parser
+			.parse("{\"id\": 7, \"command\": \"echo\", \"args\": {\"text\": \"hi\", \"n\": 5, \"list\": [1]}}");
+		assertThat(request.id().asInt()).isEqualTo(7);
+		assertThat(request.command()).isEqualTo("echo");
+		assertThat(request.args()).containsEntry("text", "hi");
+		assertThat(request.args().get("n")).isInstanceOf(JsonNode.class);
+		assertThat(((JsonNode) request.args().get("list")).isArray()).isTrue();
+		assertThat(this.parser.parse("{\"command\": \"ping\", \"args\": null}").args()).isEmpty();
+		assertThat(this.parser.parse("{\"id\": \"abc\", \"command\": \"ping\"}").id().asString()).isEqualTo("abc");
+	}
+
+	@Test
+	void blankIsNoRequest() {
+		assertThat(this.parser.parse("")).isNull();
+		assertThat(this.parser.parse(" \t \r")).isNull();
+	}
+
+	@Test
+	void invalidRequestsSayWhy() {
+		assertInvalid("echo text", "argument 'text' is not key=value");
+		assertInvalid("echo =x", "argument '=x' is not key=value");
+		assertInvalid("echo text=\"open", "unterminated quote");
+		assertInvalid("echo a=1 a=2", "argument 'a' is given twice");
+		assertInvalid("{\"command\": \"x\"} trailing", "malformed JSON");
+		assertInvalid("{\"command\": 5}", "'command' must be a non-empty string");
+		assertInvalid("{\"command\": \" \"}", "'command' must be a non-empty string");
+		assertInvalid("{\"id\": 1}", "missing 'command'");
+		assertInvalid("{\"command\": \"x\", \"args\": \"a=b\"}", "'args' must be an object");
+		assertInvalid("{\"command\": \"x\", \"extra\": 1}", "unknown field 'extra'");
+		assertInvalid("[\"ping\"]", "a request is an object");
+		assertInvalid("{" + "\"a\":[".repeat(5000), "malformed JSON");
+	}
+
+	private void assertInvalid(String line, String message) {
+		assertThatExceptionOfType(CommandException.class).isThrownBy(() -> this.parser.parse(line))
+			.withMessageContaining(message);
+	}
+
+}

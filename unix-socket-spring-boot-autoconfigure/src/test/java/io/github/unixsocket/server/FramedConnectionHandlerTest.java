@@ -1,0 +1,243 @@
+package io.github.unixsocket.server;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
+
+@Timeout(60)
+class FramedConnectionHandlerTest {
+
+	private static final MessageHandler UPPER = (connection, message) -> new String(message, StandardCharsets.UTF_8)
+		.toUpperCase(Locale.ROOT)
+		.getBytes(StandardCharsets.UTF_8);
+
+	@TempDir
+	Path dir;
+
+	private final List<StreamServer> servers = new ArrayList<>();
+
+	@AfterEach
+	void closeServers() {
+		this.servers.forEach(StreamServer::close);
+	}
+
+	private Path start(ConnectionHandler handler) throws IOException {
+		Path path = this.dir.resolve("framed-" + this.servers.size() + ".sock");
+		StreamServer server = StreamServer.builder("framed", path).handler(handler).build();
+		this.servers.add(server);
+		server.start();
+		return path;
+	}
+
+	@Test
+	void linesAreAnsweredOneReplyLineEach() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(UPPER, 1024));
+		try (TestClient client = TestClient.connect(path)) {
+			client.write("hello\n");
+			assertThat(client.read(6)).isEqualTo("HELLO\n");
+			client.write("crlf\r\n\nlast");
+			assertThat(client.read(6)).isEqualTo("CRLF\n\n");
+			client.channel().shutdownOutput();
+			// A last line without newline is still a message; then the server closes.
+			assertThat(client.read(5)).isEqualTo("LAST\n");
+			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+		}
+	}
+
+	@Test
+	void linesSplitAcrossWritesAndPipelinedAreAnsweredInOrder() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(UPPER, 1024));
+		try (TestClient client = TestClient.connect(path)) {
+			for (byte b : "split across writes\n".getBytes(StandardCharsets.UTF_8)) {
+				client.write(new byte[] { b });
+			}
+			assertThat(client.read(20)).isEqualTo("SPLIT ACROSS WRITES\n");
+			StringBuilder requests = new StringBuilder();
+			StringBuilder replies = new StringBuilder();
+			for (int i = 0; i < 500; i++) {
+				requests.append("request ").append(i).append('\n');
+				replies.append("REQUEST ").append(i).append('\n');
+			}
+			client.write(requests.toString());
+			assertThat(client.read(replies.length())).isEqualTo(replies.toString());
+		}
+	}
+
+	@Test
+	void linesGrowTheBufferUpToTheLimit() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(UPPER, 100_000));
+		String line = "x".repeat(100_000);
+		try (TestClient client = TestClient.connect(path)) {
+			client.write(line + "\n");
+			assertThat(client.read(100_001)).isEqualTo(line.toUpperCase(Locale.ROOT) + "\n");
+		}
+	}
+
+	@Test
+	void lineOverTheLimitClosesTheConnectionAndTheServerGoesOn() throws Exception {
+		AtomicInteger tooLarge = new AtomicInteger();
+		MessageHandler handler = new MessageHandler() {
+
+			@Override
+			public byte[] handle(Connection connection, byte[] message) {
+				return message;
+			}
+
+			@Override
+			public byte[] messageTooLarge(Connection connection, int maxMessageSize) {
+				tooLarge.incrementAndGet();
+				return ("too large, max " + maxMessageSize).getBytes(StandardCharsets.UTF_8);
+			}
+
+		};
+		Path path = start(FramedConnectionHandler.lines(handler, 10));
+		try (TestClient client = TestClient.connect(path)) {
+			client.write("0123456789\n");
+			assertThat(client.read(11)).isEqualTo("0123456789\n");
+			client.write("0123456789A");
+			assertThat(client.read(17)).isEqualTo("too large, max 10");
+			assertThat(client.read(1)).isEqualTo("\n");
+			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+		}
+		assertThat(tooLarge).hasValue(1);
+		try (TestClient client = TestClient.connect(path)) {
+			assertThat(client.exchange("still here\n")).isEqualTo("still here\n");
+		}
+	}
+
+	@Test
+	void lengthPrefixedFramesSplitAndPipelined() throws Exception {
+		Path path = start(FramedConnectionHandler.lengthPrefixed(UPPER, 1024));
+		try (TestClient client = TestClient.connect(path)) {
+			byte[] frame = frame("split");
+			for (byte b : frame) {
+				client.write(new byte[] { b });
+			}
+			assertThat(client.readBytes(9)).isEqualTo(frame("SPLIT"));
+			ByteBuffer pipelined = ByteBuffer.allocate(64 * 1024);
+			ByteBuffer expected = ByteBuffer.allocate(64 * 1024);
+			for (int i = 0; i < 300; i++) {
+				pipelined.put(frame("frame " + i));
+				expected.put(frame("FRAME " + i));
+			}
+			pipelined.put(frame(""));
+			expected.put(frame(""));
+			client.write(toArray(pipelined));
+			assertThat(client.readBytes(expected.position())).isEqualTo(toArray(expected));
+		}
+	}
+
+	@Test
+	void lengthPrefixedRandomFramesRoundTrip() throws Exception {
+		Path path = start(FramedConnectionHandler.lengthPrefixed((connection, message) -> message, 64 * 1024));
+		Random random = new Random(42);
+		try (TestClient client = TestClient.connect(path)) {
+			for (int i = 0; i < 200; i++) {
+				byte[] message = new byte[random.nextInt(64 * 1024 + 1)];
+				random.nextBytes(message);
+				client.write(frame(message));
+				assertThat(client.readBytes(message.length + 4)).isEqualTo(frame(message));
+			}
+		}
+	}
+
+	@Test
+	void frameClaimingTwoGigabytesIsRejectedWithoutAllocatingIt() throws Exception {
+		AtomicLong allocated = new AtomicLong(-1);
+		com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory
+			.getThreadMXBean();
+		FramedConnectionHandler framed = FramedConnectionHandler.lengthPrefixed(UPPER, 1024 * 1024);
+		Path path = start((connection) -> {
+			long before = threads.getCurrentThreadAllocatedBytes();
+			try {
+				framed.handle(connection);
+			}
+			finally {
+				allocated.set(threads.getCurrentThreadAllocatedBytes() - before);
+			}
+		});
+		for (int claimed : new int[] { Integer.MAX_VALUE, 0x80000000, 1024 * 1024 + 1 }) {
+			allocated.set(-1);
+			try (TestClient client = TestClient.connect(path)) {
+				client.write(ByteBuffer.allocate(4).putInt(claimed).array());
+				assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+			}
+			await().atMost(Duration.ofSeconds(10)).until(() -> allocated.get() >= 0);
+			assertThat(allocated.get()).as("bytes allocated for a frame claiming %d", claimed)
+				.isLessThan(256 * 1024);
+		}
+		try (TestClient client = TestClient.connect(path)) {
+			client.write(frame("alive"));
+			assertThat(client.readBytes(9)).isEqualTo(frame("ALIVE"));
+		}
+	}
+
+	@Test
+	void handlerFailureClosesOnlyThatConnection() throws Exception {
+		Path path = start(FramedConnectionHandler.lines((connection, message) -> {
+			if (message.length == 0) {
+				throw new IllegalStateException("empty");
+			}
+			return message;
+		}, 1024));
+		try (TestClient client = TestClient.connect(path)) {
+			assertThat(client.exchange("a\n")).isEqualTo("a\n");
+			client.write("\n");
+			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.servers.get(0).handlerErrors() == 1);
+		try (TestClient client = TestClient.connect(path)) {
+			assertThat(client.exchange("b\n")).isEqualTo("b\n");
+		}
+	}
+
+	@Test
+	void nullReplySendsNothing() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(
+				(connection, message) -> (message.length == 0) ? null : message, 1024));
+		try (TestClient client = TestClient.connect(path)) {
+			client.write("\n\nx\n");
+			assertThat(client.read(2)).isEqualTo("x\n");
+		}
+	}
+
+	@Test
+	void limitMustBePositiveAndFitAnArray() {
+		assertThatIllegalArgumentException().isThrownBy(() -> FramedConnectionHandler.lines(UPPER, 0));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> FramedConnectionHandler.lengthPrefixed(UPPER, Integer.MAX_VALUE));
+	}
+
+	private static byte[] frame(String text) {
+		return frame(text.getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static byte[] frame(byte[] message) {
+		return ByteBuffer.allocate(4 + message.length).putInt(message.length).put(message).array();
+	}
+
+	private static byte[] toArray(ByteBuffer buffer) {
+		byte[] bytes = new byte[buffer.position()];
+		buffer.flip().get(bytes);
+		return bytes;
+	}
+
+}
