@@ -65,6 +65,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 
 	private volatile long lastActivityNanos = this.openedNanos;
 
+	private volatile boolean idleBetweenRequests;
+
 	/** Set when this side closed the connection (idle, drain, close()), to tell it from a failure. */
 	private volatile boolean closedByServer;
 
@@ -166,6 +168,19 @@ final class ChannelConnection implements Connection, ByteChannel {
 	@Override
 	public boolean isDraining() {
 		return this.server.state() == ServerState.DRAINING;
+	}
+
+	@Override
+	public void setIdleBetweenRequests(boolean idle) {
+		this.idleBetweenRequests = idle;
+		// Pairs with StreamServer.stop(): it sets DRAINING, then closes idle connections.
+		if (idle && isDraining()) {
+			close();
+		}
+	}
+
+	boolean isIdleBetweenRequests() {
+		return this.idleBetweenRequests;
 	}
 
 	@Override

@@ -66,6 +66,16 @@ public interface Connection extends AutoCloseable {
 	 */
 	boolean isDraining();
 
+	/**
+	 * Say whether the handler is idle between requests, blocked waiting for the next one.
+	 * While it is, a draining server closes the connection at once instead of at the drain
+	 * deadline, so shutdown does not wait on clients that have nothing in flight. The framed
+	 * protocols ({@code lines}, {@code length-prefixed}, {@code commands}) do this themselves.
+	 * @param idle {@code true} before blocking for the next request, {@code false} once bytes
+	 * of it arrived
+	 */
+	void setIdleBetweenRequests(boolean idle);
+
 	/** @return when the connection was accepted */
 	Instant openedAt();
 

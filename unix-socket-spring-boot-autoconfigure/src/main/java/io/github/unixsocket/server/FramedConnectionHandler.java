@@ -24,8 +24,9 @@ import org.apache.commons.logging.LogFactory;
  * read buffer grows with the data actually received and never beyond the limit: a line
  * longer than the limit, or a length prefix claiming more, ends the connection (after
  * {@link MessageHandler#messageTooLarge} had its say) without allocating that size. While
- * the server drains, the connection ends once the messages already received are answered
- * (one idle in wait for its next message is closed at the drain deadline).
+ * the server drains, the connection ends once the messages already received are answered;
+ * one idle in wait for its next message is closed at once
+ * ({@link Connection#setIdleBetweenRequests}).
  */
 public final class FramedConnectionHandler implements ConnectionHandler {
 
@@ -116,7 +117,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 				if (this.connection.isDraining()) {
 					return;
 				}
-				if (!fill()) {
+				if (!fillNextOrRest()) {
 					if (FramedConnectionHandler.this.lines && this.end > this.start) {
 						deliver(this.start, this.end);
 					}
@@ -235,6 +236,22 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 		private void write(ByteBuffer buffer) throws IOException {
 			while (buffer.hasRemaining()) {
 				this.channel.write(buffer);
+			}
+		}
+
+		/** Like {@link #fill()}, telling the connection when no message is in progress. */
+		private boolean fillNextOrRest() throws IOException {
+			boolean idle = this.end == this.start;
+			if (idle) {
+				this.connection.setIdleBetweenRequests(true);
+			}
+			try {
+				return fill();
+			}
+			finally {
+				if (idle) {
+					this.connection.setIdleBetweenRequests(false);
+				}
 			}
 		}
 

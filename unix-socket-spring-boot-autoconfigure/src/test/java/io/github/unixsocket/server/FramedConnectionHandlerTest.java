@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,6 +61,24 @@ class FramedConnectionHandlerTest {
 			// A last line without newline is still a message; then the server closes.
 			assertThat(client.read(5)).isEqualTo("LAST\n");
 			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+		}
+	}
+
+	@Test
+	void drainClosesIdleConnectionsAtOnceAndFinishesAMessageInProgress() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(UPPER, 1024));
+		StreamServer server = this.servers.get(0);
+		try (TestClient idle = TestClient.connect(path); TestClient midMessage = TestClient.connect(path)) {
+			assertThat(idle.exchange("a\n")).isEqualTo("A\n");
+			midMessage.write("half a li");
+			StreamServerTest.awaitCondition(() -> server.bytesReceived() == 11);
+			CompletableFuture<DrainResult> stopping = CompletableFuture.supplyAsync(() -> server.stop(Duration.ofSeconds(60)));
+			assertThat(idle.awaitClosedByServer(Duration.ofSeconds(10))).as("idle closed long before the deadline")
+				.isTrue();
+			midMessage.write("ne\n");
+			assertThat(midMessage.read(12)).isEqualTo("HALF A LINE\n");
+			assertThat(midMessage.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+			assertThat(stopping.get(10, TimeUnit.SECONDS)).isEqualTo(new DrainResult(2, 0));
 		}
 	}
 

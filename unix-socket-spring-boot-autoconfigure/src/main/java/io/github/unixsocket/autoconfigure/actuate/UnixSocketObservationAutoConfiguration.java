@@ -6,6 +6,7 @@ import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import io.github.unixsocket.autoconfigure.UnixSocketServerCustomizer;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.command.CommandInterceptor;
 import io.github.unixsocket.observation.UnixSocketCommandObservationConvention;
 import io.github.unixsocket.observation.UnixSocketHandlerObservationConvention;
 import io.github.unixsocket.observation.UnixSocketObservations;
@@ -17,10 +18,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
- * Observes every handler invocation ({@code unix.socket.handler}) when there is an
- * {@link ObservationRegistry}. A {@link UnixSocketHandlerObservationConvention} or
+ * Observes every handler invocation ({@code unix.socket.handler}) and every command
+ * ({@code unix.socket.command}) when there is an {@link ObservationRegistry}. A {@link UnixSocketHandlerObservationConvention} or
  * {@link UnixSocketCommandObservationConvention} bean replaces the default names and tags.
  */
 @AutoConfiguration(after = UnixSocketAutoConfiguration.class,
@@ -35,6 +38,14 @@ public final class UnixSocketObservationAutoConfiguration {
 			ObjectProvider<UnixSocketHandlerObservationConvention> handlerConvention,
 			ObjectProvider<UnixSocketCommandObservationConvention> commandConvention) {
 		return new UnixSocketObservations(registry, handlerConvention.getIfUnique(), commandConvention.getIfUnique());
+	}
+
+	/** Observes each command of a {@code protocol: commands} server, outermost of the interceptors. */
+	@Bean
+	@Order(Ordered.HIGHEST_PRECEDENCE)
+	CommandInterceptor unixSocketCommandObservationInterceptor(UnixSocketObservations observations) {
+		return (invocation) -> observations.command(invocation.connection(), "commands", invocation.command())
+			.observeChecked(invocation::proceed);
 	}
 
 	@Bean

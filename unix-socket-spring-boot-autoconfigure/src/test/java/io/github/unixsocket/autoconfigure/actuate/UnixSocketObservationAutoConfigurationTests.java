@@ -2,7 +2,10 @@ package io.github.unixsocket.autoconfigure.actuate;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
+import io.github.unixsocket.client.UnixSocketClient;
+import io.github.unixsocket.command.UnixSocketCommand;
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
 import io.github.unixsocket.observation.DefaultUnixSocketHandlerObservationConvention;
@@ -44,7 +47,8 @@ class UnixSocketObservationAutoConfigurationTests {
 	private ApplicationContextRunner withServers() {
 		return this.runner.withPropertyValues("unix-socket.servers.echo.path=" + this.dir.resolve("echo.sock"),
 				"unix-socket.servers.failing.path=" + this.dir.resolve("failing.sock"),
-				"unix-socket.servers.command.path=" + this.dir.resolve("command.sock"));
+				"unix-socket.servers.command.path=" + this.dir.resolve("command.sock"),
+				"unix-socket.servers.command.protocol=commands");
 	}
 
 	private ApplicationContextRunner observed() {
@@ -73,15 +77,20 @@ class UnixSocketObservationAutoConfigurationTests {
 	void commandObservationsCarryTheCommandName() {
 		observed().run((context) -> {
 			MeterRegistry meters = context.getBean(MeterRegistry.class);
-			try (TestClient client = TestClient.connect(this.dir.resolve("command.sock"))) {
-				assertThat(client.exchange("ping")).isEqualTo("pong");
+			try (UnixSocketClient client = UnixSocketClient.connect(this.dir.resolve("command.sock"))) {
+				assertThat(client.send("ping", Map.of()).payload(String.class)).isEqualTo("pong");
+				assertThat(client.send("fail", Map.of()).isOk()).isFalse();
 			}
 			await().atMost(WAIT)
 				.until(() -> meters.find("unix.socket.command")
 					.tag("server", "command")
 					.tag("command", "ping")
 					.tag("outcome", "success")
-					.timer() != null);
+					.timer() != null
+						&& meters.find("unix.socket.command")
+							.tag("command", "fail")
+							.tag("outcome", "error")
+							.timer() != null);
 		});
 	}
 
@@ -147,16 +156,19 @@ class UnixSocketObservationAutoConfigurationTests {
 			};
 		}
 
-		/** Answers one "ping" the way a command dispatcher observes its commands. */
 		@Bean
 		@UnixSocketHandler("command")
-		ConnectionHandler commandHandler(ObjectProvider<UnixSocketObservations> observations) {
-			return (connection) -> {
-				byte[] request = connection.inputStream().readNBytes(4);
-				observations.getIfAvailable(() -> UnixSocketObservations.NOOP)
-					.command(connection, "commands", new String(request))
-					.observeChecked(() -> connection.outputStream().write("pong".getBytes()));
-			};
+		FailingCommand commandHandler() {
+			return new FailingCommand();
+		}
+
+	}
+
+	static class FailingCommand {
+
+		@UnixSocketCommand(name = "fail", description = "always fails")
+		String fail() {
+			throw new IllegalStateException("command failure on purpose");
 		}
 
 	}
