@@ -3,6 +3,7 @@ package io.github.unixsocket.benchmarks;
 import java.nio.file.Path;
 import java.util.Arrays;
 
+import io.github.unixsocket.benchmarks.commands.StarterCommandsApplication;
 import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
 
 /**
@@ -10,7 +11,7 @@ import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
  *
  * <pre>
  * java -jar benchmarks.jar run [options]                      # the whole matrix, see BenchRunner
- * java -jar benchmarks.jar server starter|nio PATH [--virtual]
+ * java -jar benchmarks.jar server starter|nio|commands PATH [--virtual]
  * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]
  * </pre>
  */
@@ -42,6 +43,7 @@ public final class Bench {
 		switch (args[0]) {
 			case "starter" -> StarterEchoApplication.run(Path.of(args[1]), virtual);
 			case "nio" -> NioEchoServer.run(Path.of(args[1]), virtual);
+			case "commands" -> StarterCommandsApplication.run(Path.of(args[1]), virtual);
 			default -> usage();
 		}
 	}
@@ -52,7 +54,7 @@ public final class Bench {
 	}
 
 	private static void usage() {
-		System.err.println("usage: run [options] | server starter|nio PATH [--virtual] "
+		System.err.println("usage: run [options] | server starter|nio|commands PATH [--virtual] "
 				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]");
 		System.exit(2);
 	}

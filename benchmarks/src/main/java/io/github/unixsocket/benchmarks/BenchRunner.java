@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Runs the benchmark matrix: for each scenario, the servers take turns (A B C A B C ...)
@@ -60,6 +61,8 @@ final class BenchRunner {
 		Server starter17 = java("starter-17", java17, "starter", false);
 		Server nio17 = java("jdk-nio-17", java17, "nio", false);
 		stream("Stream echo, Java 17 platform threads, 100 connections x 64 B", rounds, 100, 64, nio17, starter17);
+		commands("Command socket, `ping` over 10 connections, Java 17", rounds, 10,
+				java("commands-17", java17, "commands", false));
 		if (java25 != null) {
 			Server starter25 = java("starter-25v", java25, "starter", true);
 			// One platform poller thread instead of JDK 25's default: fewer hand-offs per read.
@@ -77,6 +80,9 @@ final class BenchRunner {
 				stream("Stream echo, Java 25 virtual threads, " + conns + " connections x 64 B", rounds, conns, 64,
 						servers.toArray(Server[]::new));
 			}
+			commands("Command socket, `ping` over 10 connections, Java 25 virtual threads", rounds, 10,
+					java("commands-25v", java25, "commands", true),
+					java("commands-25v pollerMode=1", java25, "commands", true, "-Djdk.pollerMode=1"));
 			idle(starter25, quick ? 1000 : 10_000);
 			idle(starter25Poller1, quick ? 1000 : 10_000);
 		}
@@ -116,13 +122,23 @@ final class BenchRunner {
 
 	private void stream(String title, int rounds, int connections, int messageBytes, Server... servers)
 			throws Exception {
+		closedLoop(title, rounds, (socket) -> new LoadGenerator(socket, connections, messageBytes), servers);
+	}
+
+	private void commands(String title, int rounds, int connections, Server... servers) throws Exception {
+		byte[] ping = "ping\n".getBytes(StandardCharsets.UTF_8);
+		byte[] pong = "{\"status\":\"ok\",\"payload\":\"pong\"}\n".getBytes(StandardCharsets.UTF_8);
+		closedLoop(title, rounds, (socket) -> new LoadGenerator(socket, connections, ping, pong), servers);
+	}
+
+	private void closedLoop(String title, int rounds, Function<Path, LoadGenerator> load, Server... servers)
+			throws Exception {
 		Map<Server, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
 		for (int round = 0; round < rounds; round++) {
 			for (Server server : servers) {
 				Path socket = this.work.resolve(server.name.replaceAll("[^A-Za-z0-9-]", "_") + ".sock");
 				try (Running running = server.start(socket)) {
-					LoadGenerator.Result result = new LoadGenerator(socket, connections, messageBytes)
-						.run(seconds("warmup", 1), seconds("seconds", 5));
+					LoadGenerator.Result result = load.apply(socket).run(seconds("warmup", 1), seconds("seconds", 5));
 					System.out.println(server.name + " " + result.line());
 					results.computeIfAbsent(server, (s) -> new ArrayList<>()).add(result);
 				}

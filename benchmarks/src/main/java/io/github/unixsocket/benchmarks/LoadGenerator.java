@@ -17,9 +17,11 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Closed-loop ping-pong load over N stream connections on one selector thread: each
- * connection sends one message, waits for the whole echo, verifies it byte for byte,
- * records the round trip and sends the next. Every message carries its connection and
- * sequence number, so a reply from the wrong connection or a stale one is an error.
+ * connection sends one request, waits for the whole reply, verifies it byte for byte,
+ * records the round trip and sends the next. In echo mode every message carries its
+ * connection and sequence number, so a reply from the wrong connection or a stale one is
+ * an error; in request mode the same request always expects the same reply (e.g. a
+ * {@code ping} command).
  */
 public final class LoadGenerator {
 
@@ -29,6 +31,12 @@ public final class LoadGenerator {
 
 	private final int messageBytes;
 
+	/** Fixed request and expected reply, or {@code null} in echo mode. */
+	private final byte[] request;
+
+	private final byte[] reply;
+
+	/** Echo mode: messages of {@code messageBytes} with a 16-byte header. */
 	public LoadGenerator(Path path, int connections, int messageBytes) {
 		if (messageBytes < 16) {
 			throw new IllegalArgumentException("messages carry a 16-byte header: use at least 16 bytes");
@@ -36,6 +44,17 @@ public final class LoadGenerator {
 		this.path = path;
 		this.connections = connections;
 		this.messageBytes = messageBytes;
+		this.request = null;
+		this.reply = null;
+	}
+
+	/** Request mode: the same request, the same expected reply. */
+	public LoadGenerator(Path path, int connections, byte[] request, byte[] reply) {
+		this.path = path;
+		this.connections = connections;
+		this.messageBytes = request.length;
+		this.request = request.clone();
+		this.reply = reply.clone();
 	}
 
 	/**
@@ -124,7 +143,9 @@ public final class LoadGenerator {
 
 		private final ByteBuffer out = ByteBuffer.allocateDirect(LoadGenerator.this.messageBytes);
 
-		private final ByteBuffer in = ByteBuffer.allocateDirect(LoadGenerator.this.messageBytes);
+		private final ByteBuffer expected;
+
+		private final ByteBuffer in;
 
 		private SelectionKey key;
 
@@ -135,16 +156,27 @@ public final class LoadGenerator {
 		Client(int id, SocketChannel channel) {
 			this.id = id;
 			this.channel = channel;
-			for (int i = 16; i < this.out.capacity(); i++) {
-				this.out.put(i, (byte) (i * 31 + id));
+			byte[] reply = LoadGenerator.this.reply;
+			if (reply == null) {
+				for (int i = 16; i < this.out.capacity(); i++) {
+					this.out.put(i, (byte) (i * 31 + id));
+				}
+				this.expected = this.out;
 			}
+			else {
+				this.out.put(0, LoadGenerator.this.request);
+				this.expected = ByteBuffer.allocateDirect(reply.length).put(0, reply);
+			}
+			this.in = ByteBuffer.allocateDirect(this.expected.capacity());
 		}
 
 		void send(long now) throws IOException {
 			this.sequence++;
 			this.out.clear();
-			this.out.putLong(0, this.id);
-			this.out.putLong(8, this.sequence);
+			if (LoadGenerator.this.reply == null) {
+				this.out.putLong(0, this.id);
+				this.out.putLong(8, this.sequence);
+			}
 			this.in.clear();
 			this.sentAt = now;
 			flush();
@@ -165,9 +197,9 @@ public final class LoadGenerator {
 		}
 
 		boolean verify() {
-			this.out.clear();
+			this.expected.clear();
 			this.in.flip();
-			return this.in.equals(this.out);
+			return this.in.equals(this.expected);
 		}
 
 	}
