@@ -3,6 +3,9 @@ package io.github.unixsocket.benchmarks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -249,14 +252,25 @@ final class BenchRunner {
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
 				.start();
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (!Files.exists(socket)) {
+			// The file exists between bind(2) and listen(2): wait until a connection is accepted.
+			while (!accepts(socket)) {
 				if (!process.isAlive() || System.nanoTime() > deadline) {
 					process.destroyForcibly();
-					throw new IOException(this.name + " did not create " + socket);
+					throw new IOException(this.name + " did not listen on " + socket);
 				}
 				Thread.sleep(20);
 			}
 			return new Running(process);
+		}
+
+		private static boolean accepts(Path socket) {
+			try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+				probe.connect(UnixDomainSocketAddress.of(socket));
+				return true;
+			}
+			catch (IOException ex) {
+				return false;
+			}
 		}
 
 	}
