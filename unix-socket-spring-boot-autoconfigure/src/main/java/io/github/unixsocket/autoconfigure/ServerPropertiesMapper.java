@@ -7,11 +7,15 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 
+import io.github.unixsocket.autoconfigure.UnixSocketProperties.Datagram;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Protocol;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Server;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Type;
 import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.DatagramHandler;
+import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.FilePermissions;
+import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.PeerPolicy;
 import io.github.unixsocket.server.SocketFile;
 import io.github.unixsocket.server.SocketFileException;
@@ -26,6 +30,9 @@ import org.springframework.util.unit.DataSize;
  */
 final class ServerPropertiesMapper {
 
+	/** Far above what the kernel's socket buffers let through by default (about 200KB). */
+	private static final DataSize MAX_DATAGRAM_SIZE = DataSize.ofMegabytes(16);
+
 	private final String name;
 
 	private final Server properties;
@@ -35,20 +42,69 @@ final class ServerPropertiesMapper {
 		this.properties = properties;
 	}
 
+	/** @return whether this is a datagram server */
+	boolean isDatagram() {
+		return this.properties.getType() == Type.DATAGRAM;
+	}
+
+	/**
+	 * @param threadFactory connection threads, {@code null} for platform threads; servers
+	 * on abstract addresses always use platform threads
+	 * @return the stream server's builder
+	 */
 	StreamServer.Builder toBuilder(ThreadFactory threadFactory) {
 		Server p = this.properties;
 		checkSupported();
-		SocketFileOptions fileOptions = new SocketFileOptions(path(), permissions("permissions", p.getPermissions()),
-				group(), p.isCreateDirectories(), permissions("directory-permissions", p.getDirectoryPermissions()));
-		return StreamServer.builder(this.name, fileOptions.path())
-			.fileOptions(fileOptions)
-			.idleTimeout(nonNegative("idle-timeout", p.getIdleTimeout()))
+		String abstractName = abstractName();
+		StreamServer.Builder builder = (abstractName != null) ? StreamServer.abstractBuilder(this.name, abstractName)
+				: StreamServer.builder(this.name, fileOptions());
+		return builder.idleTimeout(nonNegative("idle-timeout", p.getIdleTimeout()))
 			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
 			.maxConnections(nonNegative("max-connections", p.getMaxConnections()))
 			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
 			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
 			.peerPolicy(peerPolicy())
 			.threadFactory(threadFactory);
+	}
+
+	/** @return the datagram server's builder */
+	DatagramServer.Builder toDatagramBuilder() {
+		Server p = this.properties;
+		checkSupported();
+		notForDatagrams("idle-timeout", p.getIdleTimeout().isZero() ? null : p.getIdleTimeout());
+		notForDatagrams("max-connections", (p.getMaxConnections() != 0) ? p.getMaxConnections() : null);
+		notForDatagrams("peer", (p.getPeer().getAllowedUsers().isEmpty() && p.getPeer().getAllowedGroups().isEmpty())
+				? null : p.getPeer().getAllowedUsers() + " / " + p.getPeer().getAllowedGroups());
+		String abstractName = abstractName();
+		requireNative("type", "datagram", NativeSockets.datagramProblem());
+		DatagramServer.Builder builder = (abstractName != null)
+				? DatagramServer.abstractBuilder(this.name, abstractName)
+				: DatagramServer.builder(this.name, fileOptions());
+		Datagram datagram = p.getDatagram();
+		return builder.maxMessageSize(maxMessageSize())
+			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
+			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
+			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
+			.dispatch(datagram.getDispatch())
+			.workers(positive("datagram.workers", datagram.getWorkers()))
+			.queueCapacity(positive("datagram.queue-capacity", datagram.getQueueCapacity()));
+	}
+
+	/**
+	 * The datagram server's handler bean.
+	 * @param beanName the bean's name, for messages
+	 * @param bean the {@code @UnixSocketHandler} bean bound to this server
+	 * @return the datagram handler
+	 */
+	DatagramHandler datagramHandler(String beanName, Object bean) {
+		if (bean instanceof DatagramHandler handler) {
+			return handler;
+		}
+		throw new UnixSocketConfigurationException(
+				"Handler bean '" + beanName + "' for Unix datagram server '" + this.name + "' is a "
+						+ bean.getClass().getName() + ", which does not implement " + DatagramHandler.class.getName(),
+				"Implement " + DatagramHandler.class.getName() + " in '" + beanName + "', or set 'unix-socket.servers."
+						+ this.name + ".type' to stream");
 	}
 
 	/**
@@ -68,14 +124,47 @@ final class ServerPropertiesMapper {
 	}
 
 	private void checkSupported() {
-		if (this.properties.getType() == Type.DATAGRAM) {
-			throw invalid("type", "datagram", "datagram servers are not available in this version",
-					"use 'stream'");
+		if (isDatagram() && this.properties.getProtocol() != Protocol.RAW) {
+			throw invalid("protocol", this.properties.getProtocol().name().toLowerCase().replace('_', '-'),
+					"datagram servers hand each datagram to the handler whole; protocols frame stream connections",
+					"remove it (datagram servers are raw), or set 'type' to stream");
 		}
 		if (this.properties.getProtocol() != Protocol.RAW) {
 			throw invalid("protocol", this.properties.getProtocol().name().toLowerCase().replace('_', '-'),
 					"only the raw protocol is available in this version", "use 'raw'");
 		}
+	}
+
+	private SocketFileOptions fileOptions() {
+		Server p = this.properties;
+		return new SocketFileOptions(path(), permissions("permissions", p.getPermissions()), group(),
+				p.isCreateDirectories(), permissions("directory-permissions", p.getDirectoryPermissions()));
+	}
+
+	/** @return the name for a path "@name" in the abstract namespace, {@code null} for a file path */
+	private String abstractName() {
+		String value = this.properties.getPath();
+		if (!NativeSockets.isAbstract(value)) {
+			return null;
+		}
+		String name = value.substring(NativeSockets.ABSTRACT_PREFIX.length());
+		requireNative("path", value, NativeSockets.abstractNamespaceProblem(name));
+		return name;
+	}
+
+	private void requireNative(String property, Object value, String problem) {
+		if (problem == null) {
+			return;
+		}
+		if (problem.contains("native library")) {
+			throw new UnixSocketConfigurationException(
+					"Unix socket server '" + this.name + "' ('unix-socket.servers." + this.name + "." + property + "' = "
+							+ value + ") needs junixsocket's native library: " + problem,
+					"Let junixsocket extract its library to a writable directory that allows executing files: set -D"
+							+ NativeSockets.LIBRARY_TMPDIR_PROPERTY + "=<directory> (java.io.tmpdir may be mounted "
+							+ "noexec), or use a stream server on a filesystem path, which needs no native code");
+		}
+		throw invalid(property, value, problem, "use a stream server on a filesystem path");
 	}
 
 	private Path path() {
@@ -144,6 +233,31 @@ final class ServerPropertiesMapper {
 			throw invalid(property, value, "must not be negative", "use 0 for no limit, or a positive number");
 		}
 		return value;
+	}
+
+	private int maxMessageSize() {
+		DataSize value = this.properties.getMaxMessageSize();
+		if (value == null) {
+			return DatagramServer.DEFAULT_MAX_MESSAGE_SIZE;
+		}
+		if (value.toBytes() <= 0 || value.toBytes() > MAX_DATAGRAM_SIZE.toBytes()) {
+			throw invalid("max-message-size", value, "must be between 1B and " + MAX_DATAGRAM_SIZE
+					+ " (the receive buffer has this size)", "use a size like 64KB, or remove it");
+		}
+		return (int) value.toBytes();
+	}
+
+	private int positive(String property, int value) {
+		if (value <= 0) {
+			throw invalid(property, value, "must be positive", "use 1 or more");
+		}
+		return value;
+	}
+
+	private void notForDatagrams(String property, Object value) {
+		if (value != null) {
+			throw invalid(property, value, "does not apply to datagram servers", "remove it");
+		}
 	}
 
 	private Integer bufferSize(String property, DataSize value) {

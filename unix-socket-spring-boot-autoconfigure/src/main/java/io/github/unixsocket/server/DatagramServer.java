@@ -134,6 +134,16 @@ public final class DatagramServer implements UnixSocketServer {
 	}
 
 	/**
+	 * Start building a server on a filesystem path.
+	 * @param name the server's name, used in logs, thread names and metrics
+	 * @param fileOptions path, mode, group, directories
+	 * @return a builder
+	 */
+	public static Builder builder(String name, SocketFileOptions fileOptions) {
+		return new Builder(name, Objects.requireNonNull(fileOptions, "fileOptions"), null);
+	}
+
+	/**
 	 * Start building a server on a Linux abstract-namespace address: no file, so no mode
 	 * or group; any process in the network namespace can send to it.
 	 * @param name the server's name, used in logs, thread names and metrics

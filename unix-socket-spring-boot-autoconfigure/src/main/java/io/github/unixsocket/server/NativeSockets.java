@@ -71,7 +71,8 @@ public final class NativeSockets {
 					AFSocket.ensureSupported();
 				}
 				catch (UnsupportedOperationException ex) {
-					return "junixsocket's native library could not be loaded (" + ex.getMessage() + ")";
+					return "junixsocket's native library could not be loaded (" + ex.getMessage()
+							+ ((ex.getCause() != null) ? ": " + ex.getCause().getMessage() : "") + ")";
 				}
 				return "junixsocket's native library could not be loaded";
 			}
