@@ -81,7 +81,7 @@ final class ServerPropertiesMapper {
 				? DatagramServer.abstractBuilder(this.name, abstractName)
 				: DatagramServer.builder(this.name, fileOptions());
 		Datagram datagram = p.getDatagram();
-		return builder.maxMessageSize(maxMessageSize())
+		return builder.maxMessageSize(datagramMaxMessageSize())
 			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
 			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
 			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
@@ -235,7 +235,7 @@ final class ServerPropertiesMapper {
 		return value;
 	}
 
-	private int maxMessageSize() {
+	private int datagramMaxMessageSize() {
 		DataSize value = this.properties.getMaxMessageSize();
 		if (value == null) {
 			return DatagramServer.DEFAULT_MAX_MESSAGE_SIZE;

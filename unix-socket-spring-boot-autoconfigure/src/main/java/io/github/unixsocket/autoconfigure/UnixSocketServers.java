@@ -32,7 +32,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 
 	private final Map<String, ServerPropertiesMapper> mappers = new LinkedHashMap<>();
 
-	private final Map<String, StreamServer.Builder> streamBuilders = new LinkedHashMap<>();
+	private final Map<String, StreamServer.Builder> builders = new LinkedHashMap<>();
 
 	private final Map<String, DatagramServer.Builder> datagramBuilders = new LinkedHashMap<>();
 
@@ -75,7 +75,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 				this.datagramBuilders.put(name, mapper.toDatagramBuilder());
 			}
 			else {
-				this.streamBuilders.put(name, mapper.toBuilder(threadFactories.apply(name)));
+				this.builders.put(name, mapper.toBuilder(threadFactories.apply(name)));
 			}
 		});
 	}
@@ -92,7 +92,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	}
 
 	private UnixSocketServer buildStreamServer(String name, ConnectionHandler handler) {
-		StreamServer.Builder builder = this.streamBuilders.get(name).handler(handler);
+		StreamServer.Builder builder = this.builders.get(name).handler(handler);
 		if (!this.connectionCustomizers.isEmpty()) {
 			builder.customizer(this::customizeConnection);
 		}

@@ -92,6 +92,9 @@ public final class DatagramServer implements UnixSocketServer {
 
 	private final AtomicLong handlerErrors = new AtomicLong();
 
+	/** Handler calls that returned or threw, to count what a drain finished. */
+	private final AtomicLong handled = new AtomicLong();
+
 	private final AtomicLong bytesReceived = new AtomicLong();
 
 	private final AtomicLong bytesSent = new AtomicLong();
@@ -296,6 +299,7 @@ public final class DatagramServer implements UnixSocketServer {
 			receiver = this.receiver;
 			workerPool = this.workerPool;
 		}
+		long handledBefore = this.handled.get();
 		this.selector.wakeup();
 		if (this.socketFile != null) {
 			this.socketFile.deleteIfOurs();
@@ -303,21 +307,22 @@ public final class DatagramServer implements UnixSocketServer {
 		long deadline = System.nanoTime() + drainTimeout.toNanos();
 		// With dispatch on the receiver, its current handler is the only datagram in flight.
 		boolean receiverDone = join(receiver, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-		DrainResult result;
 		if (workerPool != null) {
-			long queued = workerPool.getQueue().size() + workerPool.getActiveCount();
 			workerPool.shutdown();
-			int left = awaitTermination(workerPool, deadline) ? 0
-					: workerPool.getActiveCount() + workerPool.shutdownNow().size();
-			this.dropped.addAndGet(left);
-			result = new DrainResult((int) Math.max(0, queued - left), left);
+			awaitTermination(workerPool, deadline);
 		}
-		else {
-			result = receiverDone ? DrainResult.NONE : new DrainResult(0, 1);
-		}
+		// Counted before interrupting: an interrupted handler is dropped, not drained.
+		int drained = (int) (this.handled.get() - handledBefore);
+		int left = 0;
 		if (!receiverDone) {
+			left++;
 			receiver.interrupt();
 		}
+		if (workerPool != null && !workerPool.isTerminated()) {
+			left += workerPool.getActiveCount() + workerPool.shutdownNow().size();
+		}
+		this.dropped.addAndGet(left);
+		DrainResult result = new DrainResult(drained, left);
 		closeQuietly(this.selector);
 		closeQuietly(this.channel);
 		synchronized (this.lifecycleLock) {
@@ -470,6 +475,9 @@ public final class DatagramServer implements UnixSocketServer {
 			this.handlerErrors.incrementAndGet();
 			logger.error("Handler of " + datagram + " failed; the server keeps receiving", ex);
 		}
+		finally {
+			this.handled.incrementAndGet();
+		}
 	}
 
 	boolean send(ByteBuffer reply, AFUNIXSocketAddress recipient) {
@@ -508,13 +516,12 @@ public final class DatagramServer implements UnixSocketServer {
 		};
 	}
 
-	private static boolean awaitTermination(ThreadPoolExecutor pool, long deadline) {
+	private static void awaitTermination(ThreadPoolExecutor pool, long deadline) {
 		try {
-			return pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return false;
 		}
 	}
 
