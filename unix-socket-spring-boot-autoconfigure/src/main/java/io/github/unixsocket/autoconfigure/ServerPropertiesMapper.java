@@ -75,8 +75,11 @@ final class ServerPropertiesMapper {
 		notForDatagrams("max-connections", (p.getMaxConnections() != 0) ? p.getMaxConnections() : null);
 		notForDatagrams("peer", (p.getPeer().getAllowedUsers().isEmpty() && p.getPeer().getAllowedGroups().isEmpty())
 				? null : p.getPeer().getAllowedUsers() + " / " + p.getPeer().getAllowedGroups());
+		requireNativeLibrary("type", "datagram");
+		if (NativeSockets.datagramProblem() != null) {
+			throw invalid("type", "datagram", NativeSockets.datagramProblem(), "use a stream server");
+		}
 		String abstractName = abstractName();
-		requireNative("type", "datagram", NativeSockets.datagramProblem());
 		DatagramServer.Builder builder = (abstractName != null)
 				? DatagramServer.abstractBuilder(this.name, abstractName)
 				: DatagramServer.builder(this.name, fileOptions());
@@ -148,15 +151,17 @@ final class ServerPropertiesMapper {
 			return null;
 		}
 		String name = value.substring(NativeSockets.ABSTRACT_PREFIX.length());
-		requireNative("path", value, NativeSockets.abstractNamespaceProblem(name));
+		requireNativeLibrary("path", value);
+		String problem = NativeSockets.abstractNamespaceProblem(name);
+		if (problem != null) {
+			throw invalid("path", value, problem, "use a filesystem path");
+		}
 		return name;
 	}
 
-	private void requireNative(String property, Object value, String problem) {
-		if (problem == null) {
-			return;
-		}
-		if (problem.contains("native library")) {
+	private void requireNativeLibrary(String property, Object value) {
+		String problem = NativeSockets.libraryProblem();
+		if (problem != null) {
 			throw new UnixSocketConfigurationException(
 					"Unix socket server '" + this.name + "' ('unix-socket.servers." + this.name + "." + property + "' = "
 							+ value + ") needs junixsocket's native library: " + problem,
@@ -164,7 +169,6 @@ final class ServerPropertiesMapper {
 							+ NativeSockets.LIBRARY_TMPDIR_PROPERTY + "=<directory> (java.io.tmpdir may be mounted "
 							+ "noexec), or use a stream server on a filesystem path, which needs no native code");
 		}
-		throw invalid(property, value, problem, "use a stream server on a filesystem path");
 	}
 
 	private Path path() {

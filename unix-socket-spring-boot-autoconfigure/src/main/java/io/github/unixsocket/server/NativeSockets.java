@@ -38,11 +38,32 @@ public final class NativeSockets {
 	}
 
 	/**
+	 * Why junixsocket's native library is not available.
+	 * @return the problem, or {@code null} if it loaded
+	 */
+	public static String libraryProblem() {
+		try {
+			if (AFSocket.isSupported()) {
+				return null;
+			}
+			AFSocket.ensureSupported();
+			return "junixsocket's native library could not be loaded";
+		}
+		catch (UnsupportedOperationException ex) {
+			return "junixsocket's native library could not be loaded (" + ex.getMessage()
+					+ ((ex.getCause() != null) ? ": " + ex.getCause().getMessage() : "") + ")";
+		}
+		catch (LinkageError ex) {
+			return "junixsocket's native library could not be loaded (" + ex + ")";
+		}
+	}
+
+	/**
 	 * Why datagram sockets cannot be used here.
 	 * @return the problem, or {@code null} if they can
 	 */
 	public static String datagramProblem() {
-		return problem(AFSocketCapability.CAPABILITY_UNIX_DATAGRAMS, "Unix datagram sockets");
+		return capabilityProblem(AFSocketCapability.CAPABILITY_UNIX_DATAGRAMS, "Unix datagram sockets");
 	}
 
 	/**
@@ -61,26 +82,15 @@ public final class NativeSockets {
 		if (length > MAX_ABSTRACT_NAME_BYTES) {
 			return "the abstract name is " + length + " bytes long; the limit is " + MAX_ABSTRACT_NAME_BYTES + " bytes";
 		}
-		return problem(AFSocketCapability.CAPABILITY_ABSTRACT_NAMESPACE, "abstract-namespace addresses");
+		return capabilityProblem(AFSocketCapability.CAPABILITY_ABSTRACT_NAMESPACE, "abstract-namespace addresses");
 	}
 
-	private static String problem(AFSocketCapability capability, String what) {
-		try {
-			if (!AFSocket.isSupported()) {
-				try {
-					AFSocket.ensureSupported();
-				}
-				catch (UnsupportedOperationException ex) {
-					return "junixsocket's native library could not be loaded (" + ex.getMessage()
-							+ ((ex.getCause() != null) ? ": " + ex.getCause().getMessage() : "") + ")";
-				}
-				return "junixsocket's native library could not be loaded";
-			}
-			return AFSocket.supports(capability) ? null : "junixsocket does not support " + what + " on this platform";
+	private static String capabilityProblem(AFSocketCapability capability, String what) {
+		String problem = libraryProblem();
+		if (problem != null) {
+			return problem;
 		}
-		catch (LinkageError ex) {
-			return "junixsocket's native library could not be loaded (" + ex + ")";
-		}
+		return AFSocket.supports(capability) ? null : "junixsocket does not support " + what + " on this platform";
 	}
 
 	static void require(String problem) throws IOException {

@@ -169,6 +169,8 @@ public final class SocketFile {
 			channel.bind(AFUNIXSocketAddress.of(path));
 			bound = new SocketFile(path, Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW).fileKey());
 			Set<PosixFilePermission> umaskMode = Files.getPosixFilePermissions(path);
+			// At the final path, unlike a stream socket: in a directory others may write to (and
+			// not sticky) the file could be swapped in between; another reason for a dedicated one.
 			secure(path, options.permissions(), group);
 			for (Path dir : created) {
 				Files.setPosixFilePermissions(dir, options.directoryPermissions());
@@ -450,15 +452,16 @@ public final class SocketFile {
 	}
 
 	/**
-	 * Apply mode and group to a file that is not yet reachable by others.
+	 * Apply mode and group to a socket file: a stream socket's in its private directory,
+	 * a datagram socket's at its final path.
 	 * @param file the socket file
 	 * @param permissions its mode
 	 * @param group its group, or {@code null} to keep the process's
 	 * @throws IOException if either cannot be applied
 	 */
 	static void secure(Path file, Set<PosixFilePermission> permissions, GroupPrincipal group) throws IOException {
-		// Following links is safe here (the file is in our private directory) and needed: with
-		// NOFOLLOW_LINKS the JDK open()s the file to fchmod it, which fails on a socket (ENXIO).
+		// Following links is needed (with NOFOLLOW_LINKS the JDK open()s the file to fchmod it,
+		// which fails on a socket: ENXIO) and safe where only this process can write.
 		PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
 		if (group != null) {
 			try {
