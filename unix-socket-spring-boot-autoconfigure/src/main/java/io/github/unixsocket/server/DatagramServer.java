@@ -471,6 +471,13 @@ public final class DatagramServer implements UnixSocketServer {
 		try {
 			this.handler.handle(datagram);
 		}
+		catch (InterruptedException ex) {
+			if (this.state == ServerState.RUNNING) {
+				this.handlerErrors.incrementAndGet();
+			}
+			logger.debug("Handler of " + datagram + " was interrupted (drain deadline or shutdown)");
+			Thread.currentThread().interrupt();
+		}
 		catch (Throwable ex) {
 			this.handlerErrors.incrementAndGet();
 			logger.error("Handler of " + datagram + " failed; the server keeps receiving", ex);
