@@ -475,8 +475,8 @@ public final class DatagramServer implements UnixSocketServer {
 			if (this.state == ServerState.RUNNING) {
 				this.handlerErrors.incrementAndGet();
 			}
-			logger.debug("Handler of " + datagram + " was interrupted (drain deadline or shutdown)");
-			Thread.currentThread().interrupt();
+			// Not re-asserted: on the receiver thread a pending interrupt would make select() spin.
+			logger.debug("Handler of " + datagram + " was interrupted");
 		}
 		catch (Throwable ex) {
 			this.handlerErrors.incrementAndGet();
