@@ -18,7 +18,7 @@ class EventsHandler implements DatagramHandler {
 
 	@Override
 	public void handle(Datagram datagram) {
-		datagram.reply("ok " + this.received.incrementAndGet() + "\n");
+		datagram.reply("ok " + this.received.incrementAndGet());
 	}
 
 	/** @return datagrams handled so far */
