@@ -441,8 +441,10 @@ public final class DatagramServer implements UnixSocketServer {
 		this.received.incrementAndGet();
 		if (buffer.remaining() > this.maxMessageSize) {
 			this.truncated.incrementAndGet();
-			logger.debug("Unix socket server '" + this.name + "' ignored a datagram over the max message size of "
-					+ this.maxMessageSize + " bytes");
+			if (logger.isDebugEnabled()) {
+				logger.debug("Unix socket server '" + this.name + "' ignored a datagram over the max message size of "
+						+ this.maxMessageSize + " bytes");
+			}
 			return;
 		}
 		byte[] payload = new byte[buffer.remaining()];
@@ -461,7 +463,7 @@ public final class DatagramServer implements UnixSocketServer {
 				logger.warn("Unix socket server '" + this.name + "' dropped a datagram: its queue of "
 						+ this.queueCapacity + " is full (further drops are logged at debug level and counted)");
 			}
-			else {
+			else if (logger.isDebugEnabled()) {
 				logger.debug("Unix socket server '" + this.name + "' dropped a datagram: queue full");
 			}
 		}
@@ -488,6 +490,8 @@ public final class DatagramServer implements UnixSocketServer {
 	}
 
 	boolean send(ByteBuffer reply, AFUNIXSocketAddress recipient) {
+		// Failures are the sender's business (gone, or not reading): logged at debug level only.
+		String failure;
 		try {
 			int sent = this.channel.send(reply, recipient);
 			if (sent > 0 || !reply.hasRemaining()) {
@@ -495,10 +499,13 @@ public final class DatagramServer implements UnixSocketServer {
 				this.bytesSent.addAndGet(sent);
 				return true;
 			}
-			logger.debug("Reply to " + NativeSockets.describe(recipient) + " dropped: its receive queue is full");
+			failure = "dropped: its receive queue is full";
 		}
 		catch (IOException ex) {
-			logger.debug("Reply to " + NativeSockets.describe(recipient) + " failed: " + ex);
+			failure = "failed: " + ex;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Reply to " + NativeSockets.describe(recipient) + " " + failure);
 		}
 		return false;
 	}
