@@ -18,7 +18,6 @@ import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.Datagram;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
-import io.github.unixsocket.server.DrainResult;
 import io.github.unixsocket.server.ServerListener;
 import io.github.unixsocket.server.ServerType;
 import io.github.unixsocket.server.TestClient;

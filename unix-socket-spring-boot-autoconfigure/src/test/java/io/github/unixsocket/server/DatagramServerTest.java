@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -22,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -232,7 +234,7 @@ class DatagramServerTest {
 			release.countDown();
 		});
 		releaser.start();
-		DrainResult result = server.stop(java.time.Duration.ofSeconds(30));
+		DrainResult result = server.stop(Duration.ofSeconds(30));
 		assertThat(result).isEqualTo(new DrainResult(5, 0));
 		assertThat(handled).hasValue(5);
 		assertThat(path).doesNotExist();
@@ -251,7 +253,7 @@ class DatagramServerTest {
 			send(client, path, "event " + i);
 		}
 		awaitCondition(() -> server.datagramsReceived() == 3);
-		assertThat(server.stop(java.time.Duration.ofMillis(100))).isEqualTo(new DrainResult(0, 3));
+		assertThat(server.stop(Duration.ofMillis(100))).isEqualTo(new DrainResult(0, 3));
 		assertThat(server.datagramsDropped()).isEqualTo(3);
 	}
 
@@ -425,7 +427,7 @@ class DatagramServerTest {
 		return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
 	}
 
-	private static void awaitQuietly(java.util.function.BooleanSupplier condition) {
+	private static void awaitQuietly(BooleanSupplier condition) {
 		try {
 			awaitCondition(condition);
 		}
