@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +28,11 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+import static io.github.unixsocket.server.ServerSupport.closeQuietly;
+import static io.github.unixsocket.server.ServerSupport.join;
+import static io.github.unixsocket.server.ServerSupport.platformThreads;
+import static io.github.unixsocket.server.ServerSupport.sleep;
 
 /**
  * A datagram ({@code SOCK_DGRAM}) server on junixsocket's {@link AFUNIXDatagramChannel}
@@ -253,7 +257,7 @@ public final class DatagramServer implements UnixSocketServer {
 			this.selector = selector;
 			if (this.dispatch == Dispatch.WORKERS) {
 				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 0, TimeUnit.SECONDS,
-						new ArrayBlockingQueue<>(this.queueCapacity), platformThreads());
+						new ArrayBlockingQueue<>(this.queueCapacity), platformThreads("unix-socket-" + this.name + "-worker-"));
 			}
 			this.state = ServerState.RUNNING;
 			// A platform thread: junixsocket must not block virtual threads (see DESIGN.md).
@@ -511,23 +515,7 @@ public final class DatagramServer implements UnixSocketServer {
 	}
 
 	private void fire(Consumer<ServerListener> event) {
-		for (ServerListener listener : this.listeners) {
-			try {
-				event.accept(listener);
-			}
-			catch (Throwable ex) {
-				logger.warn("Listener " + listener + " of unix socket server '" + this.name + "' failed", ex);
-			}
-		}
-	}
-
-	private ThreadFactory platformThreads() {
-		AtomicLong counter = new AtomicLong();
-		return (task) -> {
-			Thread thread = new Thread(task, "unix-socket-" + this.name + "-worker-" + counter.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
+		ServerSupport.fire(this.listeners, this.name, logger, event);
 	}
 
 	private static void awaitTermination(ThreadPoolExecutor pool, long deadline) {
@@ -536,41 +524,6 @@ public final class DatagramServer implements UnixSocketServer {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static boolean join(Thread thread, Duration timeout) {
-		if (thread == null || thread == Thread.currentThread()) {
-			return true;
-		}
-		try {
-			thread.join(Math.max(1, timeout.toMillis()));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		return !thread.isAlive();
-	}
-
-	private static boolean sleep(Duration duration) {
-		try {
-			Thread.sleep(duration.toMillis());
-			return true;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
-	}
-
-	private static void closeQuietly(java.io.Closeable closeable) {
-		try {
-			if (closeable != null) {
-				closeable.close();
-			}
-		}
-		catch (IOException ex) {
-			// nothing left to release
 		}
 	}
 

@@ -28,6 +28,11 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 
+import static io.github.unixsocket.server.ServerSupport.closeQuietly;
+import static io.github.unixsocket.server.ServerSupport.join;
+import static io.github.unixsocket.server.ServerSupport.platformThreads;
+import static io.github.unixsocket.server.ServerSupport.sleep;
+
 /**
  * A stream server on a filesystem socket path, on the JDK's own Unix domain channels: a
  * non-daemon accept thread, one thread per connection from the configured
@@ -119,7 +124,7 @@ public final class StreamServer implements UnixSocketServer {
 		this.peerPolicy = builder.peerPolicy;
 		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
 		this.threadFactory = (builder.threadFactory != null && this.abstractName == null) ? builder.threadFactory
-				: platformThreads(this.name);
+				: platformThreads("unix-socket-" + this.name + "-");
 		this.idleTimeout = builder.idleTimeout;
 		this.shutdownTimeout = builder.shutdownTimeout;
 		this.maxConnections = builder.maxConnections;
@@ -534,57 +539,7 @@ public final class StreamServer implements UnixSocketServer {
 	}
 
 	private void fire(Consumer<ServerListener> event) {
-		for (ServerListener listener : this.listeners) {
-			try {
-				event.accept(listener);
-			}
-			catch (Throwable ex) {
-				logger.warn("Listener " + listener + " of unix socket server '" + this.name + "' failed", ex);
-			}
-		}
-	}
-
-	private static ThreadFactory platformThreads(String name) {
-		AtomicLong counter = new AtomicLong();
-		return (task) -> {
-			Thread thread = new Thread(task, "unix-socket-" + name + "-" + counter.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
-	}
-
-	private static boolean sleep(Duration duration) {
-		try {
-			Thread.sleep(duration.toMillis(), duration.toNanosPart() % 1_000_000);
-			return true;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
-	}
-
-	private static void join(Thread thread, Duration timeout) {
-		if (thread == null || thread == Thread.currentThread()) {
-			return;
-		}
-		try {
-			thread.join(Math.max(1, timeout.toMillis()));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static void closeQuietly(java.nio.channels.Channel channel) {
-		try {
-			if (channel != null) {
-				channel.close();
-			}
-		}
-		catch (IOException ex) {
-			// nothing left to release
-		}
+		ServerSupport.fire(this.listeners, this.name, logger, event);
 	}
 
 	/** Builds a {@link StreamServer}; every setting has a safe default but the handler. */
