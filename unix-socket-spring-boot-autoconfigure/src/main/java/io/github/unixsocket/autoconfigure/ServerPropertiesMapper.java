@@ -7,13 +7,18 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 
+import io.github.unixsocket.autoconfigure.UnixSocketProperties.Datagram;
+import io.github.unixsocket.autoconfigure.UnixSocketProperties.Protocol;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Server;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Type;
 import io.github.unixsocket.command.UnixSocketCommand;
 import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.DatagramHandler;
+import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.FilePermissions;
 import io.github.unixsocket.server.FramedConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
+import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.PeerPolicy;
 import io.github.unixsocket.server.SocketFile;
 import io.github.unixsocket.server.SocketFileException;
@@ -31,6 +36,9 @@ final class ServerPropertiesMapper {
 	/** Default largest message of the stream protocols. */
 	private static final DataSize DEFAULT_MAX_MESSAGE_SIZE = DataSize.ofMegabytes(1);
 
+	/** Far above what the kernel's socket buffers let through by default (about 200KB). */
+	private static final DataSize MAX_DATAGRAM_SIZE = DataSize.ofMegabytes(16);
+
 	private final String name;
 
 	private final Server properties;
@@ -40,23 +48,75 @@ final class ServerPropertiesMapper {
 	ServerPropertiesMapper(String name, Server properties) {
 		this.name = name;
 		this.properties = properties;
-		this.maxMessageSize = maxMessageSize();
+		this.maxMessageSize = isDatagram() ? datagramMaxMessageSize() : maxMessageSize();
 	}
 
+	/** @return whether this is a datagram server */
+	boolean isDatagram() {
+		return this.properties.getType() == Type.DATAGRAM;
+	}
+
+	/**
+	 * @param threadFactory connection threads, {@code null} for platform threads; servers
+	 * on abstract addresses always use platform threads
+	 * @return the stream server's builder
+	 */
 	StreamServer.Builder toBuilder(ThreadFactory threadFactory) {
 		Server p = this.properties;
 		checkSupported();
-		SocketFileOptions fileOptions = new SocketFileOptions(path(), permissions("permissions", p.getPermissions()),
-				group(), p.isCreateDirectories(), permissions("directory-permissions", p.getDirectoryPermissions()));
-		return StreamServer.builder(this.name, fileOptions.path())
-			.fileOptions(fileOptions)
-			.idleTimeout(nonNegative("idle-timeout", p.getIdleTimeout()))
+		String abstractName = abstractName();
+		StreamServer.Builder builder = (abstractName != null) ? StreamServer.abstractBuilder(this.name, abstractName)
+				: StreamServer.builder(this.name, fileOptions());
+		return builder.idleTimeout(nonNegative("idle-timeout", p.getIdleTimeout()))
 			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
 			.maxConnections(nonNegative("max-connections", p.getMaxConnections()))
 			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
 			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
 			.peerPolicy(peerPolicy())
 			.threadFactory(threadFactory);
+	}
+
+	/** @return the datagram server's builder */
+	DatagramServer.Builder toDatagramBuilder() {
+		Server p = this.properties;
+		checkSupported();
+		notForDatagrams("idle-timeout", p.getIdleTimeout().isZero() ? null : p.getIdleTimeout());
+		notForDatagrams("max-connections", (p.getMaxConnections() != 0) ? p.getMaxConnections() : null);
+		notForDatagrams("peer", (p.getPeer().getAllowedUsers().isEmpty() && p.getPeer().getAllowedGroups().isEmpty())
+				? null : p.getPeer().getAllowedUsers() + " / " + p.getPeer().getAllowedGroups());
+		requireNativeLibrary("type", "datagram");
+		if (NativeSockets.datagramProblem() != null) {
+			throw invalid("type", "datagram", NativeSockets.datagramProblem(), "use a stream server");
+		}
+		String abstractName = abstractName();
+		DatagramServer.Builder builder = (abstractName != null)
+				? DatagramServer.abstractBuilder(this.name, abstractName)
+				: DatagramServer.builder(this.name, fileOptions());
+		Datagram datagram = p.getDatagram();
+		return builder.maxMessageSize(this.maxMessageSize)
+			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
+			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
+			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
+			.dispatch(datagram.getDispatch())
+			.workers(positive("datagram.workers", datagram.getWorkers()))
+			.queueCapacity(positive("datagram.queue-capacity", datagram.getQueueCapacity()));
+	}
+
+	/**
+	 * The datagram server's handler bean.
+	 * @param beanName the bean's name, for messages
+	 * @param bean the {@code @UnixSocketHandler} bean bound to this server
+	 * @return the datagram handler
+	 */
+	DatagramHandler datagramHandler(String beanName, Object bean) {
+		if (bean instanceof DatagramHandler handler) {
+			return handler;
+		}
+		throw new UnixSocketConfigurationException(
+				"Handler bean '" + beanName + "' for Unix datagram server '" + this.name + "' is a "
+						+ bean.getClass().getName() + ", which does not implement " + DatagramHandler.class.getName(),
+				"Implement " + DatagramHandler.class.getName() + " in '" + beanName + "', or set 'unix-socket.servers."
+						+ this.name + ".type' to stream");
 	}
 
 	/**
@@ -119,9 +179,43 @@ final class ServerPropertiesMapper {
 	}
 
 	private void checkSupported() {
-		if (this.properties.getType() == Type.DATAGRAM) {
-			throw invalid("type", "datagram", "datagram servers are not available in this version",
-					"use 'stream'");
+		if (isDatagram() && this.properties.getProtocol() != Protocol.RAW) {
+			throw invalid("protocol", this.properties.getProtocol().name().toLowerCase().replace('_', '-'),
+					"datagram servers hand each datagram to the handler whole; protocols frame stream connections",
+					"remove it (datagram servers are raw), or set 'type' to stream");
+		}
+	}
+
+	private SocketFileOptions fileOptions() {
+		Server p = this.properties;
+		return new SocketFileOptions(path(), permissions("permissions", p.getPermissions()), group(),
+				p.isCreateDirectories(), permissions("directory-permissions", p.getDirectoryPermissions()));
+	}
+
+	/** @return the name for a path "@name" in the abstract namespace, {@code null} for a file path */
+	private String abstractName() {
+		String value = this.properties.getPath();
+		if (!NativeSockets.isAbstract(value)) {
+			return null;
+		}
+		String name = value.substring(NativeSockets.ABSTRACT_PREFIX.length());
+		requireNativeLibrary("path", value);
+		String problem = NativeSockets.abstractNamespaceProblem(name);
+		if (problem != null) {
+			throw invalid("path", value, problem, "use a filesystem path");
+		}
+		return name;
+	}
+
+	private void requireNativeLibrary(String property, Object value) {
+		String problem = NativeSockets.libraryProblem();
+		if (problem != null) {
+			throw new UnixSocketConfigurationException(
+					"Unix socket server '" + this.name + "' ('unix-socket.servers." + this.name + "." + property + "' = "
+							+ value + ") needs junixsocket's native library: " + problem,
+					"Let junixsocket extract its library to a writable directory that allows executing files: set -D"
+							+ NativeSockets.LIBRARY_TMPDIR_PROPERTY + "=<directory> (java.io.tmpdir may be mounted "
+							+ "noexec), or use a stream server on a filesystem path, which needs no native code");
 		}
 	}
 
@@ -191,6 +285,31 @@ final class ServerPropertiesMapper {
 			throw invalid(property, value, "must not be negative", "use 0 for no limit, or a positive number");
 		}
 		return value;
+	}
+
+	private int datagramMaxMessageSize() {
+		DataSize value = this.properties.getMaxMessageSize();
+		if (value == null) {
+			return DatagramServer.DEFAULT_MAX_MESSAGE_SIZE;
+		}
+		if (value.toBytes() <= 0 || value.toBytes() > MAX_DATAGRAM_SIZE.toBytes()) {
+			throw invalid("max-message-size", value, "must be between 1B and " + MAX_DATAGRAM_SIZE
+					+ " (the receive buffer has this size)", "use a size like 64KB, or remove it");
+		}
+		return (int) value.toBytes();
+	}
+
+	private int positive(String property, int value) {
+		if (value <= 0) {
+			throw invalid(property, value, "must be positive", "use 1 or more");
+		}
+		return value;
+	}
+
+	private void notForDatagrams(String property, Object value) {
+		if (value != null) {
+			throw invalid(property, value, "does not apply to datagram servers", "remove it");
+		}
 	}
 
 	private Integer bufferSize(String property, DataSize value) {

@@ -31,10 +31,11 @@ public final class UnixSocketAutoConfiguration {
 	@ConditionalOnMissingBean
 	UnixSocketServers unixSocketServers(UnixSocketProperties properties, Environment environment,
 			ListableBeanFactory beanFactory, ObjectProvider<UnixSocketServerCustomizer> customizers,
+			ObjectProvider<UnixSocketDatagramServerCustomizer> datagramCustomizers,
 			ObjectProvider<ConnectionCustomizer> connectionCustomizers, ObjectProvider<ServerListener> listeners) {
 		return new UnixSocketServers(properties, connectionThreads(environment), beanFactory,
-				customizers.orderedStream().toList(), connectionCustomizers.orderedStream().toList(),
-				listeners.orderedStream().toList());
+				customizers.orderedStream().toList(), datagramCustomizers.orderedStream().toList(),
+				connectionCustomizers.orderedStream().toList(), listeners.orderedStream().toList());
 	}
 
 	@Bean

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.unixsocket.server.DatagramServer;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -74,6 +76,8 @@ public class UnixSocketProperties {
 
 		/**
 		 * Socket path. Must fit the platform limit (107 bytes on Linux, 103 on macOS).
+		 * "@name" binds "name" in the Linux abstract namespace: no file, so no mode or
+		 * group.
 		 */
 		private String path;
 
@@ -145,6 +149,8 @@ public class UnixSocketProperties {
 		private DataSize sendBufferSize;
 
 		private final Peer peer = new Peer();
+
+		private final Datagram datagram = new Datagram();
 
 		public String getPath() {
 			return this.path;
@@ -252,6 +258,56 @@ public class UnixSocketProperties {
 
 		public Peer getPeer() {
 			return this.peer;
+		}
+
+		public Datagram getDatagram() {
+			return this.datagram;
+		}
+
+	}
+
+	public static class Datagram {
+
+		/**
+		 * Where a datagram server's handler runs: 'receiver' (on the receiving thread,
+		 * nothing is dropped, a slow handler makes senders wait) or 'workers' (on a pool
+		 * of worker threads with a bounded queue; a datagram that finds it full is dropped
+		 * and counted).
+		 */
+		private DatagramServer.Dispatch dispatch = DatagramServer.Dispatch.RECEIVER;
+
+		/**
+		 * Worker threads, with dispatch 'workers'.
+		 */
+		private int workers = 2;
+
+		/**
+		 * Datagrams waiting for a worker at most, with dispatch 'workers'.
+		 */
+		private int queueCapacity = 1024;
+
+		public DatagramServer.Dispatch getDispatch() {
+			return this.dispatch;
+		}
+
+		public void setDispatch(DatagramServer.Dispatch dispatch) {
+			this.dispatch = dispatch;
+		}
+
+		public int getWorkers() {
+			return this.workers;
+		}
+
+		public void setWorkers(int workers) {
+			this.workers = workers;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
 		}
 
 	}

@@ -11,6 +11,9 @@ import java.util.function.Function;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.ConnectionCustomizer;
+import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.DatagramHandler;
+import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.ServerListener;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
@@ -31,11 +34,15 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 
 	private final Map<String, StreamServer.Builder> builders = new LinkedHashMap<>();
 
+	private final Map<String, DatagramServer.Builder> datagramBuilders = new LinkedHashMap<>();
+
 	private final Map<String, UnixSocketServer> servers = new LinkedHashMap<>();
 
 	private final ListableBeanFactory beanFactory;
 
 	private final List<UnixSocketServerCustomizer> customizers;
+
+	private final List<UnixSocketDatagramServerCustomizer> datagramCustomizers;
 
 	private final List<ConnectionCustomizer> connectionCustomizers;
 
@@ -46,40 +53,60 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param properties the properties
 	 * @param threadFactories connection thread factory for a server name
 	 * @param beanFactory where {@link UnixSocketHandler} beans are looked up
-	 * @param customizers applied to each server's builder
+	 * @param customizers applied to each stream server's builder
+	 * @param datagramCustomizers applied to each datagram server's builder
 	 * @param connectionCustomizers applied, in order, to every accepted connection
 	 * @param listeners added to every server
 	 * @throws UnixSocketConfigurationException for the first invalid property
 	 */
 	public UnixSocketServers(UnixSocketProperties properties, Function<String, ThreadFactory> threadFactories,
 			ListableBeanFactory beanFactory, List<UnixSocketServerCustomizer> customizers,
+			List<UnixSocketDatagramServerCustomizer> datagramCustomizers,
 			List<ConnectionCustomizer> connectionCustomizers, List<ServerListener> listeners) {
 		this.beanFactory = beanFactory;
 		this.customizers = List.copyOf(customizers);
+		this.datagramCustomizers = List.copyOf(datagramCustomizers);
 		this.connectionCustomizers = List.copyOf(connectionCustomizers);
 		this.listeners = List.copyOf(listeners);
 		properties.getServers().forEach((name, server) -> {
 			ServerPropertiesMapper mapper = new ServerPropertiesMapper(name, server);
 			this.mappers.put(name, mapper);
-			this.builders.put(name, mapper.toBuilder(threadFactories.apply(name)));
+			if (mapper.isDatagram()) {
+				this.datagramBuilders.put(name, mapper.toDatagramBuilder());
+			}
+			else {
+				this.builders.put(name, mapper.toBuilder(threadFactories.apply(name)));
+			}
 		});
 	}
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		Map<String, String> handlerBeans = new HandlerBinder(this.beanFactory, this.builders.keySet()).bind();
+		Map<String, String> handlerBeans = new HandlerBinder(this.beanFactory, this.mappers.keySet()).bind();
 		CommandHandlers commandHandlers = new CommandHandlers(this.beanFactory);
-		this.builders.forEach((name, builder) -> {
+		this.mappers.forEach((name, mapper) -> {
 			String beanName = handlerBeans.get(name);
-			builder.handler(
-					this.mappers.get(name).handler(beanName, this.beanFactory.getBean(beanName), commandHandlers));
-			if (!this.connectionCustomizers.isEmpty()) {
-				builder.customizer(this::customizeConnection);
-			}
-			this.listeners.forEach(builder::listener);
-			this.customizers.forEach((customizer) -> customizer.customize(name, builder));
-			this.servers.put(name, builder.build());
+			Object bean = this.beanFactory.getBean(beanName);
+			this.servers.put(name, mapper.isDatagram() ? buildDatagramServer(name, mapper.datagramHandler(beanName, bean))
+					: buildStreamServer(name, mapper.handler(beanName, bean, commandHandlers)));
 		});
+	}
+
+	private UnixSocketServer buildStreamServer(String name, ConnectionHandler handler) {
+		StreamServer.Builder builder = this.builders.get(name).handler(handler);
+		if (!this.connectionCustomizers.isEmpty()) {
+			builder.customizer(this::customizeConnection);
+		}
+		this.listeners.forEach(builder::listener);
+		this.customizers.forEach((customizer) -> customizer.customize(name, builder));
+		return builder.build();
+	}
+
+	private UnixSocketServer buildDatagramServer(String name, DatagramHandler handler) {
+		DatagramServer.Builder builder = this.datagramBuilders.get(name).handler(handler);
+		this.listeners.forEach(builder::listener);
+		this.datagramCustomizers.forEach((customizer) -> customizer.customize(name, builder));
+		return builder.build();
 	}
 
 	private void customizeConnection(io.github.unixsocket.server.Connection connection) throws Exception {

@@ -9,6 +9,8 @@ import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileSystems;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -16,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 /**
  * A connection over a blocking JDK {@link SocketChannel}. Streams are our own thin
@@ -120,7 +124,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 		UnixDomainPrincipal principal = this.principal;
 		if (principal == null) {
 			try {
-				principal = this.channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+				principal = (this.channel instanceof AFUNIXSocketChannel junix) ? principal(junix.getPeerCredentials())
+						: this.channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
 				this.principal = principal;
 			}
 			catch (IOException | UnsupportedOperationException ex) {
@@ -128,6 +133,13 @@ final class ChannelConnection implements Connection, ByteChannel {
 			}
 		}
 		return principal;
+	}
+
+	/** junixsocket reports numeric ids; the JDK's principals for them compare equal to named ones. */
+	private static UnixDomainPrincipal principal(AFUNIXSocketCredentials credentials) throws IOException {
+		UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
+		return new UnixDomainPrincipal(lookup.lookupPrincipalByName(Long.toString(credentials.getUid())),
+				lookup.lookupPrincipalByGroupName(Long.toString(credentials.getGid())));
 	}
 
 	@Override

@@ -2,8 +2,10 @@ package io.github.unixsocket.server;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,13 +24,18 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.OperationNotSupportedSocketException;
 
 /**
  * A socket file this process bound, and the rules for taking a path safely: length check,
@@ -49,6 +56,9 @@ public final class SocketFile {
 	private static final int S_IFSOCK = 0140000;
 
 	private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+	private static final Set<PosixFilePermission> OWNER_ONLY = Set.of(PosixFilePermission.OWNER_READ,
+			PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 
 	private static final SecureRandom random = new SecureRandom();
 
@@ -116,7 +126,7 @@ public final class SocketFile {
 		checkLength(path);
 		GroupPrincipal group = lookupGroup(options.group());
 		prepareParent(options);
-		reclaimIfStale(path);
+		reclaimIfStale(path, ServerType.STREAM);
 		Path privateDir = createPrivateDirectory(path.getParent());
 		Path temporary = privateDir.resolve("s");
 		try {
@@ -134,6 +144,56 @@ public final class SocketFile {
 			Files.deleteIfExists(temporary);
 			Files.deleteIfExists(privateDir);
 		}
+	}
+
+	/**
+	 * Bind a datagram channel at {@code options.path()}. Datagram sockets cannot be bound
+	 * elsewhere and renamed: their bound name is the source address of every reply. So
+	 * the socket is bound at the final path and given its mode and group at once; parent
+	 * directories this method creates stay {@code 0700} until then, so there is no window.
+	 * In an existing directory others can reach, the socket has the umask's mode for the
+	 * microseconds until its mode is applied; that is logged when it was broader.
+	 * @param channel an unbound junixsocket datagram channel
+	 * @param options path, mode, group, directories
+	 * @return the bound socket file
+	 * @throws IOException if the path cannot be taken; a {@link SocketFileException} says why
+	 */
+	public static SocketFile bindDatagram(DatagramChannel channel, SocketFileOptions options) throws IOException {
+		Path path = options.path();
+		checkLength(path);
+		GroupPrincipal group = lookupGroup(options.group());
+		List<Path> created = createParent(options);
+		reclaimIfStale(path, ServerType.DATAGRAM);
+		SocketFile bound = null;
+		try {
+			channel.bind(AFUNIXSocketAddress.of(path));
+			bound = new SocketFile(path, Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW).fileKey());
+			Set<PosixFilePermission> umaskMode = Files.getPosixFilePermissions(path);
+			// At the final path, unlike a stream socket: in a directory others may write to (and
+			// not sticky) the file could be swapped in between; another reason for a dedicated one.
+			secure(path, options.permissions(), group);
+			for (Path dir : created) {
+				Files.setPosixFilePermissions(dir, options.directoryPermissions());
+			}
+			if (created.isEmpty() && !options.permissions().containsAll(umaskMode) && isShared(path.getParent())) {
+				logger.info("Datagram socket " + path + " had mode " + FilePermissions.toOctal(umaskMode)
+						+ " (from the umask) for the moment before its mode was set; use a directory that only "
+						+ "this application can reach, or let the starter create it, to avoid that window");
+			}
+			return bound;
+		}
+		catch (IOException ex) {
+			if (bound != null) {
+				bound.deleteIfOurs();
+			}
+			throw (ex instanceof SocketFileException) ? ex : new SocketFileException(SocketFileException.Reason.IO_ERROR,
+					path, "Could not bind socket " + path + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	private static boolean isShared(Path dir) throws IOException {
+		Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+		return mode.contains(PosixFilePermission.GROUP_EXECUTE) || mode.contains(PosixFilePermission.OTHERS_EXECUTE);
 	}
 
 	/**
@@ -184,9 +244,25 @@ public final class SocketFile {
 	 * @throws SocketFileException if the parent is missing and cannot be created
 	 */
 	public static void prepareParent(SocketFileOptions options) throws SocketFileException {
+		for (Path dir : createParent(options)) {
+			try {
+				Files.setPosixFilePermissions(dir, options.directoryPermissions());
+			}
+			catch (IOException ex) {
+				throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, options.path(),
+						"Could not set the mode of directory " + dir + ": " + ex, ex);
+			}
+		}
+	}
+
+	/**
+	 * Create missing parent directories, owner-only ({@code 0700}) for now.
+	 * @return the directories created, to be given their configured mode
+	 */
+	private static List<Path> createParent(SocketFileOptions options) throws SocketFileException {
 		Path parent = options.path().getParent();
 		if (Files.isDirectory(parent)) {
-			return;
+			return List.of();
 		}
 		if (!options.createDirectories()) {
 			throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, options.path(),
@@ -196,13 +272,12 @@ public final class SocketFile {
 		for (Path dir = parent; dir != null && !Files.exists(dir, NOFOLLOW); dir = dir.getParent()) {
 			missing.push(dir);
 		}
+		List<Path> created = new ArrayList<>();
 		try {
 			for (Path dir : missing) {
 				try {
-					Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(Set.of(
-							PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-							PosixFilePermission.OWNER_EXECUTE)));
-					Files.setPosixFilePermissions(dir, options.directoryPermissions());
+					Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+					created.add(dir);
 				}
 				catch (FileAlreadyExistsException ex) {
 					// created concurrently: fine as long as it is a directory (checked below)
@@ -217,6 +292,7 @@ public final class SocketFile {
 			throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, options.path(),
 					parent + " is not a directory");
 		}
+		return created;
 	}
 
 	/**
@@ -226,6 +302,17 @@ public final class SocketFile {
 	 * @throws SocketFileException if the path is taken
 	 */
 	public static void reclaimIfStale(Path path) throws SocketFileException {
+		reclaimIfStale(path, ServerType.STREAM);
+	}
+
+	/**
+	 * Like {@link #reclaimIfStale(Path)}, probing with a socket of the given type: a
+	 * stream connect to a datagram socket fails with "wrong type", and the other way round.
+	 * @param path the socket path
+	 * @param type the type of the server that wants the path
+	 * @throws SocketFileException if the path is taken
+	 */
+	public static void reclaimIfStale(Path path, ServerType type) throws SocketFileException {
 		BasicFileAttributes attributes;
 		try {
 			attributes = Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW);
@@ -241,14 +328,35 @@ public final class SocketFile {
 			throw new SocketFileException(SocketFileException.Reason.NOT_A_SOCKET, path,
 					path + " exists and is " + describe(attributes) + ", not a socket; it was left untouched");
 		}
-		try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-			// Non-blocking, so a live listener with a full backlog cannot stall startup.
-			probe.configureBlocking(false);
-			probe.connect(UnixDomainSocketAddress.of(path));
+		try {
+			if (type == ServerType.DATAGRAM) {
+				probeDatagram(path);
+			}
+			else {
+				probeStream(path);
+			}
 		}
 		catch (ConnectException ex) {
 			deleteStale(path);
 			return;
+		}
+		catch (OperationNotSupportedSocketException ex) {
+			throw new SocketFileException(SocketFileException.Reason.IN_USE, path, "Socket " + path
+					+ " is in use: another process listens on it with a stream socket; it was left untouched", ex);
+		}
+		catch (SocketException ex) {
+			// EPROTOTYPE: a stream connect reached a bound datagram socket (or the other way round).
+			if (String.valueOf(ex.getMessage()).contains("wrong type")) {
+				throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
+						"Socket " + path + " is in use: another process has bound a "
+								+ ((type == ServerType.STREAM) ? "datagram" : "stream")
+								+ " socket there; it was left untouched",
+						ex);
+			}
+			throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
+					"Socket " + path + " exists and could not be probed (" + ex.getMessage()
+							+ "); it may be in use and was left untouched",
+					ex);
 		}
 		catch (IOException ex) {
 			throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
@@ -258,6 +366,28 @@ public final class SocketFile {
 		}
 		throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
 				"Socket " + path + " is in use: another process is listening on it; it was left untouched");
+	}
+
+	private static void probeStream(Path path) throws IOException {
+		try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+			// Non-blocking, so a live listener with a full backlog cannot stall startup.
+			probe.configureBlocking(false);
+			probe.connect(UnixDomainSocketAddress.of(path));
+		}
+	}
+
+	private static void probeDatagram(Path path) throws IOException {
+		try (AFUNIXDatagramChannel probe = AFUNIXDatagramChannel.open()) {
+			probe.connect(AFUNIXSocketAddress.of(path));
+		}
+		catch (SocketException ex) {
+			// junixsocket reports ECONNREFUSED (nobody bound) as a plain SocketException.
+			if (!(ex instanceof OperationNotSupportedSocketException)
+					&& String.valueOf(ex.getMessage()).contains("refused")) {
+				throw new ConnectException(ex.getMessage());
+			}
+			throw ex;
+		}
 	}
 
 	private static void deleteStale(Path path) throws SocketFileException {
@@ -305,8 +435,7 @@ public final class SocketFile {
 			// Short name: the temporary socket path must fit in sun_path too.
 			Path dir = parent.resolve("." + Long.toString(random.nextLong() >>> 28, 36));
 			try {
-				Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(Set.of(PosixFilePermission.OWNER_READ,
-						PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
+				Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
 				return dir;
 			}
 			catch (FileAlreadyExistsException ex) {
@@ -323,15 +452,16 @@ public final class SocketFile {
 	}
 
 	/**
-	 * Apply mode and group to a file that is not yet reachable by others.
+	 * Apply mode and group to a socket file: a stream socket's in its private directory,
+	 * a datagram socket's at its final path.
 	 * @param file the socket file
 	 * @param permissions its mode
 	 * @param group its group, or {@code null} to keep the process's
 	 * @throws IOException if either cannot be applied
 	 */
 	static void secure(Path file, Set<PosixFilePermission> permissions, GroupPrincipal group) throws IOException {
-		// Following links is safe here (the file is in our private directory) and needed: with
-		// NOFOLLOW_LINKS the JDK open()s the file to fchmod it, which fails on a socket (ENXIO).
+		// Following links is needed (with NOFOLLOW_LINKS the JDK open()s the file to fchmod it,
+		// which fails on a socket: ENXIO) and safe where only this process can write.
 		PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
 		if (group != null) {
 			try {

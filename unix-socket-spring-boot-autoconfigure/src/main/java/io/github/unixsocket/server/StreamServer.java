@@ -27,11 +27,20 @@ import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+
+import static io.github.unixsocket.server.ServerSupport.closeQuietly;
+import static io.github.unixsocket.server.ServerSupport.join;
+import static io.github.unixsocket.server.ServerSupport.platformThreads;
+import static io.github.unixsocket.server.ServerSupport.sleep;
 
 /**
  * A stream server on a filesystem socket path, on the JDK's own Unix domain channels: a
  * non-daemon accept thread, one thread per connection from the configured
  * {@link ThreadFactory} (virtual threads scale here: JDK channels park, they do not pin).
+ * On a Linux abstract-namespace address ({@link #abstractBuilder}) it runs on junixsocket
+ * channels instead, always on platform threads: junixsocket's blocking I/O starves
+ * virtual threads.
  *
  * <pre>
  * StreamServer server = StreamServer.builder("echo", Path.of("/run/app/echo.sock"))
@@ -51,6 +60,8 @@ public final class StreamServer implements UnixSocketServer {
 	private final String name;
 
 	private final SocketFileOptions fileOptions;
+
+	private final String abstractName;
 
 	private final ConnectionHandler handler;
 
@@ -111,11 +122,13 @@ public final class StreamServer implements UnixSocketServer {
 	private StreamServer(Builder builder) {
 		this.name = builder.name;
 		this.fileOptions = builder.fileOptions;
+		this.abstractName = builder.abstractName;
 		this.handler = builder.handler;
 		this.customizer = builder.customizer;
 		this.peerPolicy = builder.peerPolicy;
 		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
-		this.threadFactory = (builder.threadFactory != null) ? builder.threadFactory : platformThreads(this.name);
+		this.threadFactory = (builder.threadFactory != null && this.abstractName == null) ? builder.threadFactory
+				: platformThreads("unix-socket-" + this.name + "-");
 		this.idleTimeout = builder.idleTimeout;
 		this.shutdownTimeout = builder.shutdownTimeout;
 		this.maxConnections = builder.maxConnections;
@@ -134,7 +147,29 @@ public final class StreamServer implements UnixSocketServer {
 	 * @return a builder
 	 */
 	public static Builder builder(String name, Path path) {
-		return new Builder(name, SocketFileOptions.of(path));
+		return new Builder(name, SocketFileOptions.of(path), null);
+	}
+
+	/**
+	 * Start building a server on a filesystem path.
+	 * @param name the server's name, used in logs, thread names and metrics
+	 * @param fileOptions path, mode, group, directories
+	 * @return a builder
+	 */
+	public static Builder builder(String name, SocketFileOptions fileOptions) {
+		return new Builder(name, Objects.requireNonNull(fileOptions, "fileOptions"), null);
+	}
+
+	/**
+	 * Start building a server on a Linux abstract-namespace address: no file, so no mode
+	 * or group; any process in the network namespace can connect unless a
+	 * {@link PeerPolicy} restricts it. Connections run on platform threads.
+	 * @param name the server's name, used in logs, thread names and metrics
+	 * @param abstractName the abstract name, without the leading {@code @}
+	 * @return a builder
+	 */
+	public static Builder abstractBuilder(String name, String abstractName) {
+		return new Builder(name, null, Objects.requireNonNull(abstractName, "abstractName"));
 	}
 
 	@Override
@@ -144,7 +179,8 @@ public final class StreamServer implements UnixSocketServer {
 
 	@Override
 	public String address() {
-		return this.fileOptions.path().toString();
+		return (this.abstractName != null) ? NativeSockets.ABSTRACT_PREFIX + this.abstractName
+				: this.fileOptions.path().toString();
 	}
 
 	@Override
@@ -154,12 +190,12 @@ public final class StreamServer implements UnixSocketServer {
 
 	@Override
 	public Set<PosixFilePermission> permissions() {
-		return this.fileOptions.permissions();
+		return (this.fileOptions != null) ? this.fileOptions.permissions() : Set.of();
 	}
 
 	@Override
 	public String group() {
-		return this.fileOptions.group();
+		return (this.fileOptions != null) ? this.fileOptions.group() : null;
 	}
 
 	public Duration idleTimeout() {
@@ -193,9 +229,18 @@ public final class StreamServer implements UnixSocketServer {
 			if (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
 				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
 			}
-			ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+			if (this.abstractName != null) {
+				NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
+			}
+			ServerSocketChannel channel = (this.abstractName != null) ? AFUNIXServerSocketChannel.open()
+					: ServerSocketChannel.open(StandardProtocolFamily.UNIX);
 			try {
-				this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
+				if (this.abstractName != null) {
+					channel.bind(NativeSockets.abstractAddress(this.abstractName), this.backlog);
+				}
+				else {
+					this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
+				}
 			}
 			catch (IOException | RuntimeException ex) {
 				channel.close();
@@ -213,9 +258,17 @@ public final class StreamServer implements UnixSocketServer {
 				this.idleReaper.start();
 			}
 		}
-		logger.info("Unix socket server '" + this.name + "' listening on " + address() + " (stream, mode "
-				+ FilePermissions.toOctal(permissions()) + ", group "
-				+ ((group() != null) ? group() : "of the process") + ")");
+		if (this.abstractName != null) {
+			logger.warn("Unix socket server '" + this.name + "' listens on abstract address " + address()
+					+ ": file permissions do not apply there, "
+					+ (this.peerPolicy.allowsAnyone() ? "any process in this network namespace can connect"
+							: "only peers allowed by " + this.peerPolicy + " are served"));
+		}
+		logger.info("Unix socket server '" + this.name + "' listening on " + address() + " (stream, "
+				+ ((this.abstractName != null) ? "abstract namespace"
+						: "mode " + FilePermissions.toOctal(permissions()) + ", group "
+								+ ((group() != null) ? group() : "of the process"))
+				+ ")");
 		fire((listener) -> listener.serverStarted(this));
 	}
 
@@ -238,10 +291,15 @@ public final class StreamServer implements UnixSocketServer {
 			idleReaper = this.idleReaper;
 		}
 		closeQuietly(this.listener);
-		this.socketFile.deleteIfOurs();
+		if (this.socketFile != null) {
+			this.socketFile.deleteIfOurs();
+		}
 		join(acceptThread, Duration.ofSeconds(5));
 		// Nothing in flight on these: closing them now loses nothing and shortens the drain.
-		this.connections.values().stream().filter(ChannelConnection::isIdleBetweenRequests).forEach(ChannelConnection::close);
+		this.connections.values()
+			.stream()
+			.filter(ChannelConnection::isIdleBetweenRequests)
+			.forEach(ChannelConnection::close);
 		awaitNoConnections(drainTimeout);
 		List<ChannelConnection> stragglers = new ArrayList<>(this.connections.values());
 		stragglers.forEach(ChannelConnection::forceClose);
@@ -262,8 +320,12 @@ public final class StreamServer implements UnixSocketServer {
 		return result;
 	}
 
+	/** @return for a path, whether the file is still ours; for an abstract address, whether bound */
 	@Override
 	public boolean isSocketFileOurs() {
+		if (this.abstractName != null) {
+			return this.state == ServerState.RUNNING;
+		}
 		SocketFile file = this.socketFile;
 		return file != null && file.isOurs();
 	}
@@ -490,57 +552,7 @@ public final class StreamServer implements UnixSocketServer {
 	}
 
 	private void fire(Consumer<ServerListener> event) {
-		for (ServerListener listener : this.listeners) {
-			try {
-				event.accept(listener);
-			}
-			catch (Throwable ex) {
-				logger.warn("Listener " + listener + " of unix socket server '" + this.name + "' failed", ex);
-			}
-		}
-	}
-
-	private static ThreadFactory platformThreads(String name) {
-		AtomicLong counter = new AtomicLong();
-		return (task) -> {
-			Thread thread = new Thread(task, "unix-socket-" + name + "-" + counter.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		};
-	}
-
-	private static boolean sleep(Duration duration) {
-		try {
-			Thread.sleep(duration.toMillis(), duration.toNanosPart() % 1_000_000);
-			return true;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
-	}
-
-	private static void join(Thread thread, Duration timeout) {
-		if (thread == null || thread == Thread.currentThread()) {
-			return;
-		}
-		try {
-			thread.join(Math.max(1, timeout.toMillis()));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static void closeQuietly(java.nio.channels.Channel channel) {
-		try {
-			if (channel != null) {
-				channel.close();
-			}
-		}
-		catch (IOException ex) {
-			// nothing left to release
-		}
+		ServerSupport.fire(this.listeners, this.name, logger, event);
 	}
 
 	/** Builds a {@link StreamServer}; every setting has a safe default but the handler. */
@@ -549,6 +561,8 @@ public final class StreamServer implements UnixSocketServer {
 		private final String name;
 
 		private SocketFileOptions fileOptions;
+
+		private final String abstractName;
 
 		private ConnectionHandler handler;
 
@@ -572,20 +586,25 @@ public final class StreamServer implements UnixSocketServer {
 
 		private Integer sendBufferSize;
 
-		private Builder(String name, SocketFileOptions fileOptions) {
+		private Builder(String name, SocketFileOptions fileOptions, String abstractName) {
 			if (name == null || name.isBlank()) {
 				throw new IllegalArgumentException("name must not be empty");
 			}
 			this.name = name;
 			this.fileOptions = fileOptions;
+			this.abstractName = abstractName;
 		}
 
 		/**
 		 * Replace all socket-file options (path, mode, group, directories).
 		 * @param fileOptions the options
 		 * @return this builder
+		 * @throws IllegalStateException for an abstract address, which has no file
 		 */
 		public Builder fileOptions(SocketFileOptions fileOptions) {
+			if (this.abstractName != null) {
+				throw new IllegalStateException("Server '" + this.name + "' has an abstract address and no file");
+			}
 			this.fileOptions = Objects.requireNonNull(fileOptions, "fileOptions");
 			return this;
 		}
@@ -642,7 +661,8 @@ public final class StreamServer implements UnixSocketServer {
 
 		/**
 		 * @param threadFactory creates one thread per connection; for example
-		 * {@code Thread.ofVirtual().factory()} on Java 21+. Default: daemon platform threads.
+		 * {@code Thread.ofVirtual().factory()} on Java 21+. Default: daemon platform threads,
+		 * which servers on abstract addresses always use.
 		 * @return this builder
 		 */
 		public Builder threadFactory(ThreadFactory threadFactory) {

@@ -315,7 +315,7 @@ class UnixSocketAutoConfigurationTests {
 
 		final UnixSocketServers servers = new UnixSocketServers(new UnixSocketProperties(), (name) -> null,
 				new org.springframework.beans.factory.support.DefaultListableBeanFactory(), java.util.List.of(),
-				java.util.List.of(), java.util.List.of());
+				java.util.List.of(), java.util.List.of(), java.util.List.of());
 
 		@Bean
 		UnixSocketServers customServers() {

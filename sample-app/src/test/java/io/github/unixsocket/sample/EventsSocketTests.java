@@ -1,0 +1,101 @@
+package io.github.unixsocket.sample;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.server.DatagramServer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Drives the sample's {@code events.sock} with real command-line clients. */
+@SpringBootTest
+@Timeout(60)
+class EventsSocketTests {
+
+	@TempDir
+	static Path socketDir;
+
+	@DynamicPropertySource
+	static void socketDir(DynamicPropertyRegistry registry) {
+		registry.add("sample.socket-dir", () -> socketDir.toString());
+	}
+
+	@Autowired
+	EventsHandler handler;
+
+	@Autowired
+	UnixSocketServers servers;
+
+	private Path events() {
+		return socketDir.resolve("events.sock");
+	}
+
+	@Test
+	void eventsSocketIsADatagramSocketWithTheDocumentedMode() throws IOException {
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(events()))).isEqualTo("rw-rw----");
+		assertThat(this.servers.get("events")).isInstanceOf(DatagramServer.class);
+	}
+
+	@Test
+	void loggerDeliversToTheEventsSocket() throws Exception {
+		requireOnPath("logger");
+		long before = this.handler.received();
+		// -d: datagram socket; --socket-errors=on: fail instead of silently dropping the message.
+		run("", "logger", "-u", events().toString(), "-d", "--socket-errors=on", "hello from logger");
+		awaitCondition(() -> this.handler.received() > before);
+	}
+
+	@Test
+	void socatWithABoundAddressGetsAReply() throws Exception {
+		requireOnPath("socat");
+		Path client = socketDir.resolve("socat-" + System.nanoTime() + ".sock");
+		String reply = run("hello from socat\n", "socat", "-t", "3", "-",
+				"UNIX-SENDTO:" + events() + ",bind=" + client);
+		assertThat(reply).matches("ok \\d+");
+		long n = Long.parseLong(reply.substring(3));
+		assertThat(n).isPositive().isLessThanOrEqualTo(this.handler.received());
+	}
+
+	private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+		while (!condition.getAsBoolean()) {
+			assertThat(System.nanoTime()).as("condition met within 20s").isLessThan(deadline);
+			Thread.sleep(10);
+		}
+	}
+
+	private static void requireOnPath(String command) {
+		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
+			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
+		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command
+				+ "' is not installed (apt-get install socat bsdutils); .ci/run installs it");
+	}
+
+	private static String run(String input, String... command) throws Exception {
+		Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+		process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+		process.getOutputStream().close();
+		assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("%s finished", command[0]).isTrue();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.exitValue()).as("%s exit status (output: %s)", command[0], output).isZero();
+		return output;
+	}
+
+}

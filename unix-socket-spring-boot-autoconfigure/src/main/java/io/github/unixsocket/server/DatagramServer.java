@@ -1,0 +1,704 @@
+package io.github.unixsocket.server;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+import static io.github.unixsocket.server.ServerSupport.closeQuietly;
+import static io.github.unixsocket.server.ServerSupport.join;
+import static io.github.unixsocket.server.ServerSupport.platformThreads;
+import static io.github.unixsocket.server.ServerSupport.sleep;
+
+/**
+ * A datagram ({@code SOCK_DGRAM}) server on junixsocket's {@link AFUNIXDatagramChannel}
+ * (the JDK has no Unix datagram channel), on a filesystem path or a Linux abstract
+ * address. One non-daemon platform thread receives; the handler runs on that thread
+ * ({@link Dispatch#RECEIVER}) or on a fixed pool of worker threads with a bounded queue
+ * ({@link Dispatch#WORKERS}: when the queue is full the datagram is dropped and counted).
+ * <p>
+ * A datagram larger than the max message size is read up to that size plus one byte,
+ * counted as truncated and not handled (the kernel discards the rest). Empty datagrams
+ * are not reported by junixsocket and are never handled. Replies never block.
+ *
+ * <pre>
+ * DatagramServer server = DatagramServer.builder("events", Path.of("/run/app/events.sock"))
+ *     .permissions(FilePermissions.parse("0660"))
+ *     .handler(datagram -&gt; datagram.reply("ok"))
+ *     .build();
+ * server.start();
+ * </pre>
+ */
+public final class DatagramServer implements UnixSocketServer {
+
+	private static final Log logger = LogFactory.getLog(DatagramServer.class);
+
+	/** Default {@link Builder#maxMessageSize(int)}: 64 KiB. */
+	public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+
+	private final String name;
+
+	private final SocketFileOptions fileOptions;
+
+	private final String abstractName;
+
+	private final DatagramHandler handler;
+
+	private final List<ServerListener> listeners;
+
+	private final Dispatch dispatch;
+
+	private final int workers;
+
+	private final int queueCapacity;
+
+	private final int maxMessageSize;
+
+	private final Duration shutdownTimeout;
+
+	private final Integer receiveBufferSize;
+
+	private final Integer sendBufferSize;
+
+	private final Object lifecycleLock = new Object();
+
+	private final AtomicLong received = new AtomicLong();
+
+	private final AtomicLong replied = new AtomicLong();
+
+	private final AtomicLong dropped = new AtomicLong();
+
+	private final AtomicLong truncated = new AtomicLong();
+
+	private final AtomicLong handlerErrors = new AtomicLong();
+
+	/** Handler calls that returned or threw, to count what a drain finished. */
+	private final AtomicLong handled = new AtomicLong();
+
+	private final AtomicLong bytesReceived = new AtomicLong();
+
+	private final AtomicLong bytesSent = new AtomicLong();
+
+	private volatile ServerState state = ServerState.NEW;
+
+	private volatile AFUNIXDatagramChannel channel;
+
+	private volatile SocketFile socketFile;
+
+	private Selector selector;
+
+	private Thread receiver;
+
+	private ThreadPoolExecutor workerPool;
+
+	private DatagramServer(Builder builder) {
+		this.name = builder.name;
+		this.fileOptions = builder.fileOptions;
+		this.abstractName = builder.abstractName;
+		this.handler = builder.handler;
+		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
+		this.dispatch = builder.dispatch;
+		this.workers = builder.workers;
+		this.queueCapacity = builder.queueCapacity;
+		this.maxMessageSize = builder.maxMessageSize;
+		this.shutdownTimeout = builder.shutdownTimeout;
+		this.receiveBufferSize = builder.receiveBufferSize;
+		this.sendBufferSize = builder.sendBufferSize;
+	}
+
+	/**
+	 * Start building a server on a filesystem path.
+	 * @param name the server's name, used in logs, thread names and metrics
+	 * @param path the socket path
+	 * @return a builder
+	 */
+	public static Builder builder(String name, Path path) {
+		return new Builder(name, SocketFileOptions.of(path), null);
+	}
+
+	/**
+	 * Start building a server on a filesystem path.
+	 * @param name the server's name, used in logs, thread names and metrics
+	 * @param fileOptions path, mode, group, directories
+	 * @return a builder
+	 */
+	public static Builder builder(String name, SocketFileOptions fileOptions) {
+		return new Builder(name, Objects.requireNonNull(fileOptions, "fileOptions"), null);
+	}
+
+	/**
+	 * Start building a server on a Linux abstract-namespace address: no file, so no mode
+	 * or group; any process in the network namespace can send to it.
+	 * @param name the server's name, used in logs, thread names and metrics
+	 * @param abstractName the abstract name, without the leading {@code @}
+	 * @return a builder
+	 */
+	public static Builder abstractBuilder(String name, String abstractName) {
+		return new Builder(name, null, Objects.requireNonNull(abstractName, "abstractName"));
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	@Override
+	public String address() {
+		return (this.abstractName != null) ? NativeSockets.ABSTRACT_PREFIX + this.abstractName
+				: this.fileOptions.path().toString();
+	}
+
+	@Override
+	public ServerType type() {
+		return ServerType.DATAGRAM;
+	}
+
+	@Override
+	public Set<PosixFilePermission> permissions() {
+		return (this.fileOptions != null) ? this.fileOptions.permissions() : Set.of();
+	}
+
+	@Override
+	public String group() {
+		return (this.fileOptions != null) ? this.fileOptions.group() : null;
+	}
+
+	@Override
+	public ServerState state() {
+		return this.state;
+	}
+
+	public Dispatch dispatch() {
+		return this.dispatch;
+	}
+
+	public int maxMessageSize() {
+		return this.maxMessageSize;
+	}
+
+	public Duration shutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	/**
+	 * Add a listener; it sees events from now on.
+	 * @param listener the listener
+	 */
+	public void addListener(ServerListener listener) {
+		this.listeners.add(Objects.requireNonNull(listener, "listener"));
+	}
+
+	@Override
+	public void start() throws IOException {
+		synchronized (this.lifecycleLock) {
+			if (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
+				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
+			}
+			NativeSockets.require(NativeSockets.datagramProblem());
+			if (this.abstractName != null) {
+				NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
+			}
+			AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
+			SocketFile socketFile = null;
+			Selector selector = null;
+			try {
+				if (this.receiveBufferSize != null) {
+					channel.setOption(StandardSocketOptions.SO_RCVBUF, this.receiveBufferSize);
+				}
+				if (this.sendBufferSize != null) {
+					channel.setOption(StandardSocketOptions.SO_SNDBUF, this.sendBufferSize);
+				}
+				if (this.abstractName != null) {
+					channel.bind(NativeSockets.abstractAddress(this.abstractName));
+				}
+				else {
+					socketFile = SocketFile.bindDatagram(channel, this.fileOptions);
+				}
+				// Non-blocking: replies must never stall on a sender that does not read them,
+				// and the receiver waits in a selector that stop() can wake.
+				channel.configureBlocking(false);
+				selector = channel.provider().openSelector();
+				channel.register(selector, SelectionKey.OP_READ);
+			}
+			catch (IOException | RuntimeException ex) {
+				closeQuietly(selector);
+				closeQuietly(channel);
+				if (socketFile != null) {
+					socketFile.deleteIfOurs();
+				}
+				throw ex;
+			}
+			this.socketFile = socketFile;
+			this.channel = channel;
+			this.selector = selector;
+			if (this.dispatch == Dispatch.WORKERS) {
+				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 0, TimeUnit.SECONDS,
+						new ArrayBlockingQueue<>(this.queueCapacity), platformThreads("unix-socket-" + this.name + "-worker-"));
+			}
+			this.state = ServerState.RUNNING;
+			// A platform thread: junixsocket must not block virtual threads (see DESIGN.md).
+			this.receiver = new Thread(this::receiveLoop, "unix-socket-" + this.name + "-receive");
+			// Non-daemon: a running server keeps the JVM alive, like a web server does.
+			this.receiver.setDaemon(false);
+			this.receiver.start();
+		}
+		if (this.abstractName != null) {
+			logger.warn("Unix socket server '" + this.name + "' receives on abstract address " + address()
+					+ ": file permissions do not apply there, any process in this network namespace can send to it");
+		}
+		logger.info("Unix socket server '" + this.name + "' receiving on " + address() + " (datagram, "
+				+ ((this.abstractName != null) ? "abstract namespace"
+						: "mode " + FilePermissions.toOctal(permissions()) + ", group "
+								+ ((group() != null) ? group() : "of the process"))
+				+ ", dispatch " + this.dispatch.name().toLowerCase() + ", max message " + this.maxMessageSize
+				+ " bytes)");
+		fire((listener) -> listener.serverStarted(this));
+	}
+
+	@Override
+	public DrainResult stop() {
+		return stop(this.shutdownTimeout);
+	}
+
+	/**
+	 * Stop receiving and remove the socket file at once, let queued datagrams be handled
+	 * for up to {@code drainTimeout}, then drop the rest.
+	 * @param drainTimeout how long queued datagrams may take
+	 * @return datagrams handled while draining, and those dropped at the deadline (the one
+	 * in a handler still running at the deadline counts as dropped)
+	 */
+	@Override
+	public DrainResult stop(Duration drainTimeout) {
+		Thread receiver;
+		ThreadPoolExecutor workerPool;
+		synchronized (this.lifecycleLock) {
+			if (this.state != ServerState.RUNNING) {
+				return DrainResult.NONE;
+			}
+			this.state = ServerState.DRAINING;
+			receiver = this.receiver;
+			workerPool = this.workerPool;
+		}
+		long handledBefore = this.handled.get();
+		this.selector.wakeup();
+		if (this.socketFile != null) {
+			this.socketFile.deleteIfOurs();
+		}
+		long deadline = System.nanoTime() + drainTimeout.toNanos();
+		// With dispatch on the receiver, its current handler is the only datagram in flight.
+		boolean receiverDone = join(receiver, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+		if (workerPool != null) {
+			workerPool.shutdown();
+			awaitTermination(workerPool, deadline);
+		}
+		// Counted before interrupting: an interrupted handler is dropped, not drained.
+		int drained = (int) (this.handled.get() - handledBefore);
+		int left = 0;
+		if (!receiverDone) {
+			left++;
+			receiver.interrupt();
+		}
+		if (workerPool != null && !workerPool.isTerminated()) {
+			left += workerPool.getActiveCount() + workerPool.shutdownNow().size();
+		}
+		this.dropped.addAndGet(left);
+		DrainResult result = new DrainResult(drained, left);
+		closeQuietly(this.selector);
+		closeQuietly(this.channel);
+		synchronized (this.lifecycleLock) {
+			this.state = ServerState.STOPPED;
+		}
+		logger.info("Unix socket server '" + this.name + "' stopped: " + result.drained()
+				+ " queued datagram(s) handled while draining, " + result.forceClosed() + " dropped");
+		fire((listener) -> listener.serverStopped(this, result));
+		return result;
+	}
+
+	/** @return for a path, whether the file is still ours; for an abstract address, whether bound */
+	@Override
+	public boolean isSocketFileOurs() {
+		if (this.abstractName != null) {
+			return this.state == ServerState.RUNNING;
+		}
+		SocketFile file = this.socketFile;
+		return file != null && file.isOurs();
+	}
+
+	@Override
+	public int openConnections() {
+		return 0;
+	}
+
+	@Override
+	public long acceptedConnections() {
+		return 0;
+	}
+
+	@Override
+	public long rejectedConnections() {
+		return 0;
+	}
+
+	@Override
+	public long rejectedConnections(RejectReason reason) {
+		return 0;
+	}
+
+	@Override
+	public long handlerErrors() {
+		return this.handlerErrors.get();
+	}
+
+	/** @return payload bytes of the datagrams received within the max message size */
+	@Override
+	public long bytesReceived() {
+		return this.bytesReceived.get();
+	}
+
+	@Override
+	public long bytesSent() {
+		return this.bytesSent.get();
+	}
+
+	/** @return every datagram read from the socket, truncated and dropped ones included */
+	@Override
+	public long datagramsReceived() {
+		return this.received.get();
+	}
+
+	/** @return replies sent */
+	public long datagramsReplied() {
+		return this.replied.get();
+	}
+
+	/** @return datagrams not handled because the worker queue was full or the drain ended */
+	public long datagramsDropped() {
+		return this.dropped.get();
+	}
+
+	/** @return datagrams larger than the max message size, not handled */
+	public long datagramsTruncated() {
+		return this.truncated.get();
+	}
+
+	@Override
+	public Collection<Connection> connections() {
+		return List.of();
+	}
+
+	private void receiveLoop() {
+		// One byte over the limit tells an oversize datagram from one of exactly the limit.
+		ByteBuffer buffer = ByteBuffer.allocateDirect(this.maxMessageSize + 1);
+		while (this.state == ServerState.RUNNING) {
+			try {
+				this.selector.select();
+				this.selector.selectedKeys().clear();
+				while (this.state == ServerState.RUNNING) {
+					buffer.clear();
+					SocketAddress sender = this.channel.receive(buffer);
+					if (sender == null && buffer.position() == 0) {
+						break;
+					}
+					received(buffer.flip(), NativeSockets.sender(sender));
+				}
+			}
+			catch (ClosedChannelException | ClosedSelectorException ex) {
+				return;
+			}
+			catch (IOException ex) {
+				if (!this.channel.isOpen()) {
+					return;
+				}
+				logger.warn("Unix socket server '" + this.name + "' could not receive a datagram: " + ex);
+				if (!sleep(Duration.ofMillis(50))) {
+					return;
+				}
+			}
+		}
+	}
+
+	private void received(ByteBuffer buffer, AFUNIXSocketAddress sender) {
+		this.received.incrementAndGet();
+		if (buffer.remaining() > this.maxMessageSize) {
+			this.truncated.incrementAndGet();
+			if (logger.isDebugEnabled()) {
+				logger.debug("Unix socket server '" + this.name + "' ignored a datagram over the max message size of "
+						+ this.maxMessageSize + " bytes");
+			}
+			return;
+		}
+		byte[] payload = new byte[buffer.remaining()];
+		buffer.get(payload);
+		this.bytesReceived.addAndGet(payload.length);
+		Datagram datagram = new Datagram(this, payload, sender);
+		if (this.workerPool == null) {
+			handle(datagram);
+			return;
+		}
+		try {
+			this.workerPool.execute(() -> handle(datagram));
+		}
+		catch (RejectedExecutionException ex) {
+			if (this.dropped.getAndIncrement() == 0) {
+				logger.warn("Unix socket server '" + this.name + "' dropped a datagram: its queue of "
+						+ this.queueCapacity + " is full (further drops are logged at debug level and counted)");
+			}
+			else if (logger.isDebugEnabled()) {
+				logger.debug("Unix socket server '" + this.name + "' dropped a datagram: queue full");
+			}
+		}
+	}
+
+	private void handle(Datagram datagram) {
+		try {
+			this.handler.handle(datagram);
+		}
+		catch (InterruptedException ex) {
+			if (this.state == ServerState.RUNNING) {
+				this.handlerErrors.incrementAndGet();
+			}
+			// Not re-asserted: on the receiver thread a pending interrupt would make select() spin.
+			logger.debug("Handler of " + datagram + " was interrupted");
+		}
+		catch (Throwable ex) {
+			this.handlerErrors.incrementAndGet();
+			logger.error("Handler of " + datagram + " failed; the server keeps receiving", ex);
+		}
+		finally {
+			this.handled.incrementAndGet();
+		}
+	}
+
+	boolean send(ByteBuffer reply, AFUNIXSocketAddress recipient) {
+		// Failures are the sender's business (gone, or not reading): logged at debug level only.
+		String failure;
+		try {
+			int sent = this.channel.send(reply, recipient);
+			if (sent > 0 || !reply.hasRemaining()) {
+				this.replied.incrementAndGet();
+				this.bytesSent.addAndGet(sent);
+				return true;
+			}
+			failure = "dropped: its receive queue is full";
+		}
+		catch (IOException ex) {
+			failure = "failed: " + ex;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Reply to " + NativeSockets.describe(recipient) + " " + failure);
+		}
+		return false;
+	}
+
+	private void fire(Consumer<ServerListener> event) {
+		ServerSupport.fire(this.listeners, this.name, logger, event);
+	}
+
+	private static void awaitTermination(ThreadPoolExecutor pool, long deadline) {
+		try {
+			pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** Where the handler runs. */
+	public enum Dispatch {
+
+		/**
+		 * On the receiving thread, one datagram at a time: nothing is ever dropped; when
+		 * the handler is slow the kernel queue fills and senders block (or get
+		 * {@code EAGAIN} when non-blocking).
+		 */
+		RECEIVER,
+
+		/**
+		 * On a fixed pool of worker threads fed by a bounded queue; when the queue is full
+		 * the datagram is dropped and counted ({@link DatagramServer#datagramsDropped()}).
+		 */
+		WORKERS
+
+	}
+
+	/** Builds a {@link DatagramServer}; every setting has a safe default but the handler. */
+	public static final class Builder {
+
+		private final String name;
+
+		private SocketFileOptions fileOptions;
+
+		private final String abstractName;
+
+		private DatagramHandler handler;
+
+		private final List<ServerListener> listeners = new ArrayList<>();
+
+		private Dispatch dispatch = Dispatch.RECEIVER;
+
+		private int workers = 2;
+
+		private int queueCapacity = 1024;
+
+		private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+
+		private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		private Integer receiveBufferSize;
+
+		private Integer sendBufferSize;
+
+		private Builder(String name, SocketFileOptions fileOptions, String abstractName) {
+			if (name == null || name.isBlank()) {
+				throw new IllegalArgumentException("name must not be empty");
+			}
+			this.name = name;
+			this.fileOptions = fileOptions;
+			this.abstractName = abstractName;
+		}
+
+		/**
+		 * Replace all socket-file options (path, mode, group, directories).
+		 * @param fileOptions the options
+		 * @return this builder
+		 * @throws IllegalStateException for an abstract address, which has no file
+		 */
+		public Builder fileOptions(SocketFileOptions fileOptions) {
+			if (this.abstractName != null) {
+				throw new IllegalStateException("Server '" + this.name + "' has an abstract address and no file");
+			}
+			this.fileOptions = Objects.requireNonNull(fileOptions, "fileOptions");
+			return this;
+		}
+
+		public Builder permissions(Set<PosixFilePermission> permissions) {
+			SocketFileOptions o = this.fileOptions;
+			return fileOptions(new SocketFileOptions(o.path(), permissions, o.group(), o.createDirectories(),
+					o.directoryPermissions()));
+		}
+
+		/**
+		 * @param group group name or numeric gid for the socket file
+		 * @return this builder
+		 */
+		public Builder group(String group) {
+			SocketFileOptions o = this.fileOptions;
+			return fileOptions(new SocketFileOptions(o.path(), o.permissions(), group, o.createDirectories(),
+					o.directoryPermissions()));
+		}
+
+		public Builder handler(DatagramHandler handler) {
+			this.handler = handler;
+			return this;
+		}
+
+		public Builder listener(ServerListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener"));
+			return this;
+		}
+
+		/**
+		 * @param dispatch where the handler runs; default {@link Dispatch#RECEIVER}
+		 * @return this builder
+		 */
+		public Builder dispatch(Dispatch dispatch) {
+			this.dispatch = Objects.requireNonNull(dispatch, "dispatch");
+			return this;
+		}
+
+		/**
+		 * @param workers worker threads for {@link Dispatch#WORKERS}; default 2
+		 * @return this builder
+		 */
+		public Builder workers(int workers) {
+			this.workers = positive(workers, "workers");
+			return this;
+		}
+
+		/**
+		 * @param queueCapacity datagrams waiting for a worker at most, for
+		 * {@link Dispatch#WORKERS}; default 1024
+		 * @return this builder
+		 */
+		public Builder queueCapacity(int queueCapacity) {
+			this.queueCapacity = positive(queueCapacity, "queueCapacity");
+			return this;
+		}
+
+		/**
+		 * @param maxMessageSize largest payload handled, in bytes; larger datagrams are
+		 * counted as truncated; default 64 KiB. The receive buffer is this size plus one.
+		 * @return this builder
+		 */
+		public Builder maxMessageSize(int maxMessageSize) {
+			if (maxMessageSize <= 0 || maxMessageSize == Integer.MAX_VALUE) {
+				throw new IllegalArgumentException("maxMessageSize must be between 1 and " + (Integer.MAX_VALUE - 1));
+			}
+			this.maxMessageSize = maxMessageSize;
+			return this;
+		}
+
+		/**
+		 * @param shutdownTimeout how long {@link DatagramServer#stop()} lets queued
+		 * datagrams be handled
+		 * @return this builder
+		 */
+		public Builder shutdownTimeout(Duration shutdownTimeout) {
+			if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+				throw new IllegalArgumentException("shutdownTimeout must not be negative");
+			}
+			this.shutdownTimeout = shutdownTimeout;
+			return this;
+		}
+
+		public Builder receiveBufferSize(Integer bytes) {
+			this.receiveBufferSize = (bytes != null) ? positive(bytes, "receiveBufferSize") : null;
+			return this;
+		}
+
+		public Builder sendBufferSize(Integer bytes) {
+			this.sendBufferSize = (bytes != null) ? positive(bytes, "sendBufferSize") : null;
+			return this;
+		}
+
+		public DatagramServer build() {
+			if (this.handler == null) {
+				throw new IllegalStateException("Server '" + this.name + "' needs a handler");
+			}
+			return new DatagramServer(this);
+		}
+
+		private static int positive(int value, String name) {
+			if (value <= 0) {
+				throw new IllegalArgumentException(name + " must be positive");
+			}
+			return value;
+		}
+
+	}
+
+}

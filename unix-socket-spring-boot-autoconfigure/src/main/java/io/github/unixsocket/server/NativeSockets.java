@@ -1,0 +1,141 @@
+package io.github.unixsocket.server;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+
+import org.newsclub.net.unix.AFSocket;
+import org.newsclub.net.unix.AFSocketCapability;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/**
+ * What needs junixsocket's native library: datagram sockets and Linux abstract-namespace
+ * addresses ({@code "@name"}). Filesystem stream servers use the JDK and never load it.
+ */
+public final class NativeSockets {
+
+	/** System property telling junixsocket where to extract its native library. */
+	public static final String LIBRARY_TMPDIR_PROPERTY = "org.newsclub.net.unix.library.tmpdir";
+
+	/** Prefix of an address in the Linux abstract namespace. */
+	public static final String ABSTRACT_PREFIX = "@";
+
+	/** Bytes of an abstract name: {@code sun_path} minus its leading NUL. */
+	public static final int MAX_ABSTRACT_NAME_BYTES = 107;
+
+	private NativeSockets() {
+	}
+
+	/**
+	 * @param address a configured address
+	 * @return whether it names the Linux abstract namespace ({@code "@name"})
+	 */
+	public static boolean isAbstract(String address) {
+		return address != null && address.startsWith(ABSTRACT_PREFIX);
+	}
+
+	/**
+	 * Why junixsocket's native library is not available.
+	 * @return the problem, or {@code null} if it loaded
+	 */
+	public static String libraryProblem() {
+		try {
+			if (AFSocket.isSupported()) {
+				return null;
+			}
+			AFSocket.ensureSupported();
+			return "junixsocket's native library could not be loaded";
+		}
+		catch (UnsupportedOperationException ex) {
+			return "junixsocket's native library could not be loaded (" + ex.getMessage()
+					+ ((ex.getCause() != null) ? ": " + ex.getCause().getMessage() : "") + ")";
+		}
+		catch (LinkageError ex) {
+			return "junixsocket's native library could not be loaded (" + ex + ")";
+		}
+	}
+
+	/**
+	 * Why datagram sockets cannot be used here.
+	 * @return the problem, or {@code null} if they can
+	 */
+	public static String datagramProblem() {
+		return capabilityProblem(AFSocketCapability.CAPABILITY_UNIX_DATAGRAMS, "Unix datagram sockets");
+	}
+
+	/**
+	 * Why the abstract namespace cannot be used here.
+	 * @param name the abstract name, without the {@code @}
+	 * @return the problem, or {@code null} if it can
+	 */
+	public static String abstractNamespaceProblem(String name) {
+		if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+			return "the abstract namespace exists only on Linux, this is " + System.getProperty("os.name");
+		}
+		if (name.isEmpty()) {
+			return "the abstract name after '@' is empty";
+		}
+		int length = name.getBytes(StandardCharsets.UTF_8).length;
+		if (length > MAX_ABSTRACT_NAME_BYTES) {
+			return "the abstract name is " + length + " bytes long; the limit is " + MAX_ABSTRACT_NAME_BYTES + " bytes";
+		}
+		return capabilityProblem(AFSocketCapability.CAPABILITY_ABSTRACT_NAMESPACE, "abstract-namespace addresses");
+	}
+
+	private static String capabilityProblem(AFSocketCapability capability, String what) {
+		String problem = libraryProblem();
+		if (problem != null) {
+			return problem;
+		}
+		return AFSocket.supports(capability) ? null : "junixsocket does not support " + what + " on this platform";
+	}
+
+	static void require(String problem) throws IOException {
+		if (problem != null) {
+			throw new IOException(problem + "; if the native library cannot be extracted, set -D"
+					+ LIBRARY_TMPDIR_PROPERTY + " to a writable directory that allows executing files");
+		}
+	}
+
+	static AFUNIXSocketAddress abstractAddress(String name) throws SocketException {
+		return AFUNIXSocketAddress.inAbstractNamespace(name);
+	}
+
+	/**
+	 * The address a datagram came from, fit to reply to. junixsocket 2.10 pads a received
+	 * abstract address with NULs to the full {@code sun_path}, which names another socket.
+	 * @param address as received, may be {@code null}
+	 * @return the sender's address, or {@code null} for an unbound sender
+	 */
+	static AFUNIXSocketAddress sender(SocketAddress address) throws SocketException {
+		AFUNIXSocketAddress sender = (AFUNIXSocketAddress) address;
+		if (sender == null || !sender.isInAbstractNamespace()) {
+			return sender;
+		}
+		byte[] bytes = sender.getPathAsBytes();
+		int length = bytes.length;
+		while (length > 1 && bytes[length - 1] == 0) {
+			length--;
+		}
+		return (length == bytes.length) ? sender : AFUNIXSocketAddress.of(Arrays.copyOf(bytes, length));
+	}
+
+	/**
+	 * @param address a junixsocket address, may be {@code null}
+	 * @return a file path, {@code "@name"} for an abstract address, or {@code null}
+	 */
+	static String describe(AFUNIXSocketAddress address) {
+		if (address == null) {
+			return null;
+		}
+		if (address.isInAbstractNamespace()) {
+			byte[] bytes = address.getPathAsBytes();
+			return ABSTRACT_PREFIX + new String(bytes, 1, bytes.length - 1, AFUNIXSocketAddress.addressCharset());
+		}
+		return address.getPath();
+	}
+
+}
