@@ -10,9 +10,10 @@ mkdir -p benchmarks/target/c
 args=(--jar benchmarks/target/benchmarks.jar --out benchmarks/RESULTS.md)
 if command -v gcc >/dev/null; then
   gcc -O2 -Wall -o benchmarks/target/c/echo-epoll benchmarks/src/main/c/echo-epoll.c
-  args+=(--epoll benchmarks/target/c/echo-epoll)
+  gcc -O2 -Wall -o benchmarks/target/c/dgram-sink benchmarks/src/main/c/dgram-sink.c
+  args+=(--epoll benchmarks/target/c/echo-epoll --dgram-sink benchmarks/target/c/dgram-sink)
 else
-  echo "gcc not found: the C epoll limit reference is skipped"
+  echo "gcc not found: the C limit references (epoll echo, datagram sink) are skipped"
 fi
 JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 if [ -x "$JDK25/bin/java" ]; then

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 import io.github.unixsocket.benchmarks.commands.StarterCommandsApplication;
+import io.github.unixsocket.benchmarks.datagram.StarterDatagramApplication;
 import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
 
 /**
@@ -11,7 +12,7 @@ import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
  *
  * <pre>
  * java -jar benchmarks.jar run [options]                      # the whole matrix, see BenchRunner
- * java -jar benchmarks.jar server starter|nio|commands PATH [--virtual]
+ * java -jar benchmarks.jar server starter|nio|commands|datagram PATH [--virtual]
  * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]
  * </pre>
  */
@@ -44,6 +45,7 @@ public final class Bench {
 			case "starter" -> StarterEchoApplication.run(Path.of(args[1]), virtual);
 			case "nio" -> NioEchoServer.run(Path.of(args[1]), virtual);
 			case "commands" -> StarterCommandsApplication.run(Path.of(args[1]), virtual);
+			case "datagram" -> StarterDatagramApplication.run(Path.of(args[1]));
 			default -> usage();
 		}
 	}
@@ -54,7 +56,7 @@ public final class Bench {
 	}
 
 	private static void usage() {
-		System.err.println("usage: run [options] | server starter|nio|commands PATH [--virtual] "
+		System.err.println("usage: run [options] | server starter|nio|commands|datagram PATH [--virtual] "
 				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]");
 		System.exit(2);
 	}

@@ -66,6 +66,12 @@ final class BenchRunner {
 		stream("Stream echo, Java 17 platform threads, 100 connections x 64 B", rounds, 100, 64, nio17, starter17);
 		commands("Command socket, `ping` over 10 connections, Java 17", rounds, 10,
 				java("commands-17", java17, "commands", false));
+		List<Server> sinks = new ArrayList<>();
+		if (this.options.containsKey("dgram-sink")) {
+			sinks.add(new Server("dgram-sink-c", List.of(this.options.get("dgram-sink"))));
+		}
+		sinks.add(java("starter-datagram-17", java17, "datagram", false));
+		datagrams("Datagram sink, one sender, 64 B, Java 17", rounds, 1, 64, sinks.toArray(Server[]::new));
 		if (java25 != null) {
 			Server starter25 = java("starter-25v", java25, "starter", true);
 			// One platform poller thread instead of JDK 25's default: fewer hand-offs per read.
@@ -132,6 +138,32 @@ final class BenchRunner {
 		byte[] ping = "ping\n".getBytes(StandardCharsets.UTF_8);
 		byte[] pong = "{\"status\":\"ok\",\"payload\":\"pong\"}\n".getBytes(StandardCharsets.UTF_8);
 		closedLoop(title, rounds, (socket) -> new LoadGenerator(socket, connections, ping, pong), servers);
+	}
+
+	private void datagrams(String title, int rounds, int senders, int messageBytes, Server... servers)
+			throws Exception {
+		Map<Server, List<DatagramLoad.Result>> results = new LinkedHashMap<>();
+		for (int round = 0; round < rounds; round++) {
+			for (Server server : servers) {
+				Path socket = this.work.resolve(server.name.replaceAll("[^A-Za-z0-9-]", "_") + ".sock");
+				try (Running running = server.startDatagram(socket)) {
+					DatagramLoad.Result result = new DatagramLoad(socket, senders, messageBytes)
+						.run(seconds("warmup", 1), seconds("seconds", 5));
+					System.out.println(server.name + " " + result.line());
+					results.computeIfAbsent(server, (s) -> new ArrayList<>()).add(result);
+				}
+			}
+		}
+		this.report.append("## ").append(title).append("\n\n");
+		this.report.append("| server | datagrams/s | errors | ratio |\n|---|---:|---:|---:|\n");
+		double base = 0;
+		for (Map.Entry<Server, List<DatagramLoad.Result>> entry : results.entrySet()) {
+			double rate = median(entry.getValue().stream().mapToDouble(DatagramLoad.Result::perSecond).toArray());
+			base = (base == 0) ? rate : base;
+			this.report.append(String.format(Locale.ROOT, "| %s | %.0f | %d | %.2f |%n", entry.getKey().name, rate,
+					entry.getValue().stream().mapToLong(DatagramLoad.Result::errors).sum(), rate / base));
+		}
+		this.report.append('\n');
 	}
 
 	private void closedLoop(String title, int rounds, Function<Path, LoadGenerator> load, Server... servers)
@@ -243,20 +275,39 @@ final class BenchRunner {
 
 		Running start(Path socket) throws IOException, InterruptedException {
 			Files.deleteIfExists(socket);
-			List<String> line = new ArrayList<>(this.command);
-			line.add(socket.toString());
-			if (this.flag != null) {
-				line.add(this.flag);
-			}
-			Process process = new ProcessBuilder(line).redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
-				.start();
+			Process process = launch(socket);
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 			// The file exists between bind(2) and listen(2): wait until a connection is accepted.
 			while (!accepts(socket)) {
 				if (!process.isAlive() || System.nanoTime() > deadline) {
 					process.destroyForcibly();
 					throw new IOException(this.name + " did not listen on " + socket);
+				}
+				Thread.sleep(20);
+			}
+			return new Running(process);
+		}
+
+		private Process launch(Path socket) throws IOException {
+			List<String> line = new ArrayList<>(this.command);
+			line.add(socket.toString());
+			if (this.flag != null) {
+				line.add(this.flag);
+			}
+			return new ProcessBuilder(line).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+		}
+
+		Running startDatagram(Path socket) throws IOException, InterruptedException {
+			Files.deleteIfExists(socket);
+			Process process = launch(socket);
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			// A datagram socket receives as soon as it is bound, and the starter binds at the final path.
+			while (!Files.exists(socket)) {
+				if (!process.isAlive() || System.nanoTime() > deadline) {
+					process.destroyForcibly();
+					throw new IOException(this.name + " did not bind " + socket);
 				}
 				Thread.sleep(20);
 			}

@@ -6,11 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.client.UnixDatagramClient;
 import io.github.unixsocket.server.DatagramServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -60,6 +62,13 @@ class EventsSocketTests {
 		// -d: datagram socket; --socket-errors=on: fail instead of silently dropping the message.
 		run("", "logger", "-u", events().toString(), "-d", "--socket-errors=on", "hello from logger");
 		awaitCondition(() -> this.handler.received() > before);
+	}
+
+	@Test
+	void javaDatagramClientGetsAReply() throws Exception {
+		try (UnixDatagramClient client = UnixDatagramClient.connect(socketDir.resolve("events.sock"))) {
+			assertThat(client.request("from java", Duration.ofSeconds(5))).matches("ok \\d+");
+		}
 	}
 
 	@Test

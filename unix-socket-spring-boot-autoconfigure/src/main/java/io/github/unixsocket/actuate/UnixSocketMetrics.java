@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
+import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.UnixSocketServer;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -25,6 +26,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <li>{@code unix.socket.connections.rejected}: closed before the handler ran, tag
  * {@code reason} ({@code max-connections}, {@code unauthorized}, {@code setup-failed});</li>
  * <li>{@code unix.socket.datagrams.received}: datagrams received;</li>
+ * <li>{@code unix.socket.datagrams.replied}, {@code unix.socket.datagrams.dropped},
+ * {@code unix.socket.datagrams.truncated}: datagram servers only (0 for stream servers);</li>
  * <li>{@code unix.socket.bytes.received}, {@code unix.socket.bytes.sent}: bytes.</li>
  * </ul>
  */
@@ -35,6 +38,12 @@ public class UnixSocketMetrics implements MeterBinder {
 					BaseUnits.CONNECTIONS, UnixSocketServer::acceptedConnections),
 			new Counted("unix.socket.datagrams.received", "Datagrams received", "datagrams",
 					UnixSocketServer::datagramsReceived),
+			new Counted("unix.socket.datagrams.replied", "Replies sent to datagram senders", "datagrams",
+					datagram(DatagramServer::datagramsReplied)),
+			new Counted("unix.socket.datagrams.dropped", "Datagrams dropped: worker queue full, or left at the drain "
+					+ "deadline", "datagrams", datagram(DatagramServer::datagramsDropped)),
+			new Counted("unix.socket.datagrams.truncated", "Datagrams over max-message-size, not handled", "datagrams",
+					datagram(DatagramServer::datagramsTruncated)),
 			new Counted("unix.socket.bytes.received", "Bytes read from peers", BaseUnits.BYTES,
 					UnixSocketServer::bytesReceived),
 			new Counted("unix.socket.bytes.sent", "Bytes written to peers", BaseUnits.BYTES,
@@ -87,6 +96,10 @@ public class UnixSocketMetrics implements MeterBinder {
 			UnixSocketServer server = metrics.servers.apply(name);
 			return (server != null) ? value.applyAsDouble(server) : 0;
 		};
+	}
+
+	private static ToDoubleFunction<UnixSocketServer> datagram(ToDoubleFunction<DatagramServer> value) {
+		return (server) -> (server instanceof DatagramServer datagramServer) ? value.applyAsDouble(datagramServer) : 0;
 	}
 
 	private record Counted(String name, String description, String unit, ToDoubleFunction<UnixSocketServer> value) {
