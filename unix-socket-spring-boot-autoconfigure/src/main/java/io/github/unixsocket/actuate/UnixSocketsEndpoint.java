@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 import io.github.unixsocket.server.Connection;
+import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.FilePermissions;
 import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.RejectReason;
@@ -94,8 +96,13 @@ public class UnixSocketsEndpoint {
 				this.protocols.apply(server.name()), UnixSocketHealthContributor.lower(server.state()),
 				FilePermissions.toOctal(server.permissions()), server.group(), server.isSocketFileOurs(),
 				server.openConnections(), server.acceptedConnections(), server.rejectedConnections(), rejectedByReason,
-				server.handlerErrors(), server.datagramsReceived(), server.bytesReceived(), server.bytesSent(),
-				connections);
+				server.handlerErrors(), server.datagramsReceived(), datagram(server, DatagramServer::datagramsReplied),
+				datagram(server, DatagramServer::datagramsDropped), datagram(server, DatagramServer::datagramsTruncated),
+				server.bytesReceived(), server.bytesSent(), connections);
+	}
+
+	private static long datagram(UnixSocketServer server, ToLongFunction<DatagramServer> counter) {
+		return (server instanceof DatagramServer datagramServer) ? counter.applyAsLong(datagramServer) : 0;
 	}
 
 	private static List<ConnectionDescriptor> connections(UnixSocketServer server) {
@@ -137,6 +144,10 @@ public class UnixSocketsEndpoint {
 	 * @param rejectedByReason the same, by reason
 	 * @param handlerErrors handler invocations that failed unexpectedly
 	 * @param datagramsReceived datagrams received (datagram servers)
+	 * @param datagramsReplied replies sent to datagram senders
+	 * @param datagramsDropped datagrams dropped: worker queue full, or left at the drain
+	 * deadline
+	 * @param datagramsTruncated datagrams over max-message-size, not handled
 	 * @param bytesReceived bytes read from peers
 	 * @param bytesSent bytes written to peers
 	 * @param connections open connections; only in a single server's view
@@ -144,7 +155,8 @@ public class UnixSocketsEndpoint {
 	public record ServerDescriptor(String name, String path, String type, String protocol, String state,
 			String permissions, String group, boolean socketFileOurs, int openConnections, long acceptedConnections,
 			long rejectedConnections, Map<String, Long> rejectedByReason, long handlerErrors, long datagramsReceived,
-			long bytesReceived, long bytesSent, List<ConnectionDescriptor> connections)
+			long datagramsReplied, long datagramsDropped, long datagramsTruncated, long bytesReceived, long bytesSent,
+			List<ConnectionDescriptor> connections)
 			implements OperationResponseBody {
 	}
 

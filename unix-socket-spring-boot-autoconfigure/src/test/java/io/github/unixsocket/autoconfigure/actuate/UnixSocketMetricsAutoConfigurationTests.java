@@ -7,6 +7,9 @@ import java.util.List;
 
 import io.github.unixsocket.actuate.UnixSocketMetrics;
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
+import io.github.unixsocket.client.UnixDatagramClient;
+import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.TestClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,8 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConf
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -43,6 +48,44 @@ class UnixSocketMetricsAutoConfigurationTests {
 
 	private Path echo() {
 		return this.dir.resolve("echo.sock");
+	}
+
+	@Test
+	void datagramServersCountRepliesAndTruncatedDatagrams() {
+		Path events = this.dir.resolve("events.sock");
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(UnixSocketAutoConfiguration.class,
+					UnixSocketMetricsAutoConfiguration.class, MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+			.withUserConfiguration(DatagramEchoConfiguration.class)
+			.withPropertyValues("unix-socket.servers.events.path=" + events, "unix-socket.servers.events.type=datagram",
+					"unix-socket.servers.events.max-message-size=16B")
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				try (UnixDatagramClient client = UnixDatagramClient.connect(events)) {
+					assertThat(client.request("short", WAIT)).isEqualTo("short");
+					client.send(new byte[17]);
+				}
+				await().atMost(WAIT).until(() -> counter(registry, "unix.socket.datagrams.truncated") == 1);
+				assertThat(counter(registry, "unix.socket.datagrams.received")).isEqualTo(2);
+				assertThat(counter(registry, "unix.socket.datagrams.replied")).isEqualTo(1);
+				assertThat(counter(registry, "unix.socket.datagrams.dropped")).isZero();
+			});
+	}
+
+	private static double counter(MeterRegistry registry, String name) {
+		return registry.get(name).tag("server", "events").functionCounter().count();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class DatagramEchoConfiguration {
+
+		@Bean
+		@UnixSocketHandler("events")
+		DatagramHandler datagramEcho() {
+			return (datagram) -> datagram.reply(datagram.bytes());
+		}
+
 	}
 
 	@Test
