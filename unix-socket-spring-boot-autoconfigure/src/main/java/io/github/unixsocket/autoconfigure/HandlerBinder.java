@@ -7,6 +7,9 @@ import java.util.Set;
 import io.github.unixsocket.handler.UnixSocketHandler;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.annotation.MergedAnnotation;
 import org.springframework.util.StringUtils;
 
 /**
@@ -29,8 +32,7 @@ final class HandlerBinder {
 	Map<String, String> bind() {
 		Map<String, String> beanNameByServer = new LinkedHashMap<>();
 		for (String beanName : this.beanFactory.getBeanNamesForAnnotation(UnixSocketHandler.class)) {
-			UnixSocketHandler annotation = this.beanFactory.findAnnotationOnBean(beanName, UnixSocketHandler.class);
-			String server = serverFor(beanName, annotation);
+			String server = serverFor(beanName, annotation(beanName));
 			String previous = beanNameByServer.putIfAbsent(server, beanName);
 			if (previous != null) {
 				throw new UnixSocketConfigurationException(
@@ -47,6 +49,22 @@ final class HandlerBinder {
 			}
 		}
 		return beanNameByServer;
+	}
+
+	/** The {@code @Bean} method's annotation wins over one on the class it returns. */
+	private UnixSocketHandler annotation(String beanName) {
+		if (this.beanFactory instanceof ConfigurableListableBeanFactory configurable
+				&& configurable.containsBeanDefinition(beanName)
+				&& configurable.getMergedBeanDefinition(beanName) instanceof AnnotatedBeanDefinition definition
+				&& definition.getFactoryMethodMetadata() != null) {
+			MergedAnnotation<UnixSocketHandler> onMethod = definition.getFactoryMethodMetadata()
+				.getAnnotations()
+				.get(UnixSocketHandler.class);
+			if (onMethod.isPresent()) {
+				return onMethod.synthesize();
+			}
+		}
+		return this.beanFactory.findAnnotationOnBean(beanName, UnixSocketHandler.class);
 	}
 
 	private String serverFor(String beanName, UnixSocketHandler annotation) {

@@ -80,6 +80,16 @@ class UnixSocketAutoConfigurationTests {
 	}
 
 	@Test
+	void beanMethodAnnotationWinsOverTheReturnedClasssOwn() throws Exception {
+		this.runner.withUserConfiguration(ReusedEchoConfiguration.class).withPropertyValues(path("other")).run((context) -> {
+			assertThat(context).hasNotFailed();
+			try (TestClient client = TestClient.connect(this.dir.resolve("other.sock"))) {
+				assertThat(client.exchange("x")).isEqualTo("x");
+			}
+		});
+	}
+
+	@Test
 	void unnamedHandlerWithTwoServersFails() {
 		this.runner.withUserConfiguration(UnnamedHandler.class, EchoHandler.class)
 			.withPropertyValues(path("echo"), path("other"))
@@ -293,6 +303,17 @@ class UnixSocketAutoConfigurationTests {
 							.getBytes(StandardCharsets.UTF_8));
 				}
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ReusedEchoConfiguration {
+
+		@Bean
+		@UnixSocketHandler("other")
+		EchoHandler reusedEcho() {
+			return new EchoHandler();
 		}
 
 	}
