@@ -9,20 +9,15 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -53,22 +48,14 @@ import static io.github.unixsocket.server.ServerSupport.sleep;
  * server.start();
  * </pre>
  */
-public final class DatagramServer implements UnixSocketServer {
+public final class DatagramServer extends AbstractUnixSocketServer {
 
 	private static final Log logger = LogFactory.getLog(DatagramServer.class);
 
 	/** Default {@link Builder#maxMessageSize(int)}: 64 KiB. */
 	public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
 
-	private final String name;
-
-	private final SocketFileOptions fileOptions;
-
-	private final String abstractName;
-
 	private final DatagramHandler handler;
-
-	private final List<ServerListener> listeners;
 
 	private final Dispatch dispatch;
 
@@ -77,14 +64,6 @@ public final class DatagramServer implements UnixSocketServer {
 	private final int queueCapacity;
 
 	private final int maxMessageSize;
-
-	private final Duration shutdownTimeout;
-
-	private final Integer receiveBufferSize;
-
-	private final Integer sendBufferSize;
-
-	private final Object lifecycleLock = new Object();
 
 	private final AtomicLong received = new AtomicLong();
 
@@ -103,11 +82,7 @@ public final class DatagramServer implements UnixSocketServer {
 
 	private final AtomicLong bytesSent = new AtomicLong();
 
-	private volatile ServerState state = ServerState.NEW;
-
 	private volatile AFUNIXDatagramChannel channel;
-
-	private volatile SocketFile socketFile;
 
 	private Selector selector;
 
@@ -116,18 +91,12 @@ public final class DatagramServer implements UnixSocketServer {
 	private ThreadPoolExecutor workerPool;
 
 	private DatagramServer(Builder builder) {
-		this.name = builder.name;
-		this.fileOptions = builder.fileOptions;
-		this.abstractName = builder.abstractName;
+		super(builder);
 		this.handler = builder.handler;
-		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
 		this.dispatch = builder.dispatch;
 		this.workers = builder.workers;
 		this.queueCapacity = builder.queueCapacity;
 		this.maxMessageSize = builder.maxMessageSize;
-		this.shutdownTimeout = builder.shutdownTimeout;
-		this.receiveBufferSize = builder.receiveBufferSize;
-		this.sendBufferSize = builder.sendBufferSize;
 	}
 
 	/**
@@ -162,34 +131,8 @@ public final class DatagramServer implements UnixSocketServer {
 	}
 
 	@Override
-	public String name() {
-		return this.name;
-	}
-
-	@Override
-	public String address() {
-		return (this.abstractName != null) ? NativeSockets.ABSTRACT_PREFIX + this.abstractName
-				: this.fileOptions.path().toString();
-	}
-
-	@Override
 	public ServerType type() {
 		return ServerType.DATAGRAM;
-	}
-
-	@Override
-	public Set<PosixFilePermission> permissions() {
-		return (this.fileOptions != null) ? this.fileOptions.permissions() : Set.of();
-	}
-
-	@Override
-	public String group() {
-		return (this.fileOptions != null) ? this.fileOptions.group() : null;
-	}
-
-	@Override
-	public ServerState state() {
-		return this.state;
 	}
 
 	public Dispatch dispatch() {
@@ -198,18 +141,6 @@ public final class DatagramServer implements UnixSocketServer {
 
 	public int maxMessageSize() {
 		return this.maxMessageSize;
-	}
-
-	public Duration shutdownTimeout() {
-		return this.shutdownTimeout;
-	}
-
-	/**
-	 * Add a listener; it sees events from now on.
-	 * @param listener the listener
-	 */
-	public void addListener(ServerListener listener) {
-		this.listeners.add(Objects.requireNonNull(listener, "listener"));
 	}
 
 	@Override
@@ -279,11 +210,6 @@ public final class DatagramServer implements UnixSocketServer {
 		fire((listener) -> listener.serverStarted(this));
 	}
 
-	@Override
-	public DrainResult stop() {
-		return stop(this.shutdownTimeout);
-	}
-
 	/**
 	 * Stop receiving and remove the socket file at once, let queued datagrams be handled
 	 * for up to {@code drainTimeout}, then drop the rest.
@@ -336,16 +262,6 @@ public final class DatagramServer implements UnixSocketServer {
 				+ " queued datagram(s) handled while draining, " + result.forceClosed() + " dropped");
 		fire((listener) -> listener.serverStopped(this, result));
 		return result;
-	}
-
-	/** @return for a path, whether the file is still ours; for an abstract address, whether bound */
-	@Override
-	public boolean isSocketFileOurs() {
-		if (this.abstractName != null) {
-			return this.state == ServerState.RUNNING;
-		}
-		SocketFile file = this.socketFile;
-		return file != null && file.isOurs();
 	}
 
 	@Override
@@ -514,10 +430,6 @@ public final class DatagramServer implements UnixSocketServer {
 		return false;
 	}
 
-	private void fire(Consumer<ServerListener> event) {
-		ServerSupport.fire(this.listeners, this.name, logger, event);
-	}
-
 	private static void awaitTermination(ThreadPoolExecutor pool, long deadline) {
 		try {
 			pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -546,17 +458,9 @@ public final class DatagramServer implements UnixSocketServer {
 	}
 
 	/** Builds a {@link DatagramServer}; every setting has a safe default but the handler. */
-	public static final class Builder {
-
-		private final String name;
-
-		private SocketFileOptions fileOptions;
-
-		private final String abstractName;
+	public static final class Builder extends ServerBuilder<Builder> {
 
 		private DatagramHandler handler;
-
-		private final List<ServerListener> listeners = new ArrayList<>();
 
 		private Dispatch dispatch = Dispatch.RECEIVER;
 
@@ -566,58 +470,17 @@ public final class DatagramServer implements UnixSocketServer {
 
 		private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
 
-		private Duration shutdownTimeout = Duration.ofSeconds(30);
-
-		private Integer receiveBufferSize;
-
-		private Integer sendBufferSize;
-
 		private Builder(String name, SocketFileOptions fileOptions, String abstractName) {
-			if (name == null || name.isBlank()) {
-				throw new IllegalArgumentException("name must not be empty");
-			}
-			this.name = name;
-			this.fileOptions = fileOptions;
-			this.abstractName = abstractName;
+			super(name, fileOptions, abstractName);
 		}
 
-		/**
-		 * Replace all socket-file options (path, mode, group, directories).
-		 * @param fileOptions the options
-		 * @return this builder
-		 * @throws IllegalStateException for an abstract address, which has no file
-		 */
-		public Builder fileOptions(SocketFileOptions fileOptions) {
-			if (this.abstractName != null) {
-				throw new IllegalStateException("Server '" + this.name + "' has an abstract address and no file");
-			}
-			this.fileOptions = Objects.requireNonNull(fileOptions, "fileOptions");
+		@Override
+		Builder self() {
 			return this;
-		}
-
-		public Builder permissions(Set<PosixFilePermission> permissions) {
-			SocketFileOptions o = this.fileOptions;
-			return fileOptions(new SocketFileOptions(o.path(), permissions, o.group(), o.createDirectories(),
-					o.directoryPermissions()));
-		}
-
-		/**
-		 * @param group group name or numeric gid for the socket file
-		 * @return this builder
-		 */
-		public Builder group(String group) {
-			SocketFileOptions o = this.fileOptions;
-			return fileOptions(new SocketFileOptions(o.path(), o.permissions(), group, o.createDirectories(),
-					o.directoryPermissions()));
 		}
 
 		public Builder handler(DatagramHandler handler) {
 			this.handler = handler;
-			return this;
-		}
-
-		public Builder listener(ServerListener listener) {
-			this.listeners.add(Objects.requireNonNull(listener, "listener"));
 			return this;
 		}
 
@@ -659,29 +522,6 @@ public final class DatagramServer implements UnixSocketServer {
 				throw new IllegalArgumentException("maxMessageSize must be between 1 and " + (Integer.MAX_VALUE - 1));
 			}
 			this.maxMessageSize = maxMessageSize;
-			return this;
-		}
-
-		/**
-		 * @param shutdownTimeout how long {@link DatagramServer#stop()} lets queued
-		 * datagrams be handled
-		 * @return this builder
-		 */
-		public Builder shutdownTimeout(Duration shutdownTimeout) {
-			if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
-				throw new IllegalArgumentException("shutdownTimeout must not be negative");
-			}
-			this.shutdownTimeout = shutdownTimeout;
-			return this;
-		}
-
-		public Builder receiveBufferSize(Integer bytes) {
-			this.receiveBufferSize = (bytes != null) ? positive(bytes, "receiveBufferSize") : null;
-			return this;
-		}
-
-		public Builder sendBufferSize(Integer bytes) {
-			this.sendBufferSize = (bytes != null) ? positive(bytes, "sendBufferSize") : null;
 			return this;
 		}
 

@@ -7,7 +7,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,14 +14,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
@@ -50,18 +46,12 @@ import static io.github.unixsocket.server.ServerSupport.sleep;
  * server.start();
  * </pre>
  */
-public final class StreamServer implements UnixSocketServer {
+public final class StreamServer extends AbstractUnixSocketServer {
 
 	private static final Log logger = LogFactory.getLog(StreamServer.class);
 
 	/** Threads still in a handler this long after their connection was force-closed are left behind. */
 	private static final Duration FORCE_CLOSE_GRACE = Duration.ofSeconds(1);
-
-	private final String name;
-
-	private final SocketFileOptions fileOptions;
-
-	private final String abstractName;
 
 	private final ConnectionHandler handler;
 
@@ -69,23 +59,13 @@ public final class StreamServer implements UnixSocketServer {
 
 	private final PeerPolicy peerPolicy;
 
-	private final List<ServerListener> listeners;
-
 	private final ThreadFactory threadFactory;
 
 	private final Duration idleTimeout;
 
-	private final Duration shutdownTimeout;
-
 	private final int maxConnections;
 
 	private final int backlog;
-
-	private final Integer receiveBufferSize;
-
-	private final Integer sendBufferSize;
-
-	private final Object lifecycleLock = new Object();
 
 	private final Object drainMonitor = new Object();
 
@@ -109,32 +89,22 @@ public final class StreamServer implements UnixSocketServer {
 
 	private final AtomicLong closedBytesSent = new AtomicLong();
 
-	private volatile ServerState state = ServerState.NEW;
-
 	private volatile ServerSocketChannel listener;
-
-	private volatile SocketFile socketFile;
 
 	private Thread acceptThread;
 
 	private Thread idleReaper;
 
 	private StreamServer(Builder builder) {
-		this.name = builder.name;
-		this.fileOptions = builder.fileOptions;
-		this.abstractName = builder.abstractName;
+		super(builder);
 		this.handler = builder.handler;
 		this.customizer = builder.customizer;
 		this.peerPolicy = builder.peerPolicy;
-		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
 		this.threadFactory = (builder.threadFactory != null && this.abstractName == null) ? builder.threadFactory
 				: platformThreads("unix-socket-" + this.name + "-");
 		this.idleTimeout = builder.idleTimeout;
-		this.shutdownTimeout = builder.shutdownTimeout;
 		this.maxConnections = builder.maxConnections;
 		this.backlog = builder.backlog;
-		this.receiveBufferSize = builder.receiveBufferSize;
-		this.sendBufferSize = builder.sendBufferSize;
 		for (RejectReason reason : RejectReason.values()) {
 			this.rejected.put(reason, new AtomicLong());
 		}
@@ -173,54 +143,16 @@ public final class StreamServer implements UnixSocketServer {
 	}
 
 	@Override
-	public String name() {
-		return this.name;
-	}
-
-	@Override
-	public String address() {
-		return (this.abstractName != null) ? NativeSockets.ABSTRACT_PREFIX + this.abstractName
-				: this.fileOptions.path().toString();
-	}
-
-	@Override
 	public ServerType type() {
 		return ServerType.STREAM;
-	}
-
-	@Override
-	public Set<PosixFilePermission> permissions() {
-		return (this.fileOptions != null) ? this.fileOptions.permissions() : Set.of();
-	}
-
-	@Override
-	public String group() {
-		return (this.fileOptions != null) ? this.fileOptions.group() : null;
 	}
 
 	public Duration idleTimeout() {
 		return this.idleTimeout;
 	}
 
-	public Duration shutdownTimeout() {
-		return this.shutdownTimeout;
-	}
-
 	public int maxConnections() {
 		return this.maxConnections;
-	}
-
-	@Override
-	public ServerState state() {
-		return this.state;
-	}
-
-	/**
-	 * Add a listener; it sees events from now on.
-	 * @param listener the listener
-	 */
-	public void addListener(ServerListener listener) {
-		this.listeners.add(Objects.requireNonNull(listener, "listener"));
 	}
 
 	@Override
@@ -273,11 +205,6 @@ public final class StreamServer implements UnixSocketServer {
 	}
 
 	@Override
-	public DrainResult stop() {
-		return stop(this.shutdownTimeout);
-	}
-
-	@Override
 	public DrainResult stop(Duration drainTimeout) {
 		Thread acceptThread;
 		Thread idleReaper;
@@ -318,16 +245,6 @@ public final class StreamServer implements UnixSocketServer {
 				+ result.forceClosed() + " force-closed");
 		fire((listener) -> listener.serverStopped(this, result));
 		return result;
-	}
-
-	/** @return for a path, whether the file is still ours; for an abstract address, whether bound */
-	@Override
-	public boolean isSocketFileOurs() {
-		if (this.abstractName != null) {
-			return this.state == ServerState.RUNNING;
-		}
-		SocketFile file = this.socketFile;
-		return file != null && file.isOurs();
 	}
 
 	@Override
@@ -551,18 +468,8 @@ public final class StreamServer implements UnixSocketServer {
 		}
 	}
 
-	private void fire(Consumer<ServerListener> event) {
-		ServerSupport.fire(this.listeners, this.name, logger, event);
-	}
-
 	/** Builds a {@link StreamServer}; every setting has a safe default but the handler. */
-	public static final class Builder {
-
-		private final String name;
-
-		private SocketFileOptions fileOptions;
-
-		private final String abstractName;
+	public static final class Builder extends ServerBuilder<Builder> {
 
 		private ConnectionHandler handler;
 
@@ -570,59 +477,21 @@ public final class StreamServer implements UnixSocketServer {
 
 		private PeerPolicy peerPolicy = PeerPolicy.ANYONE;
 
-		private final List<ServerListener> listeners = new ArrayList<>();
-
 		private ThreadFactory threadFactory;
 
 		private Duration idleTimeout = Duration.ZERO;
-
-		private Duration shutdownTimeout = Duration.ofSeconds(30);
 
 		private int maxConnections;
 
 		private int backlog = 1024;
 
-		private Integer receiveBufferSize;
-
-		private Integer sendBufferSize;
-
 		private Builder(String name, SocketFileOptions fileOptions, String abstractName) {
-			if (name == null || name.isBlank()) {
-				throw new IllegalArgumentException("name must not be empty");
-			}
-			this.name = name;
-			this.fileOptions = fileOptions;
-			this.abstractName = abstractName;
+			super(name, fileOptions, abstractName);
 		}
 
-		/**
-		 * Replace all socket-file options (path, mode, group, directories).
-		 * @param fileOptions the options
-		 * @return this builder
-		 * @throws IllegalStateException for an abstract address, which has no file
-		 */
-		public Builder fileOptions(SocketFileOptions fileOptions) {
-			if (this.abstractName != null) {
-				throw new IllegalStateException("Server '" + this.name + "' has an abstract address and no file");
-			}
-			this.fileOptions = Objects.requireNonNull(fileOptions, "fileOptions");
+		@Override
+		Builder self() {
 			return this;
-		}
-
-		public Builder permissions(Set<PosixFilePermission> permissions) {
-			SocketFileOptions o = this.fileOptions;
-			return fileOptions(new SocketFileOptions(o.path(), permissions, o.group(), o.createDirectories(),
-					o.directoryPermissions()));
-		}
-
-		/**
-		 * @param group group name or numeric gid for the socket file
-		 * @return this builder
-		 */
-		public Builder group(String group) {
-			SocketFileOptions o = this.fileOptions;
-			return fileOptions(new SocketFileOptions(o.path(), o.permissions(), group, o.createDirectories(),
-					o.directoryPermissions()));
 		}
 
 		public Builder handler(ConnectionHandler handler) {
@@ -654,11 +523,6 @@ public final class StreamServer implements UnixSocketServer {
 			return this;
 		}
 
-		public Builder listener(ServerListener listener) {
-			this.listeners.add(Objects.requireNonNull(listener, "listener"));
-			return this;
-		}
-
 		/**
 		 * @param threadFactory creates one thread per connection; for example
 		 * {@code Thread.ofVirtual().factory()} on Java 21+. Default: daemon platform threads,
@@ -681,16 +545,6 @@ public final class StreamServer implements UnixSocketServer {
 		}
 
 		/**
-		 * @param shutdownTimeout how long {@link StreamServer#stop()} lets open connections
-		 * finish
-		 * @return this builder
-		 */
-		public Builder shutdownTimeout(Duration shutdownTimeout) {
-			this.shutdownTimeout = nonNegative(shutdownTimeout, "shutdownTimeout");
-			return this;
-		}
-
-		/**
 		 * @param maxConnections open connections allowed at once, 0 for no limit; beyond it
 		 * new connections are closed at once and counted as rejected
 		 * @return this builder
@@ -708,35 +562,11 @@ public final class StreamServer implements UnixSocketServer {
 			return this;
 		}
 
-		public Builder receiveBufferSize(Integer bytes) {
-			this.receiveBufferSize = positive(bytes, "receiveBufferSize");
-			return this;
-		}
-
-		public Builder sendBufferSize(Integer bytes) {
-			this.sendBufferSize = positive(bytes, "sendBufferSize");
-			return this;
-		}
-
 		public StreamServer build() {
 			if (this.handler == null) {
 				throw new IllegalStateException("Server '" + this.name + "' needs a handler");
 			}
 			return new StreamServer(this);
-		}
-
-		private static Duration nonNegative(Duration duration, String name) {
-			if (duration == null || duration.isNegative()) {
-				throw new IllegalArgumentException(name + " must not be negative");
-			}
-			return duration;
-		}
-
-		private static Integer positive(Integer value, String name) {
-			if (value != null && value <= 0) {
-				throw new IllegalArgumentException(name + " must be positive");
-			}
-			return value;
 		}
 
 	}

@@ -1,0 +1,232 @@
+package io.github.unixsocket.server;
+
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * What stream and datagram servers share: a name, an address (a socket file with its
+ * mode and group, or a Linux abstract name), listeners, a drain budget, socket buffer
+ * sizes and the lifecycle state.
+ */
+public abstract class AbstractUnixSocketServer implements UnixSocketServer {
+
+	private final Log listenerLog = LogFactory.getLog(getClass());
+
+	final String name;
+
+	final SocketFileOptions fileOptions;
+
+	/** The name in the abstract namespace, without {@code @}; {@code null} for a file. */
+	final String abstractName;
+
+	final List<ServerListener> listeners;
+
+	final Duration shutdownTimeout;
+
+	final Integer receiveBufferSize;
+
+	final Integer sendBufferSize;
+
+	final Object lifecycleLock = new Object();
+
+	volatile ServerState state = ServerState.NEW;
+
+	volatile SocketFile socketFile;
+
+	AbstractUnixSocketServer(ServerBuilder<?> builder) {
+		this.name = builder.name;
+		this.fileOptions = builder.fileOptions;
+		this.abstractName = builder.abstractName;
+		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
+		this.shutdownTimeout = builder.shutdownTimeout;
+		this.receiveBufferSize = builder.receiveBufferSize;
+		this.sendBufferSize = builder.sendBufferSize;
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	@Override
+	public String address() {
+		return (this.abstractName != null) ? NativeSockets.ABSTRACT_PREFIX + this.abstractName
+				: this.fileOptions.path().toString();
+	}
+
+	@Override
+	public Set<PosixFilePermission> permissions() {
+		return (this.fileOptions != null) ? this.fileOptions.permissions() : Set.of();
+	}
+
+	@Override
+	public String group() {
+		return (this.fileOptions != null) ? this.fileOptions.group() : null;
+	}
+
+	@Override
+	public ServerState state() {
+		return this.state;
+	}
+
+	/** @return how long {@link #stop()} lets work in progress finish */
+	public Duration shutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	@Override
+	public DrainResult stop() {
+		return stop(this.shutdownTimeout);
+	}
+
+	/** An abstract address has no file: it is ours while it is bound. */
+	@Override
+	public boolean isSocketFileOurs() {
+		if (this.abstractName != null) {
+			return this.state == ServerState.RUNNING;
+		}
+		SocketFile file = this.socketFile;
+		return file != null && file.isOurs();
+	}
+
+	/**
+	 * Add a listener; it sees events from now on.
+	 * @param listener the listener
+	 */
+	public void addListener(ServerListener listener) {
+		this.listeners.add(Objects.requireNonNull(listener, "listener"));
+	}
+
+	void fire(Consumer<ServerListener> event) {
+		ServerSupport.fire(this.listeners, this.name, this.listenerLog, event);
+	}
+
+	/**
+	 * What every server builder sets; every setting has a safe default.
+	 *
+	 * @param <B> the concrete builder
+	 */
+	public abstract static class ServerBuilder<B extends ServerBuilder<B>> {
+
+		final String name;
+
+		SocketFileOptions fileOptions;
+
+		final String abstractName;
+
+		final List<ServerListener> listeners = new ArrayList<>();
+
+		Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		Integer receiveBufferSize;
+
+		Integer sendBufferSize;
+
+		ServerBuilder(String name, SocketFileOptions fileOptions, String abstractName) {
+			if (name == null || name.isBlank()) {
+				throw new IllegalArgumentException("name must not be empty");
+			}
+			this.name = name;
+			this.fileOptions = fileOptions;
+			this.abstractName = abstractName;
+		}
+
+		abstract B self();
+
+		/**
+		 * Replace all socket-file options (path, mode, group, directories).
+		 * @param fileOptions the options
+		 * @return this builder
+		 * @throws IllegalStateException for an abstract address, which has no file
+		 */
+		public B fileOptions(SocketFileOptions fileOptions) {
+			if (this.abstractName != null) {
+				throw new IllegalStateException("Server '" + this.name + "' has an abstract address and no file");
+			}
+			this.fileOptions = Objects.requireNonNull(fileOptions, "fileOptions");
+			return self();
+		}
+
+		/**
+		 * @param permissions mode of the socket file
+		 * @return this builder
+		 */
+		public B permissions(Set<PosixFilePermission> permissions) {
+			SocketFileOptions o = this.fileOptions;
+			return fileOptions(new SocketFileOptions(o.path(), permissions, o.group(), o.createDirectories(),
+					o.directoryPermissions()));
+		}
+
+		/**
+		 * @param group group name or numeric gid for the socket file
+		 * @return this builder
+		 */
+		public B group(String group) {
+			SocketFileOptions o = this.fileOptions;
+			return fileOptions(new SocketFileOptions(o.path(), o.permissions(), group, o.createDirectories(),
+					o.directoryPermissions()));
+		}
+
+		/**
+		 * @param listener sees the server's lifecycle and connection events
+		 * @return this builder
+		 */
+		public B listener(ServerListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener"));
+			return self();
+		}
+
+		/**
+		 * @param shutdownTimeout how long {@link UnixSocketServer#stop()} lets work in
+		 * progress finish
+		 * @return this builder
+		 */
+		public B shutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = nonNegative(shutdownTimeout, "shutdownTimeout");
+			return self();
+		}
+
+		/**
+		 * @param bytes {@code SO_RCVBUF}, {@code null} for the kernel's default
+		 * @return this builder
+		 */
+		public B receiveBufferSize(Integer bytes) {
+			this.receiveBufferSize = positive(bytes, "receiveBufferSize");
+			return self();
+		}
+
+		/**
+		 * @param bytes {@code SO_SNDBUF}, {@code null} for the kernel's default
+		 * @return this builder
+		 */
+		public B sendBufferSize(Integer bytes) {
+			this.sendBufferSize = positive(bytes, "sendBufferSize");
+			return self();
+		}
+
+		static Duration nonNegative(Duration duration, String name) {
+			if (duration == null || duration.isNegative()) {
+				throw new IllegalArgumentException(name + " must not be negative");
+			}
+			return duration;
+		}
+
+		static Integer positive(Integer value, String name) {
+			if (value != null && value <= 0) {
+				throw new IllegalArgumentException(name + " must be positive");
+			}
+			return value;
+		}
+
+	}
+
+}
