@@ -74,6 +74,9 @@ final class ChannelConnection implements Connection, ByteChannel {
 	/** Set when this side closed the connection (idle, drain, close()), to tell it from a failure. */
 	private volatile boolean closedByServer;
 
+	/** Set when the drain deadline closed the connection. */
+	private volatile boolean forceClosed;
+
 	volatile Thread thread;
 
 	ChannelConnection(StreamServer server, long id, SocketChannel channel) {
@@ -244,8 +247,6 @@ final class ChannelConnection implements Connection, ByteChannel {
 		this.closedByServer = true;
 		closeChannel();
 	}
-
-	private volatile boolean forceClosed;
 
 	/** Close and interrupt the handler thread, for the drain deadline. */
 	void forceClose() {

@@ -426,7 +426,10 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private void reject(RejectReason reason) {
 		this.rejected.get(reason).incrementAndGet();
-		logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
+		if (logger.isDebugEnabled()) {
+			// A flood beyond max-connections lands here once per connection: no message unless asked for.
+			logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
+		}
 		fire((listener) -> listener.connectionRejected(this, reason));
 	}
 
