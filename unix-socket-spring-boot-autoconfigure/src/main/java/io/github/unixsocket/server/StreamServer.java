@@ -84,10 +84,17 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** Connections that ended by themselves during the current drain. */
 	private final AtomicInteger drained = new AtomicInteger();
 
-	/** Bytes of closed connections; open ones are summed on demand, so I/O touches no shared counter. */
-	private final AtomicLong closedBytesReceived = new AtomicLong();
+	/**
+	 * Guards retiring a connection's bytes into the closed totals and summing them, so a
+	 * reader never sees a connection in neither place (a counter must not go down). Taken
+	 * once per closed connection and per read of a total, never per read or write.
+	 */
+	private final Object byteTotals = new Object();
 
-	private final AtomicLong closedBytesSent = new AtomicLong();
+	/** Bytes of closed connections; open ones are summed on demand, so I/O touches no shared counter. */
+	private long closedBytesReceived;
+
+	private long closedBytesSent;
 
 	private volatile ServerSocketChannel listener;
 
@@ -274,20 +281,24 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	public long bytesReceived() {
-		long total = this.closedBytesReceived.get();
-		for (ChannelConnection connection : this.connections.values()) {
-			total += connection.bytesReceived();
+		synchronized (this.byteTotals) {
+			long total = this.closedBytesReceived;
+			for (ChannelConnection connection : this.connections.values()) {
+				total += connection.bytesReceived();
+			}
+			return total;
 		}
-		return total;
 	}
 
 	@Override
 	public long bytesSent() {
-		long total = this.closedBytesSent.get();
-		for (ChannelConnection connection : this.connections.values()) {
-			total += connection.bytesSent();
+		synchronized (this.byteTotals) {
+			long total = this.closedBytesSent;
+			for (ChannelConnection connection : this.connections.values()) {
+				total += connection.bytesSent();
+			}
+			return total;
 		}
-		return total;
 	}
 
 	@Override
@@ -408,11 +419,13 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	private void unregister(ChannelConnection connection) {
-		if (this.connections.remove(connection.id()) == null) {
-			return;
+		synchronized (this.byteTotals) {
+			if (this.connections.remove(connection.id()) == null) {
+				return;
+			}
+			this.closedBytesReceived += connection.bytesReceived();
+			this.closedBytesSent += connection.bytesSent();
 		}
-		this.closedBytesReceived.addAndGet(connection.bytesReceived());
-		this.closedBytesSent.addAndGet(connection.bytesSent());
 		this.openConnections.decrementAndGet();
 		if (this.state == ServerState.DRAINING) {
 			if (!connection.isForceClosed()) {

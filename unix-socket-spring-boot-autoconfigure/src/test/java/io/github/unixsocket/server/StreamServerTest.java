@@ -95,6 +95,35 @@ class StreamServerTest {
 	}
 
 	@Test
+	void byteCountersNeverGoDownWhileConnectionsClose() throws Exception {
+		Path path = this.dir.resolve("monotonic.sock");
+		StreamServer server = start(echo(path));
+		AtomicInteger decreases = new AtomicInteger();
+		CountDownLatch done = new CountDownLatch(1);
+		Thread reader = new Thread(() -> {
+			long last = 0;
+			while (done.getCount() > 0) {
+				long now = server.bytesReceived();
+				if (now < last) {
+					decreases.incrementAndGet();
+				}
+				last = now;
+			}
+		});
+		reader.start();
+		for (int i = 0; i < 3000; i++) {
+			try (TestClient client = TestClient.connect(path)) {
+				assertThat(client.exchange("0123456789")).isEqualTo("0123456789");
+			}
+		}
+		awaitCondition(() -> server.openConnections() == 0);
+		done.countDown();
+		reader.join();
+		assertThat(decreases).as("times a byte total went down").hasValue(0);
+		assertThat(server.bytesReceived()).isEqualTo(30_000);
+	}
+
+	@Test
 	void appliesOctalAndSymbolicModes() throws Exception {
 		for (String mode : List.of("0600", "0660", "rw-rw-rw-", "640")) {
 			Path path = this.dir.resolve("mode-" + mode + ".sock");
