@@ -115,6 +115,9 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 				case IN_USE -> "Stop the process that listens on this socket, or change '" + property + "path'";
 				case NOT_A_SOCKET -> "Move or delete that file yourself if it is not needed, or change '" + property
 						+ "path'";
+				case UNTRUSTED_DIRECTORY -> "Use a directory of its own for the socket, owned by this user and "
+						+ "writable by it only (e.g. under /run/<app> or $XDG_RUNTIME_DIR): change '" + property
+						+ "path', or fix that directory's owner and mode";
 				case IO_ERROR -> "Check that this process may write to the socket's directory and belongs to '"
 						+ property + "group' if that is set";
 			};

@@ -71,10 +71,14 @@ public final class Datagram {
 
 	/**
 	 * Send a datagram back to the sender, from the server's own address. Never blocks: a
-	 * sender that does not read its replies does not stall the server.
+	 * sender that does not read its replies does not stall the server. A reply goes only
+	 * to a socket that could be the sender's: never to this application's own datagram
+	 * sockets, never through a symbolic link, never into a directory others control, and
+	 * never to an abstract address (whose exact name is not known); such replies are
+	 * refused and counted ({@link DatagramServer#datagramRepliesRefused()}).
 	 * @param reply the reply
 	 * @return {@code true} if it was sent; {@code false} if the sender is unbound or gone,
-	 * or its receive queue is full
+	 * its receive queue is full, or the reply was refused
 	 */
 	public boolean reply(ByteBuffer reply) {
 		return this.sender != null && this.server.send(reply, this.sender);

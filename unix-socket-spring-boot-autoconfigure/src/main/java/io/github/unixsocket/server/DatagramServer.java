@@ -73,6 +73,8 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 	private final AtomicLong truncated = new AtomicLong();
 
+	private final AtomicLong repliesRefused = new AtomicLong();
+
 	private final AtomicLong handlerErrors = new AtomicLong();
 
 	/** Handler calls that returned or threw, to count what a drain finished. */
@@ -180,11 +182,13 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 				closeQuietly(channel);
 				if (socketFile != null) {
 					socketFile.deleteIfOurs();
+					socketFile.close();
 				}
 				throw ex;
 			}
 			this.socketFile = socketFile;
 			this.channel = channel;
+			ReplyTargets.register(address(), socketFile);
 			this.selector = selector;
 			if (this.dispatch == Dispatch.WORKERS) {
 				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 0, TimeUnit.SECONDS,
@@ -255,6 +259,10 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		DrainResult result = new DrainResult(drained, left);
 		closeQuietly(this.selector);
 		closeQuietly(this.channel);
+		ReplyTargets.unregister(address(), this.socketFile);
+		if (this.socketFile != null) {
+			this.socketFile.close();
+		}
 		synchronized (this.lifecycleLock) {
 			this.state = ServerState.STOPPED;
 		}
@@ -316,6 +324,14 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		return this.dropped.get();
 	}
 
+	/**
+	 * @return replies not sent because the sender's address was not a safe place to send
+	 * to (see {@link Datagram#reply(ByteBuffer)})
+	 */
+	public long datagramRepliesRefused() {
+		return this.repliesRefused.get();
+	}
+
 	/** @return datagrams larger than the max message size, not handled */
 	public long datagramsTruncated() {
 		return this.truncated.get();
@@ -339,7 +355,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 					if (sender == null && buffer.position() == 0) {
 						break;
 					}
-					received(buffer.flip(), NativeSockets.sender(sender));
+					received(buffer.flip(), (AFUNIXSocketAddress) sender);
 				}
 			}
 			catch (ClosedChannelException | ClosedSelectorException ex) {
@@ -410,6 +426,19 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	}
 
 	boolean send(ByteBuffer reply, AFUNIXSocketAddress recipient) {
+		String refusal = ReplyTargets.refusal(recipient);
+		if (refusal != null) {
+			// Possibly an attack: the first is a warning, then debug only, so a flood cannot flood the log.
+			if (this.repliesRefused.getAndIncrement() == 0) {
+				logger.warn("Unix socket server '" + this.name + "' did not reply to " + NativeSockets.describe(recipient)
+						+ ": " + refusal + " (further refusals are logged at debug level and counted)");
+			}
+			else if (logger.isDebugEnabled()) {
+				logger.debug("Unix socket server '" + this.name + "' did not reply to "
+						+ NativeSockets.describe(recipient) + ": " + refusal);
+			}
+			return false;
+		}
 		// Failures are the sender's business (gone, or not reading): logged at debug level only.
 		String failure;
 		try {

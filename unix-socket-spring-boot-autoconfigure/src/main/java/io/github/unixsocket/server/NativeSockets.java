@@ -1,10 +1,8 @@
 package io.github.unixsocket.server;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Locale;
 
 import org.newsclub.net.unix.AFSocket;
@@ -105,25 +103,6 @@ public final class NativeSockets {
 	}
 
 	/**
-	 * The address a datagram came from, fit to reply to. junixsocket 2.10 pads a received
-	 * abstract address with NULs to the full {@code sun_path}, which names another socket.
-	 * @param address as received, may be {@code null}
-	 * @return the sender's address, or {@code null} for an unbound sender
-	 */
-	static AFUNIXSocketAddress sender(SocketAddress address) throws SocketException {
-		AFUNIXSocketAddress sender = (AFUNIXSocketAddress) address;
-		if (sender == null || !sender.isInAbstractNamespace()) {
-			return sender;
-		}
-		byte[] bytes = sender.getPathAsBytes();
-		int length = bytes.length;
-		while (length > 1 && bytes[length - 1] == 0) {
-			length--;
-		}
-		return (length == bytes.length) ? sender : AFUNIXSocketAddress.of(Arrays.copyOf(bytes, length));
-	}
-
-	/**
 	 * @param address a junixsocket address, may be {@code null}
 	 * @return a file path, {@code "@name"} for an abstract address, or {@code null}
 	 */
@@ -132,8 +111,13 @@ public final class NativeSockets {
 			return null;
 		}
 		if (address.isInAbstractNamespace()) {
+			// junixsocket pads a received abstract name with NULs to the whole sun_path: shown without them.
 			byte[] bytes = address.getPathAsBytes();
-			return ABSTRACT_PREFIX + new String(bytes, 1, bytes.length - 1, AFUNIXSocketAddress.addressCharset());
+			int length = bytes.length;
+			while (length > 1 && bytes[length - 1] == 0) {
+				length--;
+			}
+			return ABSTRACT_PREFIX + new String(bytes, 1, length - 1, AFUNIXSocketAddress.addressCharset());
 		}
 		return address.getPath();
 	}

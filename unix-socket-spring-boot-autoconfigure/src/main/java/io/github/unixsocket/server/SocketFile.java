@@ -1,10 +1,12 @@
 package io.github.unixsocket.server;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -15,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -23,12 +24,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.commons.logging.Log;
@@ -38,11 +36,15 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.OperationNotSupportedSocketException;
 
 /**
- * A socket file this process bound, and the rules for taking a path safely: length check,
- * parent directories, stale-socket reclaim, no moment with broader rights than configured,
- * and removal only while the file is still ours.
+ * A socket file this process bound, and the rules for taking a path safely: the path
+ * fits in {@code sun_path}; every directory on the way is trustworthy
+ * ({@link SocketDirectory}); the path is locked against other instances
+ * ({@link PathLock}); a stale socket is reclaimed, anything else is left alone; the path
+ * never exists with broader rights than configured; and the file is removed only while
+ * it is still ours. No {@code chmod}, {@code chown} or {@code unlink} here follows a
+ * symbolic link or acts on a file other than the socket just bound.
  */
-public final class SocketFile {
+public final class SocketFile implements Closeable {
 
 	private static final Log logger = LogFactory.getLog(SocketFile.class);
 
@@ -51,14 +53,9 @@ public final class SocketFile {
 		.toLowerCase(Locale.ROOT)
 		.contains("mac") ? 103 : 107;
 
-	private static final int S_IFMT = 0170000;
-
-	private static final int S_IFSOCK = 0140000;
-
 	private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
-	private static final Set<PosixFilePermission> OWNER_ONLY = Set.of(PosixFilePermission.OWNER_READ,
-			PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+	private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
 	private static final SecureRandom random = new SecureRandom();
 
@@ -66,13 +63,21 @@ public final class SocketFile {
 
 	private final Object fileKey;
 
-	private SocketFile(Path path, Object fileKey) {
+	private final PathLock lock;
+
+	private SocketFile(Path path, Object fileKey, PathLock lock) {
 		this.path = path;
 		this.fileKey = fileKey;
+		this.lock = lock;
 	}
 
 	public Path path() {
 		return this.path;
+	}
+
+	/** @return the bound socket's file key (device and inode) */
+	Object fileKey() {
+		return this.fileKey;
 	}
 
 	/**
@@ -82,8 +87,7 @@ public final class SocketFile {
 	 */
 	public boolean isOurs() {
 		try {
-			return Objects.equals(this.fileKey,
-					Files.readAttributes(this.path, BasicFileAttributes.class, NOFOLLOW).fileKey());
+			return this.fileKey.equals(fileKey(this.path));
 		}
 		catch (IOException ex) {
 			return false;
@@ -92,7 +96,8 @@ public final class SocketFile {
 
 	/**
 	 * Delete the file if it is still ours; a file another process has put at the path
-	 * since is left alone.
+	 * since is left alone. Call it while the socket is still open: a process that starts
+	 * on the path meanwhile then finds it live, not stale.
 	 * @return {@code true} if the file was deleted
 	 */
 	public boolean deleteIfOurs() {
@@ -109,15 +114,22 @@ public final class SocketFile {
 		}
 	}
 
+	/** Release the path's lock; the socket file itself is not touched. */
+	@Override
+	public void close() {
+		this.lock.close();
+	}
+
 	/**
-	 * Bind a stream server channel at {@code options.path()} with no window where the path
-	 * is reachable with broader rights than configured: the socket is bound inside a
-	 * private (0700) directory next to the path, given its mode and group, then linked to
-	 * the final name (which fails rather than replaces if anything appeared there).
+	 * Bind a stream server channel at {@code options.path()} with no moment where the
+	 * path is reachable with broader rights than configured: the socket is bound inside a
+	 * private ({@code 0700}) directory next to the path, given its mode and group there,
+	 * then hard-linked to the final name, which fails rather than replaces if anything
+	 * appeared there. There is no fallback to a rename, which would replace.
 	 * @param channel an unbound server channel
 	 * @param options path, mode, group, directories
 	 * @param backlog listen backlog
-	 * @return the bound socket file
+	 * @return the bound socket file, holding the path's lock until closed
 	 * @throws IOException if the path cannot be taken; a {@link SocketFileException} says why
 	 */
 	public static SocketFile bindStream(ServerSocketChannel channel, SocketFileOptions options, int backlog)
@@ -125,75 +137,115 @@ public final class SocketFile {
 		Path path = options.path();
 		checkLength(path);
 		GroupPrincipal group = lookupGroup(options.group());
-		prepareParent(options);
-		reclaimIfStale(path, ServerType.STREAM);
-		Path privateDir = createPrivateDirectory(path.getParent());
-		Path temporary = privateDir.resolve("s");
+		SocketDirectory.applyMode(SocketDirectory.prepare(options, true), options);
+		PathLock lock = PathLock.acquire(path);
 		try {
-			checkLength(temporary, path);
-			channel.bind(UnixDomainSocketAddress.of(temporary), backlog);
-			secure(temporary, options.permissions(), group);
-			publish(temporary, path);
-			return new SocketFile(path, Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW).fileKey());
+			reclaimIfStale(path, ServerType.STREAM);
+			Path privateDir = createPrivateDirectory(path);
+			Path temporary = privateDir.resolve("s");
+			try {
+				checkLength(temporary, path);
+				channel.bind(UnixDomainSocketAddress.of(temporary), backlog);
+				Object key = secure(temporary, options.permissions(), group);
+				publish(temporary, path, key);
+				return new SocketFile(path, key, lock);
+			}
+			finally {
+				Files.deleteIfExists(temporary);
+				Files.deleteIfExists(privateDir);
+			}
 		}
-		catch (IOException ex) {
-			throw (ex instanceof SocketFileException) ? ex : new SocketFileException(SocketFileException.Reason.IO_ERROR,
-					path, "Could not bind socket " + path + ": " + ex.getMessage(), ex);
-		}
-		finally {
-			Files.deleteIfExists(temporary);
-			Files.deleteIfExists(privateDir);
+		catch (IOException | RuntimeException ex) {
+			lock.close();
+			throw bindFailure(path, ex);
 		}
 	}
 
 	/**
-	 * Bind a datagram channel at {@code options.path()}. Datagram sockets cannot be bound
-	 * elsewhere and renamed: their bound name is the source address of every reply. So
-	 * the socket is bound at the final path and given its mode and group at once; parent
-	 * directories this method creates stay {@code 0700} until then, so there is no window.
-	 * In an existing directory others can reach, the socket has the umask's mode for the
-	 * microseconds until its mode is applied; that is logged when it was broader.
+	 * Bind a datagram channel at {@code options.path()}. Datagram sockets are bound in
+	 * place: their bound name is the source address of every reply, and clients such as
+	 * {@code socat UNIX-SENDTO} drop replies from any other address. So the directory
+	 * must be one only its owner can write (no shared sticky directory), and it is kept
+	 * private while the socket is bound and secured: a directory the starter creates stays
+	 * {@code 0700} until then; an existing one that other users can enter is made
+	 * {@code 0700} for that moment if it is dedicated to this user's sockets. Otherwise the
+	 * socket is reachable with junixsocket's mode {@code 0666} for the moment between
+	 * bind and chmod: that is logged, and whatever arrived then is discarded.
 	 * @param channel an unbound junixsocket datagram channel
 	 * @param options path, mode, group, directories
-	 * @return the bound socket file
+	 * @return the bound socket file, holding the path's lock until closed
 	 * @throws IOException if the path cannot be taken; a {@link SocketFileException} says why
 	 */
 	public static SocketFile bindDatagram(DatagramChannel channel, SocketFileOptions options) throws IOException {
 		Path path = options.path();
 		checkLength(path);
 		GroupPrincipal group = lookupGroup(options.group());
-		List<Path> created = createParent(options);
-		reclaimIfStale(path, ServerType.DATAGRAM);
+		List<Path> created = SocketDirectory.prepare(options, false);
+		PathLock lock = PathLock.acquire(path);
 		SocketFile bound = null;
 		try {
-			channel.bind(AFUNIXSocketAddress.of(path));
-			bound = new SocketFile(path, Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW).fileKey());
-			Set<PosixFilePermission> umaskMode = Files.getPosixFilePermissions(path);
-			// At the final path, unlike a stream socket: in a directory others may write to (and
-			// not sticky) the file could be swapped in between; another reason for a dedicated one.
-			secure(path, options.permissions(), group);
-			for (Path dir : created) {
-				Files.setPosixFilePermissions(dir, options.directoryPermissions());
+			reclaimIfStale(path, ServerType.DATAGRAM);
+			Path dir = path.getParent().toRealPath();
+			Integer restoreMode = null;
+			boolean exposed = false;
+			if (created.isEmpty() && SocketDirectory.othersCanEnter(dir)) {
+				if (SocketDirectory.isDedicated(dir)) {
+					restoreMode = (Integer) Files.getAttribute(dir, "unix:mode", NOFOLLOW);
+					Files.setAttribute(dir, "unix:mode", (restoreMode & ~077) | 0700, NOFOLLOW);
+				}
+				else {
+					exposed = true;
+				}
 			}
-			if (created.isEmpty() && !options.permissions().containsAll(umaskMode) && isShared(path.getParent())) {
-				logger.info("Datagram socket " + path + " had mode " + FilePermissions.toOctal(umaskMode)
-						+ " (from the umask) for the moment before its mode was set; use a directory that only "
-						+ "this application can reach, or let the starter create it, to avoid that window");
+			try {
+				// junixsocket's bind deletes a dead socket or file that appeared meanwhile, and
+				// chmods the new socket to 0666: both only reach files this user (or root) made,
+				// since nobody else can write to the directory.
+				channel.bind(AFUNIXSocketAddress.of(path));
+				bound = new SocketFile(path, secure(path, options.permissions(), group), lock);
+			}
+			finally {
+				if (restoreMode != null) {
+					Files.setAttribute(dir, "unix:mode", restoreMode, NOFOLLOW);
+				}
+				SocketDirectory.applyMode(created, options);
+			}
+			if (exposed) {
+				logger.warn("Datagram socket " + path + " was reachable with mode 0666 (junixsocket's) for the moment "
+						+ "between binding it and applying mode " + FilePermissions.toOctal(options.permissions())
+						+ ", because its directory " + dir + " can be entered by other users and holds other files. "
+						+ "Datagrams that arrived then were discarded, but a client that connected its socket then "
+						+ "can keep sending. Put datagram sockets in a directory of their own (the starter creates "
+						+ "missing ones) to avoid this");
+				discardQueued(channel);
 			}
 			return bound;
 		}
-		catch (IOException ex) {
+		catch (IOException | RuntimeException ex) {
 			if (bound != null) {
 				bound.deleteIfOurs();
 			}
-			throw (ex instanceof SocketFileException) ? ex : new SocketFileException(SocketFileException.Reason.IO_ERROR,
-					path, "Could not bind socket " + path + ": " + ex.getMessage(), ex);
+			lock.close();
+			throw bindFailure(path, ex);
 		}
 	}
 
-	private static boolean isShared(Path dir) throws IOException {
-		Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
-		return mode.contains(PosixFilePermission.GROUP_EXECUTE) || mode.contains(PosixFilePermission.OTHERS_EXECUTE);
+	private static void discardQueued(DatagramChannel channel) throws IOException {
+		boolean blocking = channel.isBlocking();
+		channel.configureBlocking(false);
+		ByteBuffer scratch = ByteBuffer.allocate(1);
+		while (channel.receive(scratch.clear()) != null) {
+			// dropped: sent before the socket had its configured mode
+		}
+		channel.configureBlocking(blocking);
+	}
+
+	private static IOException bindFailure(Path path, Exception ex) {
+		if (ex instanceof SocketFileException socketFile) {
+			return socketFile;
+		}
+		return new SocketFileException(SocketFileException.Reason.IO_ERROR, path,
+				"Could not bind socket " + path + ": " + ex.getMessage(), ex);
 	}
 
 	/**
@@ -238,84 +290,19 @@ public final class SocketFile {
 	}
 
 	/**
-	 * Create missing parent directories (each with {@code directoryPermissions}, whatever
-	 * the umask), or fail if creating them is not allowed.
-	 * @param options the socket file options
-	 * @throws SocketFileException if the parent is missing and cannot be created
-	 */
-	public static void prepareParent(SocketFileOptions options) throws SocketFileException {
-		for (Path dir : createParent(options)) {
-			try {
-				Files.setPosixFilePermissions(dir, options.directoryPermissions());
-			}
-			catch (IOException ex) {
-				throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, options.path(),
-						"Could not set the mode of directory " + dir + ": " + ex, ex);
-			}
-		}
-	}
-
-	/**
-	 * Create missing parent directories, owner-only ({@code 0700}) for now.
-	 * @return the directories created, to be given their configured mode
-	 */
-	private static List<Path> createParent(SocketFileOptions options) throws SocketFileException {
-		Path parent = options.path().getParent();
-		if (Files.isDirectory(parent)) {
-			return List.of();
-		}
-		if (!options.createDirectories()) {
-			throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, options.path(),
-					"Directory " + parent + " for socket " + options.path() + " does not exist");
-		}
-		Deque<Path> missing = new ArrayDeque<>();
-		for (Path dir = parent; dir != null && !Files.exists(dir, NOFOLLOW); dir = dir.getParent()) {
-			missing.push(dir);
-		}
-		List<Path> created = new ArrayList<>();
-		try {
-			for (Path dir : missing) {
-				try {
-					Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-					created.add(dir);
-				}
-				catch (FileAlreadyExistsException ex) {
-					// created concurrently: fine as long as it is a directory (checked below)
-				}
-			}
-		}
-		catch (IOException ex) {
-			throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, options.path(),
-					"Could not create directory " + parent + " for socket " + options.path() + ": " + ex, ex);
-		}
-		if (!Files.isDirectory(parent)) {
-			throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, options.path(),
-					parent + " is not a directory");
-		}
-		return created;
-	}
-
-	/**
 	 * Make the path free for binding: nothing there is fine; a socket nobody listens on is
-	 * deleted; a live socket or anything that is not a socket fails and is left untouched.
+	 * deleted (if it is still the same file after the probe); a live socket or anything
+	 * that is not a socket fails and is left untouched. Callers hold the path's lock.
 	 * @param path the socket path
+	 * @param type the type of the server that wants the path: the probe uses a socket of
+	 * that type (a stream connect to a datagram socket fails with "wrong type", and the
+	 * other way round)
 	 * @throws SocketFileException if the path is taken
 	 */
-	public static void reclaimIfStale(Path path) throws SocketFileException {
-		reclaimIfStale(path, ServerType.STREAM);
-	}
-
-	/**
-	 * Like {@link #reclaimIfStale(Path)}, probing with a socket of the given type: a
-	 * stream connect to a datagram socket fails with "wrong type", and the other way round.
-	 * @param path the socket path
-	 * @param type the type of the server that wants the path
-	 * @throws SocketFileException if the path is taken
-	 */
-	public static void reclaimIfStale(Path path, ServerType type) throws SocketFileException {
-		BasicFileAttributes attributes;
+	static void reclaimIfStale(Path path, ServerType type) throws SocketFileException {
+		Map<String, Object> attributes;
 		try {
-			attributes = Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW);
+			attributes = Files.readAttributes(path, "unix:mode,ino,dev", NOFOLLOW);
 		}
 		catch (NoSuchFileException ex) {
 			return;
@@ -324,9 +311,9 @@ public final class SocketFile {
 			throw new SocketFileException(SocketFileException.Reason.IO_ERROR, path,
 					"Could not inspect " + path + ": " + ex, ex);
 		}
-		if (!isSocket(path, attributes)) {
+		if ((SocketDirectory.mode(attributes) & SocketDirectory.S_IFMT) != SocketDirectory.S_IFSOCK) {
 			throw new SocketFileException(SocketFileException.Reason.NOT_A_SOCKET, path,
-					path + " exists and is " + describe(attributes) + ", not a socket; it was left untouched");
+					path + " exists and is " + describe(path) + ", not a socket; it was left untouched");
 		}
 		try {
 			if (type == ServerType.DATAGRAM) {
@@ -337,7 +324,7 @@ public final class SocketFile {
 			}
 		}
 		catch (ConnectException ex) {
-			deleteStale(path);
+			deleteStale(path, List.of(attributes.get("dev"), attributes.get("ino")));
 			return;
 		}
 		catch (OperationNotSupportedSocketException ex) {
@@ -353,19 +340,19 @@ public final class SocketFile {
 								+ " socket there; it was left untouched",
 						ex);
 			}
-			throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
-					"Socket " + path + " exists and could not be probed (" + ex.getMessage()
-							+ "); it may be in use and was left untouched",
-					ex);
+			throw probeFailed(path, ex);
 		}
 		catch (IOException ex) {
-			throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
-					"Socket " + path + " exists and could not be probed (" + ex.getMessage()
-							+ "); it may be in use and was left untouched",
-					ex);
+			throw probeFailed(path, ex);
 		}
 		throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
 				"Socket " + path + " is in use: another process is listening on it; it was left untouched");
+	}
+
+	private static SocketFileException probeFailed(Path path, IOException ex) {
+		return new SocketFileException(SocketFileException.Reason.IN_USE, path, "Socket " + path
+				+ " exists and could not be probed (" + ex.getMessage() + "); it may be in use and was left untouched",
+				ex);
 	}
 
 	private static void probeStream(Path path) throws IOException {
@@ -390,10 +377,21 @@ public final class SocketFile {
 		}
 	}
 
-	private static void deleteStale(Path path) throws SocketFileException {
+	private static void deleteStale(Path path, Object probedKey) throws SocketFileException {
 		try {
-			Files.deleteIfExists(path);
+			Map<String, Object> now = Files.readAttributes(path, "unix:ino,dev", NOFOLLOW);
+			if (!probedKey.equals(List.of(now.get("dev"), now.get("ino")))) {
+				throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
+						"Socket " + path + " was replaced while it was probed; it was left untouched");
+			}
+			Files.delete(path);
 			logger.info("Removed stale socket file " + path + " (nothing was listening on it)");
+		}
+		catch (NoSuchFileException ex) {
+			// gone already
+		}
+		catch (SocketFileException ex) {
+			throw ex;
 		}
 		catch (IOException ex) {
 			throw new SocketFileException(SocketFileException.Reason.IO_ERROR, path,
@@ -401,36 +399,21 @@ public final class SocketFile {
 		}
 	}
 
-	/**
-	 * Whether the file is a socket, from {@code st_mode} where the platform offers it.
-	 * @param path the path
-	 * @param attributes its attributes, read without following links
-	 * @return {@code true} for a socket
-	 */
-	static boolean isSocket(Path path, BasicFileAttributes attributes) {
-		try {
-			int mode = (Integer) Files.getAttribute(path, "unix:mode", NOFOLLOW);
-			return (mode & S_IFMT) == S_IFSOCK;
-		}
-		catch (UnsupportedOperationException | IllegalArgumentException | IOException ex) {
-			return attributes.isOther();
-		}
-	}
-
-	private static String describe(BasicFileAttributes attributes) {
-		if (attributes.isSymbolicLink()) {
+	private static String describe(Path path) {
+		if (Files.isSymbolicLink(path)) {
 			return "a symbolic link";
 		}
-		if (attributes.isDirectory()) {
+		if (Files.isDirectory(path, NOFOLLOW)) {
 			return "a directory";
 		}
-		if (attributes.isRegularFile()) {
+		if (Files.isRegularFile(path, NOFOLLOW)) {
 			return "a regular file";
 		}
 		return "a special file";
 	}
 
-	private static Path createPrivateDirectory(Path parent) throws SocketFileException {
+	private static Path createPrivateDirectory(Path socket) throws SocketFileException {
+		Path parent = socket.getParent();
 		for (int attempt = 0;; attempt++) {
 			// Short name: the temporary socket path must fit in sun_path too.
 			Path dir = parent.resolve("." + Long.toString(random.nextLong() >>> 28, 36));
@@ -440,44 +423,64 @@ public final class SocketFile {
 			}
 			catch (FileAlreadyExistsException ex) {
 				if (attempt > 10) {
-					throw new SocketFileException(SocketFileException.Reason.IO_ERROR, parent,
+					throw new SocketFileException(SocketFileException.Reason.IO_ERROR, socket,
 							"Could not create a private directory in " + parent, ex);
 				}
 			}
 			catch (IOException ex) {
-				throw new SocketFileException(SocketFileException.Reason.IO_ERROR, parent,
+				throw new SocketFileException(SocketFileException.Reason.IO_ERROR, socket,
 						"Could not create a private directory in " + parent + ": " + ex, ex);
 			}
 		}
 	}
 
 	/**
-	 * Apply mode and group to a socket file: a stream socket's in its private directory,
-	 * a datagram socket's at its final path.
-	 * @param file the socket file
+	 * Give a socket just bound its group and mode. The group is set without following
+	 * links ({@code lchown}); the mode by path, since {@code chmod} cannot refuse to
+	 * follow a link on Linux: the file is checked to be our socket before and after, and
+	 * only this user or root can change entries of its (trusted) directory.
+	 * @param file the socket file: in its private directory (stream) or in place (datagram)
 	 * @param permissions its mode
 	 * @param group its group, or {@code null} to keep the process's
-	 * @throws IOException if either cannot be applied
+	 * @return the socket's file key
+	 * @throws IOException if either cannot be applied or the file is not the socket
 	 */
-	static void secure(Path file, Set<PosixFilePermission> permissions, GroupPrincipal group) throws IOException {
-		// Following links is needed (with NOFOLLOW_LINKS the JDK open()s the file to fchmod it,
-		// which fails on a socket: ENXIO) and safe where only this process can write.
-		PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+	static Object secure(Path file, Set<PosixFilePermission> permissions, GroupPrincipal group) throws IOException {
+		Object key = socketKey(file);
 		if (group != null) {
 			try {
-				view.setGroup(group);
+				Files.getFileAttributeView(file, PosixFileAttributeView.class, NOFOLLOW).setGroup(group);
 			}
 			catch (IOException ex) {
 				throw new SocketFileException(SocketFileException.Reason.IO_ERROR, file, "Could not give socket group '"
 						+ group.getName() + "' (is this process a member of it?): " + ex.getMessage(), ex);
 			}
 		}
-		view.setPermissions(permissions);
+		Files.setPosixFilePermissions(file, permissions);
+		if (!key.equals(socketKey(file))) {
+			throw new SocketFileException(SocketFileException.Reason.IO_ERROR, file,
+					file + " was replaced while its mode was applied");
+		}
+		return key;
 	}
 
-	private static void publish(Path temporary, Path path) throws IOException {
+	private static Object socketKey(Path file) throws IOException {
+		BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW);
+		int mode = (Integer) Files.getAttribute(file, "unix:mode", NOFOLLOW);
+		if ((mode & SocketDirectory.S_IFMT) != SocketDirectory.S_IFSOCK) {
+			throw new SocketFileException(SocketFileException.Reason.IO_ERROR, file,
+					file + " is not the socket this server just bound");
+		}
+		return attributes.fileKey();
+	}
+
+	private static Object fileKey(Path path) throws IOException {
+		return Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW).fileKey();
+	}
+
+	private static void publish(Path temporary, Path path, Object key) throws IOException {
 		try {
-			// link(2) refuses to replace: if anything appeared at the path since the probe, keep it.
+			// link(2) never replaces: if anything appeared at the path since the probe, keep it.
 			Files.createLink(path, temporary);
 		}
 		catch (FileAlreadyExistsException ex) {
@@ -485,8 +488,12 @@ public final class SocketFile {
 					"Something appeared at " + path + " while this server was starting; it was left untouched", ex);
 		}
 		catch (UnsupportedOperationException | IOException ex) {
-			// Filesystems without hard links: an atomic rename still never exposes a broader mode.
-			Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
+			throw new SocketFileException(SocketFileException.Reason.IO_ERROR, path, "Could not publish socket " + path
+					+ " with a hard link (" + ex + "); its filesystem must support hard links", ex);
+		}
+		if (!key.equals(fileKey(path))) {
+			throw new SocketFileException(SocketFileException.Reason.IO_ERROR, path,
+					path + " is not the socket just published");
 		}
 	}
 

@@ -46,6 +46,9 @@ public class SocketFileException extends IOException {
 		/** Something that is not a socket is at the path. */
 		NOT_A_SOCKET,
 
+		/** A directory on the way is not safe: another user could replace the socket. */
+		UNTRUSTED_DIRECTORY,
+
 		/** The path could not be probed, bound, secured or cleaned up. */
 		IO_ERROR
 

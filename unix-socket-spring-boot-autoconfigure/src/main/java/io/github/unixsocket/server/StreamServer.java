@@ -224,9 +224,14 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			acceptThread = this.acceptThread;
 			idleReaper = this.idleReaper;
 		}
+		// Removed while still listening: a process starting on the path meanwhile finds it live, not stale.
+		SocketFile file = this.socketFile;
+		if (file != null) {
+			file.deleteIfOurs();
+		}
 		closeQuietly(this.listener);
-		if (this.socketFile != null) {
-			this.socketFile.deleteIfOurs();
+		if (file != null) {
+			file.close();
 		}
 		join(acceptThread, Duration.ofSeconds(5));
 		// Nothing in flight on these: closing them now loses nothing and shortens the drain.

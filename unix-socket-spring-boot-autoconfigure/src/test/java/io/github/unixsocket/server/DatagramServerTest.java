@@ -86,7 +86,7 @@ class DatagramServerTest {
 
 	private static String receive(AFUNIXDatagramChannel client, List<Object> from) throws IOException {
 		ByteBuffer buffer = ByteBuffer.allocate(70_000);
-		from.add(NativeSockets.describe(NativeSockets.sender(client.receive(buffer))));
+		from.add(NativeSockets.describe((AFUNIXSocketAddress) client.receive(buffer)));
 		return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
 	}
 
@@ -376,17 +376,21 @@ class DatagramServerTest {
 
 	@Test
 	@EnabledOnOs(OS.LINUX)
-	void roundTripsOnAnAbstractAddress() throws Exception {
+	void receivesOnAnAbstractAddressAndDoesNotReplyToAnAbstractSender() throws Exception {
 		String name = "unix-socket-test-" + UUID.randomUUID();
-		DatagramServer server = start(DatagramServer.abstractBuilder("test", name).handler(ECHO));
+		Queue<String> seen = new ConcurrentLinkedQueue<>();
+		DatagramServer server = start(DatagramServer.abstractBuilder("test", name)
+			.handler((datagram) -> seen.add(datagram.text() + " from " + datagram.sender() + " replied "
+					+ datagram.reply(datagram.payload()))));
 		assertThat(server.address()).isEqualTo("@" + name);
 		assertThat(server.isSocketFileOurs()).isTrue();
 		AFUNIXDatagramChannel client = client(null);
 		client.bind(AFUNIXSocketAddress.inAbstractNamespace(name + "-client"));
 		send(client, AFUNIXSocketAddress.inAbstractNamespace(name), "abstract".getBytes(StandardCharsets.UTF_8));
-		List<Object> from = new ArrayList<>();
-		assertThat(receive(client, from)).isEqualTo("abstract");
-		assertThat(from).containsExactly("@" + name);
+		awaitCondition(() -> !seen.isEmpty());
+		// junixsocket does not report an abstract sender's length: @name and @name\0 look alike.
+		assertThat(seen).containsExactly("abstract from @" + name + "-client replied false");
+		assertThat(server.datagramRepliesRefused()).isEqualTo(1);
 		server.stop();
 		assertThat(server.isSocketFileOurs()).isFalse();
 	}

@@ -1,0 +1,87 @@
+package io.github.unixsocket.server;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Another local user for attack tests: {@code nobody}, reached through {@code setpriv}
+ * when the tests run as root. Where root or a tool is missing the test is skipped, except
+ * under CI ({@code CI=true}), where a skipped attack test would hide a regression.
+ */
+final class OtherUser {
+
+	static final String USER = "nobody";
+
+	static final String GROUP = "nogroup";
+
+	private OtherUser() {
+	}
+
+	/**
+	 * Skip (or, under CI, fail) unless this runs as root with the given tools installed.
+	 * @param tools commands the test runs
+	 */
+	static void require(String... tools) {
+		require("root".equals(System.getProperty("user.name")), "running as another user needs root");
+		require(onPath("setpriv"), "'setpriv' is not installed");
+		for (String tool : tools) {
+			require(onPath(tool), "'" + tool + "' is not installed");
+		}
+	}
+
+	/**
+	 * Skip (or, under CI, fail) unless a condition holds.
+	 * @param condition what the test needs
+	 * @param missing what is missing otherwise
+	 */
+	static void require(boolean condition, String missing) {
+		if ("true".equals(System.getenv("CI"))) {
+			Assertions.assertTrue(condition, () -> "CI must run this test, but " + missing);
+		}
+		Assumptions.assumeTrue(condition, () -> "SKIPPED: " + missing);
+	}
+
+	static boolean onPath(String command) {
+		return Stream.of(System.getenv("PATH").split(File.pathSeparator))
+			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
+	}
+
+	/**
+	 * Start a command as {@link #USER}.
+	 * @param command the command and its arguments
+	 * @return the process, its error output discarded
+	 * @throws IOException if it cannot be started
+	 */
+	static ProcessBuilder command(String... command) {
+		List<String> line = new ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + GROUP, "--clear-groups"));
+		line.addAll(List.of(command));
+		return new ProcessBuilder(line).redirectError(ProcessBuilder.Redirect.DISCARD);
+	}
+
+	/**
+	 * Give a file (or a link itself) to {@link #USER}.
+	 * @param path the file
+	 * @return the path
+	 * @throws IOException if it cannot be changed
+	 */
+	static Path own(Path path) throws IOException {
+		UserPrincipalLookupService lookup = path.getFileSystem().getUserPrincipalLookupService();
+		PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class,
+				LinkOption.NOFOLLOW_LINKS);
+		view.setOwner(lookup.lookupPrincipalByName(USER));
+		view.setGroup(lookup.lookupPrincipalByGroupName(GROUP));
+		return path;
+	}
+
+}
