@@ -524,7 +524,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
-	/** Closes connections idle for longer than the idle timeout, or stuck in a message for longer than the message timeout. */
+	/** Closes connections idle for longer than the idle timeout, or stuck in a message past the message timeout. */
 	private void reapIdleConnections() {
 		long idleTimeout = this.idleTimeout.isZero() ? Long.MAX_VALUE : this.idleTimeout.toNanos();
 		long messageTimeout = this.messageTimeout.isZero() ? Long.MAX_VALUE : this.messageTimeout.toNanos();

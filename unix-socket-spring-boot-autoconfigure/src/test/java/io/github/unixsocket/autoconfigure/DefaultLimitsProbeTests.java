@@ -76,22 +76,24 @@ class DefaultLimitsProbeTests {
 		if (available < IDLE_CLIENTS) {
 			// Every client connection is a descriptor here (and one in the child, which has the same limit).
 			idleClients = (int) Math.max(0, available);
-			idleNote = idleClients + " idle clients (reduced from " + IDLE_CLIENTS + ": the descriptor limit, ulimit -n, is "
-					+ os.getMaxFileDescriptorCount() + ")";
+			idleNote = idleClients + " idle clients (reduced from " + IDLE_CLIENTS
+					+ ": the descriptor limit, ulimit -n, is " + os.getMaxFileDescriptorCount() + ")";
 		}
 		Process child = startChild(lines, raw);
 		Output output = new Output(child.getInputStream());
 		List<SocketChannel> clients = new ArrayList<>();
 		ThreadSampler threads = null;
 		try {
-			assertThat(output.await("READY", Duration.ofSeconds(25))).as("child started; its output:%n%s", output.tail())
+			assertThat(output.await("READY", Duration.ofSeconds(25)))
+				.as("child started; its output:%n%s", output.tail())
 				.isTrue();
 			threads = new ThreadSampler(child.pid());
 			int baseline = threads.current();
 
 			FloodResult flood = flood(lines, clients);
-			assertThat(flood.unfinished).as("every 1MB write finished, or the server closed its connection; child output:%n%s",
-					output.tail()).isZero();
+			assertThat(flood.unfinished)
+				.as("every 1MB write finished, or the server closed its connection; child output:%n%s", output.tail())
+				.isZero();
 			for (int i = 0; i < idleClients; i++) {
 				clients.add(SocketChannel.open(UnixDomainSocketAddress.of(raw)));
 			}
@@ -111,8 +113,10 @@ class DefaultLimitsProbeTests {
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a new client's reply time")
 				.isLessThan(Duration.ofSeconds(1));
 
-			System.out.printf("PROBE threads: %d before, at most %d; framed clients closed by the server: %d of %d; %s; "
-					+ "fresh client's reply in %d ms%n", baseline, threads.max(), flood.refused, FRAMED_CLIENTS, idleNote,
+			System.out.printf(
+					"PROBE threads: %d before, at most %d; framed clients closed by the server: %d of %d; %s; "
+							+ "fresh client's reply in %d ms%n",
+					baseline, threads.max(), flood.refused, FRAMED_CLIENTS, idleNote,
 					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
 			assertThat(child.isAlive()).as("child alive; its output:%n%s", output.tail()).isTrue();
 			assertThat(output.toString()).as("child output").doesNotContain("OutOfMemoryError");

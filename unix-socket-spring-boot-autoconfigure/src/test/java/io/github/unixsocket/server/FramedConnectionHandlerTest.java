@@ -87,7 +87,8 @@ class FramedConnectionHandlerTest {
 
 	@Test
 	void requesterThatWouldHoldTheMostOfTheBudgetIsClosedItself() throws Exception {
-		Path path = start(FramedConnectionHandler.lines(UPPER, 1024 * 1024), (builder) -> builder.bufferBudget(64 * 1024));
+		Path path = start(FramedConnectionHandler.lines(UPPER, 1024 * 1024),
+				(builder) -> builder.bufferBudget(64 * 1024));
 		StreamServer server = server();
 		try (TestClient legit = TestClient.connect(path); TestClient attacker = TestClient.connect(path)) {
 			String message = "y".repeat(20_000);
