@@ -149,11 +149,14 @@ class BufferBudgetTest {
 				done.add(threads.submit(() -> {
 					Random random = new Random(seed);
 					for (int round = 0; round < 2_000; round++) {
-						Reservation reservation = budget.open(evictions::incrementAndGet);
-						for (int i = 0; i < 5 && reservation.resize(random.nextInt(400_000)); i++) {
+						// Three at up to 500KB each: one thread alone can overflow the budget, several surely do.
+						List<Reservation> held = List.of(budget.open(evictions::incrementAndGet),
+								budget.open(evictions::incrementAndGet), budget.open(evictions::incrementAndGet));
+						for (int i = 0; i < 15; i++) {
+							held.get(i % 3).resize(random.nextInt(500_000));
 							maxSeen.accumulateAndGet(budget.used(), Math::max);
 						}
-						reservation.close();
+						held.forEach(Reservation::close);
 					}
 				}));
 			}
