@@ -113,11 +113,14 @@ class DefaultLimitsProbeTests {
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a new client's reply time")
 				.isLessThan(Duration.ofSeconds(1));
 
+			int closedByBudget = closed(clients.subList(0, FRAMED_CLIENTS));
 			System.out.printf(
-					"PROBE threads: %d before, at most %d; framed clients closed by the server: %d of %d; %s; "
-							+ "fresh client's reply in %d ms%n",
-					baseline, threads.max(), flood.refused, FRAMED_CLIENTS, idleNote,
+					"PROBE threads: %d before, at most %d; framed clients closed by the server: %d of %d (%d of them "
+							+ "mid-write); %s; fresh client's reply in %d ms%n",
+					baseline, threads.max(), closedByBudget, FRAMED_CLIENTS, flood.refused, idleNote,
 					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+			// 200 buffers of about 1MB cannot all fit in 32MB: the budget must have closed most of them.
+			assertThat(closedByBudget).as("framed clients closed by the buffer budget").isPositive();
 			assertThat(child.isAlive()).as("child alive; its output:%n%s", output.tail()).isTrue();
 			assertThat(output.toString()).as("child output").doesNotContain("OutOfMemoryError");
 			int bound = baseline + DEFAULT_MAX_CONNECTIONS + FRAMED_CLIENTS + 50;
@@ -182,7 +185,7 @@ class DefaultLimitsProbeTests {
 						}
 					}
 					catch (IOException ex) {
-						// closed by the server: the buffer budget at work
+						// closed by the server mid-write: the buffer budget at work
 						result.refused++;
 					}
 					key.cancel();
@@ -191,6 +194,23 @@ class DefaultLimitsProbeTests {
 			}
 		}
 		return result;
+	}
+
+	/** @return how many of these non-blocking clients the server has closed */
+	private static int closed(List<SocketChannel> clients) {
+		int closed = 0;
+		ByteBuffer buffer = ByteBuffer.allocate(1);
+		for (SocketChannel client : clients) {
+			try {
+				if (client.read(buffer.clear()) < 0) {
+					closed++;
+				}
+			}
+			catch (IOException ex) {
+				closed++;
+			}
+		}
+		return closed;
 	}
 
 	/** @return whether the server echoed a byte or closed the connection (beyond max-connections) */
