@@ -7,6 +7,7 @@ import java.util.function.ToDoubleFunction;
 
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.RejectReason;
+import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,7 +25,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <li>{@code unix.socket.connections.current}: gauge of open connections;</li>
  * <li>{@code unix.socket.connections.accepted}: connections handed to the handler;</li>
  * <li>{@code unix.socket.connections.rejected}: closed before the handler ran, tag
- * {@code reason} ({@code max-connections}, {@code unauthorized}, {@code setup-failed});</li>
+ * {@code reason} ({@code max-connections}, {@code unauthorized}, {@code setup-failed}), or
+ * cut off while it ran ({@code buffer-budget}, {@code message-timeout});</li>
+ * <li>{@code unix.socket.buffer.used}: gauge of the bytes the read buffers of unfinished
+ * messages hold in the server's buffer budget (stream servers; 0 for datagram
+ * servers);</li>
  * <li>{@code unix.socket.datagrams.received}: datagrams received;</li>
  * <li>{@code unix.socket.datagrams.replied}, {@code unix.socket.datagrams.dropped},
  * {@code unix.socket.datagrams.truncated}: datagram servers only (0 for stream servers);</li>
@@ -72,6 +77,11 @@ public class UnixSocketMetrics implements MeterBinder {
 				.baseUnit(BaseUnits.CONNECTIONS)
 				.tags(tags)
 				.register(registry);
+			Gauge.builder("unix.socket.buffer.used", this, read(name, UnixSocketMetrics::bufferBudgetUsed))
+				.description("Bytes held by the read buffers of unfinished messages, out of the server's buffer budget")
+				.baseUnit(BaseUnits.BYTES)
+				.tags(tags)
+				.register(registry);
 			for (Counted counted : COUNTERS) {
 				FunctionCounter.builder(counted.name(), this, read(name, counted.value()))
 					.description(counted.description())
@@ -83,7 +93,7 @@ public class UnixSocketMetrics implements MeterBinder {
 				FunctionCounter
 					.builder("unix.socket.connections.rejected", this,
 							read(name, (server) -> server.rejectedConnections(reason)))
-					.description("Connections closed before their handler ran")
+					.description("Connections refused: closed before their handler ran, or cut off by a limit")
 					.baseUnit(BaseUnits.CONNECTIONS)
 					.tags(tags.and("reason", reason.tag()))
 					.register(registry);
@@ -96,6 +106,10 @@ public class UnixSocketMetrics implements MeterBinder {
 			UnixSocketServer server = metrics.servers.apply(name);
 			return (server != null) ? value.applyAsDouble(server) : 0;
 		};
+	}
+
+	private static double bufferBudgetUsed(UnixSocketServer server) {
+		return (server instanceof StreamServer stream) ? stream.bufferBudget().used() : 0;
 	}
 
 	private static ToDoubleFunction<UnixSocketServer> datagram(ToDoubleFunction<DatagramServer> value) {

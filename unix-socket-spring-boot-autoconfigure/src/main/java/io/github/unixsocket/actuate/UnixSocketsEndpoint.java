@@ -14,6 +14,7 @@ import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.FilePermissions;
 import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.RejectReason;
+import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -98,7 +99,12 @@ public class UnixSocketsEndpoint {
 				server.openConnections(), server.acceptedConnections(), server.rejectedConnections(), rejectedByReason,
 				server.handlerErrors(), server.datagramsReceived(), datagram(server, DatagramServer::datagramsReplied),
 				datagram(server, DatagramServer::datagramsDropped), datagram(server, DatagramServer::datagramsTruncated),
-				server.bytesReceived(), server.bytesSent(), connections);
+				server.bytesReceived(), server.bytesSent(), stream(server, (stream) -> stream.bufferBudget().used()),
+				stream(server, (stream) -> stream.bufferBudget().capacity()), connections);
+	}
+
+	private static long stream(UnixSocketServer server, ToLongFunction<StreamServer> value) {
+		return (server instanceof StreamServer streamServer) ? value.applyAsLong(streamServer) : 0;
 	}
 
 	private static long datagram(UnixSocketServer server, ToLongFunction<DatagramServer> counter) {
@@ -150,13 +156,17 @@ public class UnixSocketsEndpoint {
 	 * @param datagramsTruncated datagrams over max-message-size, not handled
 	 * @param bytesReceived bytes read from peers
 	 * @param bytesSent bytes written to peers
+	 * @param bufferBudgetUsed bytes the read buffers of unfinished messages hold beyond
+	 * their initial size (stream servers; 0 for datagram servers)
+	 * @param bufferBudgetCapacity the most they may hold together (stream servers; 0 for
+	 * datagram servers)
 	 * @param connections open connections; only in a single server's view
 	 */
 	public record ServerDescriptor(String name, String path, String type, String protocol, String state,
 			String permissions, String group, boolean socketFileOurs, int openConnections, long acceptedConnections,
 			long rejectedConnections, Map<String, Long> rejectedByReason, long handlerErrors, long datagramsReceived,
 			long datagramsReplied, long datagramsDropped, long datagramsTruncated, long bytesReceived, long bytesSent,
-			List<ConnectionDescriptor> connections)
+			long bufferBudgetUsed, long bufferBudgetCapacity, List<ConnectionDescriptor> connections)
 			implements OperationResponseBody {
 	}
 

@@ -11,7 +11,9 @@ import io.github.unixsocket.autoconfigure.UnixSocketProperties.Datagram;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Protocol;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Server;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Type;
+import io.github.unixsocket.command.CommandProcessor;
 import io.github.unixsocket.command.UnixSocketCommand;
+import io.github.unixsocket.server.BufferBudget;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
@@ -32,9 +34,6 @@ import org.springframework.util.unit.DataSize;
  * problem becomes a {@link UnixSocketConfigurationException} naming the property.
  */
 final class ServerPropertiesMapper {
-
-	/** Default largest message of the stream protocols. */
-	private static final DataSize DEFAULT_MAX_MESSAGE_SIZE = DataSize.ofMegabytes(1);
 
 	/** Far above what the kernel's socket buffers let through by default (about 200KB). */
 	private static final DataSize MAX_DATAGRAM_SIZE = DataSize.ofMegabytes(16);
@@ -67,13 +66,39 @@ final class ServerPropertiesMapper {
 		String abstractName = abstractName();
 		StreamServer.Builder builder = (abstractName != null) ? StreamServer.abstractBuilder(this.name, abstractName)
 				: StreamServer.builder(this.name, fileOptions());
-		return builder.idleTimeout(nonNegative("idle-timeout", p.getIdleTimeout()))
+		builder.idleTimeout(nonNegative("idle-timeout", p.getIdleTimeout()))
 			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
-			.maxConnections(nonNegative("max-connections", p.getMaxConnections()))
 			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
 			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
 			.peerPolicy(peerPolicy())
 			.threadFactory(threadFactory);
+		// Unset limits keep the engine's safe defaults, so a server built without Spring gets the same.
+		if (p.getMaxConnections() != null) {
+			builder.maxConnections(nonNegative("max-connections", p.getMaxConnections()));
+		}
+		if (p.getMessageTimeout() != null) {
+			builder.messageTimeout(nonNegative("message-timeout", p.getMessageTimeout()));
+		}
+		builder.bufferBudget(bufferBudget());
+		return builder;
+	}
+
+	private long bufferBudget() {
+		DataSize value = this.properties.getBufferBudget();
+		long bytes = (value != null) ? value.toBytes() : BufferBudget.DEFAULT_CAPACITY;
+		if (bytes <= 0) {
+			throw invalid("buffer-budget", value, "must be positive",
+					"use a size like 32MB (the default), several times max-message-size");
+		}
+		if (this.properties.getProtocol() != Protocol.RAW && bytes < this.maxMessageSize) {
+			// Checked with the default budget too: a max-message-size over 32MB needs a larger budget.
+			throw invalid("buffer-budget", (value != null) ? value : DataSize.ofBytes(bytes) + " (the default)",
+					"smaller than max-message-size (" + DataSize.ofBytes(this.maxMessageSize)
+							+ "): a message of the largest size allowed could never be received",
+					"set it to several times max-message-size, so several clients can send large messages at "
+							+ "once, or lower 'unix-socket.servers." + this.name + ".max-message-size'");
+		}
+		return bytes;
 	}
 
 	/** @return the datagram server's builder */
@@ -81,7 +106,9 @@ final class ServerPropertiesMapper {
 		Server p = this.properties;
 		checkSupported();
 		notForDatagrams("idle-timeout", p.getIdleTimeout().isZero() ? null : p.getIdleTimeout());
-		notForDatagrams("max-connections", (p.getMaxConnections() != 0) ? p.getMaxConnections() : null);
+		notForDatagrams("max-connections", p.getMaxConnections());
+		notForDatagrams("message-timeout", p.getMessageTimeout());
+		notForDatagrams("buffer-budget", p.getBufferBudget());
 		notForDatagrams("peer", (p.getPeer().getAllowedUsers().isEmpty() && p.getPeer().getAllowedGroups().isEmpty())
 				? null : p.getPeer().getAllowedUsers() + " / " + p.getPeer().getAllowedGroups());
 		requireNativeLibrary("type", "datagram");
@@ -169,11 +196,13 @@ final class ServerPropertiesMapper {
 	private int maxMessageSize() {
 		DataSize value = this.properties.getMaxMessageSize();
 		if (value == null) {
-			return (int) DEFAULT_MAX_MESSAGE_SIZE.toBytes();
+			return (this.properties.getProtocol() == Protocol.COMMANDS) ? CommandProcessor.DEFAULT_MAX_MESSAGE_SIZE
+					: FramedConnectionHandler.DEFAULT_MAX_MESSAGE_SIZE;
 		}
 		if (value.toBytes() <= 0 || value.toBytes() > FramedConnectionHandler.MAX_LIMIT) {
 			throw invalid("max-message-size", value, "must be between 1B and 2047MB",
-					"use a size like 1MB, or remove it for the default (1MB)");
+					"use a size like 1MB, or remove it for the default (64KB for commands, 1MB for lines and "
+							+ "length-prefixed)");
 		}
 		return (int) value.toBytes();
 	}

@@ -128,15 +128,34 @@ public class UnixSocketProperties {
 
 		/**
 		 * Open connections allowed at once, 0 for no limit. Beyond it a new connection is
-		 * accepted and closed at once, and counted as rejected.
+		 * accepted and closed at once, and counted as rejected (max-connections). Not for
+		 * datagram servers. Default: 1000.
 		 */
-		private int maxConnections = 0;
+		private Integer maxConnections;
 
 		/**
-		 * Largest message accepted. Default: 1MB for lines, length-prefixed and commands,
-		 * 64KB for datagrams.
+		 * Largest message accepted. Default: 1MB for lines and length-prefixed, 64KB for
+		 * commands and for datagrams.
 		 */
 		private DataSize maxMessageSize;
+
+		/**
+		 * How long a message of a lines, length-prefixed or commands server may take to
+		 * arrive once its first byte has. A connection still waiting for the rest after
+		 * that is closed and counted as rejected (message-timeout). Connections idle
+		 * between messages, and handlers at work, are not affected. 0 for no limit. Not for
+		 * datagram servers. Default: 30s.
+		 */
+		private Duration messageTimeout;
+
+		/**
+		 * How much memory the read buffers of unfinished messages may take together,
+		 * across the server's connections (beyond the first 8KB of each). When a buffer
+		 * would grow past it, the connection holding the most is closed and counted as
+		 * rejected (buffer-budget). At least max-message-size. Used by lines,
+		 * length-prefixed and commands servers; not for datagram servers. Default: 32MB.
+		 */
+		private DataSize bufferBudget;
 
 		/**
 		 * SO_RCVBUF of each connection or of the datagram socket. Default: the kernel's.
@@ -224,12 +243,28 @@ public class UnixSocketProperties {
 			this.shutdownTimeout = shutdownTimeout;
 		}
 
-		public int getMaxConnections() {
+		public Integer getMaxConnections() {
 			return this.maxConnections;
 		}
 
-		public void setMaxConnections(int maxConnections) {
+		public void setMaxConnections(Integer maxConnections) {
 			this.maxConnections = maxConnections;
+		}
+
+		public Duration getMessageTimeout() {
+			return this.messageTimeout;
+		}
+
+		public void setMessageTimeout(Duration messageTimeout) {
+			this.messageTimeout = messageTimeout;
+		}
+
+		public DataSize getBufferBudget() {
+			return this.bufferBudget;
+		}
+
+		public void setBufferBudget(DataSize bufferBudget) {
+			this.bufferBudget = bufferBudget;
 		}
 
 		public DataSize getMaxMessageSize() {

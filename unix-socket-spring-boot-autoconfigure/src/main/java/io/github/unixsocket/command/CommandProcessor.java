@@ -34,6 +34,12 @@ import org.springframework.core.convert.ConversionService;
  */
 public final class CommandProcessor implements MessageHandler {
 
+	/**
+	 * Default largest request line of a command server, 64KB: commands are short, and a
+	 * small limit keeps what each connection may buffer small.
+	 */
+	public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+
 	private static final Log logger = LogFactory.getLog(CommandProcessor.class);
 
 	/** Longest error text sent back: it may quote the peer's input. */

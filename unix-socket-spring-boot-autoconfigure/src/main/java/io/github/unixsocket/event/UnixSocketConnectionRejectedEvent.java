@@ -3,7 +3,11 @@ package io.github.unixsocket.event;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.UnixSocketServer;
 
-/** A connection was closed before its handler ran. The source is the server. */
+/**
+ * The server refused a connection: closed it before its handler ran, or cut it off while
+ * it ran for going over a limit on unfinished messages ({@link RejectReason}). The source
+ * is the server.
+ */
 public class UnixSocketConnectionRejectedEvent extends UnixSocketEvent {
 
 	private final RejectReason reason;

@@ -28,6 +28,8 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  */
 final class ChannelConnection implements Connection, ByteChannel {
 
+	private static final long NO_MESSAGE = Long.MIN_VALUE;
+
 	private static final VarHandle BYTES_RECEIVED;
 
 	private static final VarHandle BYTES_SENT;
@@ -76,6 +78,15 @@ final class ChannelConnection implements Connection, ByteChannel {
 
 	/** Set when the drain deadline closed the connection. */
 	private volatile boolean forceClosed;
+
+	/** Set when a limit (buffer budget, message timeout) cut the connection off; counted once. */
+	private boolean cutOff;
+
+	/** When the framed message being received started, {@link #NO_MESSAGE} between messages. */
+	private volatile long messageStartedNanos = NO_MESSAGE;
+
+	/** The read buffer's share of the server's buffer budget, opened when it first grows. */
+	private volatile BufferBudget.Reservation bufferReservation;
 
 	volatile Thread thread;
 
@@ -222,6 +233,59 @@ final class ChannelConnection implements Connection, ByteChannel {
 		return now - this.lastActivityNanos;
 	}
 
+	/**
+	 * The framing received the first bytes of a message with the last read: the message
+	 * timeout runs from then. Reuses the read's timestamp, so it costs no clock read.
+	 */
+	void messageStartedWithLastRead() {
+		this.messageStartedNanos = this.lastActivityNanos;
+	}
+
+	/** The framing waits for the rest of a message from now on (its handler has just run). */
+	void messageStartedNow() {
+		this.messageStartedNanos = System.nanoTime();
+	}
+
+	/** No message is being received: between messages, or while the handler runs. */
+	void messageEnded() {
+		this.messageStartedNanos = NO_MESSAGE;
+	}
+
+	/** @return how long the message being received has been waited for, -1 if none is */
+	long messageNanos(long now) {
+		long started = this.messageStartedNanos;
+		return (started != NO_MESSAGE) ? now - started : -1;
+	}
+
+	/**
+	 * @return a new reservation in the server's buffer budget for this connection's read
+	 * buffer; released when the connection ends or is force-closed, whatever its handler does
+	 */
+	BufferBudget.Reservation openBufferReservation() {
+		BufferBudget.Reservation reservation = this.server.bufferBudget()
+			.open(() -> this.server.limitExceeded(this, RejectReason.BUFFER_BUDGET));
+		BufferBudget.Reservation previous = this.bufferReservation;
+		this.bufferReservation = reservation;
+		if (previous != null) {
+			previous.close();
+		}
+		return reservation;
+	}
+
+	void releaseBuffer() {
+		BufferBudget.Reservation reservation = this.bufferReservation;
+		if (reservation != null) {
+			reservation.close();
+		}
+	}
+
+	/** @return {@code true} the first time, so a connection cut off by two limits counts once */
+	synchronized boolean markCutOff() {
+		boolean first = !this.cutOff;
+		this.cutOff = true;
+		return first;
+	}
+
 	@Override
 	public int read(ByteBuffer destination) throws IOException {
 		int n = this.channel.read(destination);
@@ -252,6 +316,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 	void forceClose() {
 		this.forceClosed = true;
 		close();
+		// The handler may never return (it is abandoned after a grace period): its buffer is not ours to count.
+		releaseBuffer();
 		Thread thread = this.thread;
 		if (thread != null && thread != Thread.currentThread()) {
 			thread.interrupt();

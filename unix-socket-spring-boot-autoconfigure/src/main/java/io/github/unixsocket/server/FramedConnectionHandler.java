@@ -27,17 +27,31 @@ import org.apache.commons.logging.LogFactory;
  * the server drains, the connection ends once the messages already received are answered;
  * one idle in wait for its next message is closed at once
  * ({@link Connection#setIdleBetweenRequests}).
+ * <p>
+ * On a {@link StreamServer}'s connections, the part of the read buffer beyond its first
+ * 8KB is reserved in the server's {@link StreamServer#bufferBudget() buffer budget} before
+ * it is allocated, and returned once the buffer shrinks back (as soon as no large message
+ * is in it) or the connection ends; a connection the budget evicts is closed. The server's
+ * {@link StreamServer#messageTimeout() message timeout} runs while a started message waits
+ * for the rest of its bytes, not while its handler runs. On other {@link Connection}s
+ * the handler keeps a budget of its own ({@link BufferBudget#DEFAULT_CAPACITY}) and no
+ * message timeout.
  */
 public final class FramedConnectionHandler implements ConnectionHandler {
 
 	/** Largest message limit: what a Java array can hold, with room for a frame's header. */
 	public static final int MAX_LIMIT = Integer.MAX_VALUE - 16;
 
+	/** Default largest message, 1MB. */
+	public static final int DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
+
 	private static final Log logger = LogFactory.getLog(FramedConnectionHandler.class);
 
+	/** What a connection's read buffer starts with and may always keep, outside the budget. */
 	private static final int INITIAL_BUFFER_SIZE = 8192;
 
-	private static final int RETAINED_BUFFER_SIZE = 64 * 1024;
+	/** A grown buffer holding no more than this goes back to the initial size (and the budget). */
+	private static final int SHRINK_THRESHOLD = INITIAL_BUFFER_SIZE / 2;
 
 	private static final int PREFIX_SIZE = 4;
 
@@ -46,6 +60,9 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	private final MessageHandler handler;
 
 	private final int maxMessageSize;
+
+	/** For connections that are not a {@link StreamServer}'s (which use their server's budget). */
+	private final BufferBudget ownBudget = new BufferBudget(BufferBudget.DEFAULT_CAPACITY);
 
 	private FramedConnectionHandler(boolean lines, MessageHandler handler, int maxMessageSize) {
 		if (maxMessageSize <= 0 || maxMessageSize > MAX_LIMIT) {
@@ -57,6 +74,15 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	}
 
 	/**
+	 * Newline-delimited messages of at most {@link #DEFAULT_MAX_MESSAGE_SIZE}.
+	 * @param handler handles each line
+	 * @return the connection handler
+	 */
+	public static FramedConnectionHandler lines(MessageHandler handler) {
+		return lines(handler, DEFAULT_MAX_MESSAGE_SIZE);
+	}
+
+	/**
 	 * Newline-delimited messages.
 	 * @param handler handles each line
 	 * @param maxMessageSize largest line in bytes, without its newline
@@ -64,6 +90,16 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	 */
 	public static FramedConnectionHandler lines(MessageHandler handler, int maxMessageSize) {
 		return new FramedConnectionHandler(true, handler, maxMessageSize);
+	}
+
+	/**
+	 * Messages preceded by a 4-byte big-endian length, of at most
+	 * {@link #DEFAULT_MAX_MESSAGE_SIZE}.
+	 * @param handler handles each message
+	 * @return the connection handler
+	 */
+	public static FramedConnectionHandler lengthPrefixed(MessageHandler handler) {
+		return lengthPrefixed(handler, DEFAULT_MAX_MESSAGE_SIZE);
 	}
 
 	/**
@@ -93,6 +129,18 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 		private final ByteChannel channel;
 
+		/** The server's connection: it keeps the message clock; {@code null} for other connections. */
+		private final ChannelConnection tracked;
+
+		/** The read buffer's bytes beyond the initial size; opened when it first grows. */
+		private BufferBudget.Reservation reservation;
+
+		/** Whether a started message is being waited for (the message clock runs). */
+		private boolean inMessage;
+
+		/** Set when the budget evicted this connection: nothing more is delivered. */
+		private boolean evicted;
+
 		private final ByteBuffer out = ByteBuffer.allocate(INITIAL_BUFFER_SIZE);
 
 		private byte[] in = new byte[Math.min(INITIAL_BUFFER_SIZE, capacityLimit())];
@@ -109,16 +157,34 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 		Session(Connection connection) {
 			this.connection = connection;
 			this.channel = connection.channel();
+			this.tracked = (connection instanceof ChannelConnection channelConnection) ? channelConnection : null;
 		}
 
 		void run() throws Exception {
+			try {
+				serve();
+			}
+			finally {
+				// Whatever ended the session (end-of-stream, a close, an error): the buffer is no longer ours.
+				if (this.reservation != null) {
+					this.reservation.close();
+				}
+				messageEnded();
+			}
+		}
+
+		private void serve() throws Exception {
 			while (deliverBuffered()) {
 				flush();
 				if (this.connection.isDraining()) {
 					return;
 				}
 				if (!fillNextOrRest()) {
+					if (this.evicted) {
+						return;
+					}
 					if (FramedConnectionHandler.this.lines && this.end > this.start) {
+						messageEnded();
 						deliver(this.start, this.end);
 					}
 					flush();
@@ -140,6 +206,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 						}
 						int messageStart = this.start;
 						this.start = i + 1;
+						messageEnded();
 						deliver(messageStart, i);
 					}
 				}
@@ -160,6 +227,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 					}
 					int messageStart = this.start + PREFIX_SIZE;
 					this.start = messageStart + length;
+					messageEnded();
 					deliver(messageStart, this.start);
 				}
 			}
@@ -167,13 +235,33 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 				this.start = 0;
 				this.end = 0;
 				this.scanned = 0;
-				if (this.in.length > RETAINED_BUFFER_SIZE) {
-					// A large message is done: do not keep its buffer for the life of the connection.
-					this.in = new byte[INITIAL_BUFFER_SIZE];
-					this.inView = ByteBuffer.wrap(this.in);
-				}
+			}
+			if (this.in.length > INITIAL_BUFFER_SIZE && this.end - this.start <= SHRINK_THRESHOLD) {
+				shrink();
 			}
 			return true;
+		}
+
+		/** Large messages are done: give the buffer back rather than keep it for the life of the connection. */
+		private void shrink() {
+			byte[] smaller = new byte[INITIAL_BUFFER_SIZE];
+			System.arraycopy(this.in, this.start, smaller, 0, this.end - this.start);
+			this.end -= this.start;
+			this.scanned = Math.max(0, this.scanned - this.start);
+			this.start = 0;
+			this.in = smaller;
+			this.inView = ByteBuffer.wrap(this.in);
+			this.reservation.resize(0);
+		}
+
+		/** Stop the message clock: the message is complete (its handler runs next) or the session ends. */
+		private void messageEnded() {
+			if (this.inMessage) {
+				this.inMessage = false;
+				if (this.tracked != null) {
+					this.tracked.messageEnded();
+				}
+			}
 		}
 
 		private void deliver(int from, int to) throws Exception {
@@ -255,10 +343,15 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 			}
 		}
 
-		/** @return {@code false} at end-of-stream */
+		/** @return {@code false} at end-of-stream, or if the budget evicted the connection */
 		private boolean fill() throws IOException {
-			if (this.end == this.in.length) {
-				makeRoom();
+			if (this.end == this.in.length && !makeRoom()) {
+				this.evicted = true;
+				return false;
+			}
+			if (this.end > this.start && !this.inMessage) {
+				// The rest of a pipelined read, left after its handler ran: waited for from now on.
+				startMessage(false);
 			}
 			this.inView.limit(this.in.length).position(this.end);
 			int n;
@@ -270,21 +363,51 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 				return false;
 			}
 			this.end += n;
+			if (!this.inMessage) {
+				startMessage(true);
+			}
 			return true;
 		}
 
-		private void makeRoom() {
+		/** Start the message clock, at the last read or now. */
+		private void startMessage(boolean atLastRead) {
+			this.inMessage = true;
+			if (this.tracked != null) {
+				if (atLastRead) {
+					this.tracked.messageStartedWithLastRead();
+				}
+				else {
+					this.tracked.messageStartedNow();
+				}
+			}
+		}
+
+		/** @return {@code false} if the buffer may not grow: the budget evicted this connection */
+		private boolean makeRoom() {
 			if (this.start > 0) {
 				System.arraycopy(this.in, this.start, this.in, 0, this.end - this.start);
 				this.end -= this.start;
 				this.scanned -= this.start;
 				this.start = 0;
-				return;
+				return true;
 			}
-			// Full from the start: the message in progress is still within the limit, so grow.
+			// Full from the start: the message in progress is still within the limit, so grow,
+			// reserving the growth first so an evicted connection allocates nothing.
 			int capacity = (int) Math.min((long) this.in.length * 2, capacityLimit());
+			if (!reservation().resize(Math.max(0, capacity - INITIAL_BUFFER_SIZE))) {
+				return false;
+			}
 			this.in = Arrays.copyOf(this.in, capacity);
 			this.inView = ByteBuffer.wrap(this.in);
+			return true;
+		}
+
+		private BufferBudget.Reservation reservation() {
+			if (this.reservation == null) {
+				this.reservation = (this.tracked != null) ? this.tracked.openBufferReservation()
+						: FramedConnectionHandler.this.ownBudget.open(this.connection::close);
+			}
+			return this.reservation;
 		}
 
 	}

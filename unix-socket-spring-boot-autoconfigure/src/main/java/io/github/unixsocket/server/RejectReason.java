@@ -1,6 +1,10 @@
 package io.github.unixsocket.server;
 
-/** Why a connection was closed before its handler ran. */
+/**
+ * Why the server refused a connection: closed before its handler ran (the first three),
+ * or cut off while it ran because it went over one of the server's limits for
+ * unfinished messages (the last two; such a connection was also counted as accepted).
+ */
 public enum RejectReason {
 
 	/** {@code max-connections} were already open. */
@@ -10,7 +14,19 @@ public enum RejectReason {
 	UNAUTHORIZED("unauthorized"),
 
 	/** The connection customizer threw, or no thread could be started for it. */
-	SETUP_FAILED("setup-failed");
+	SETUP_FAILED("setup-failed"),
+
+	/**
+	 * Its read buffer would have grown past the server's {@link BufferBudget} and it held
+	 * the largest share of it: closed without a reply.
+	 */
+	BUFFER_BUDGET("buffer-budget"),
+
+	/**
+	 * A framed message had started arriving but was not complete within the server's
+	 * message timeout: closed without a reply.
+	 */
+	MESSAGE_TIMEOUT("message-timeout");
 
 	private final String tag;
 

@@ -19,6 +19,13 @@ public interface ServerListener {
 	default void connectionClosed(Connection connection) {
 	}
 
+	/**
+	 * The server refused a connection: before its handler ran, or, for
+	 * {@link RejectReason#BUFFER_BUDGET} and {@link RejectReason#MESSAGE_TIMEOUT}, while it
+	 * ran (between that connection's opened and closed events).
+	 * @param server the server
+	 * @param reason why
+	 */
 	default void connectionRejected(UnixSocketServer server, RejectReason reason) {
 	}
 

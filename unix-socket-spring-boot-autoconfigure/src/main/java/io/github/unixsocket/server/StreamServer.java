@@ -50,6 +50,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private static final Log logger = LogFactory.getLog(StreamServer.class);
 
+	/** Default {@link Builder#maxConnections max connections}: bounds the threads local clients can make us start. */
+	public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+
+	/** Default {@link Builder#messageTimeout message timeout}. */
+	public static final Duration DEFAULT_MESSAGE_TIMEOUT = Duration.ofSeconds(30);
+
 	/** Threads still in a handler this long after their connection was force-closed are left behind. */
 	private static final Duration FORCE_CLOSE_GRACE = Duration.ofSeconds(1);
 
@@ -62,6 +68,10 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	private final ThreadFactory threadFactory;
 
 	private final Duration idleTimeout;
+
+	private final Duration messageTimeout;
+
+	private final BufferBudget bufferBudget;
 
 	private final int maxConnections;
 
@@ -80,6 +90,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	private final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
 
 	private final AtomicLong handlerErrors = new AtomicLong();
+
+	/** Limits already reported at WARN; later cut-offs for the same limit are logged at debug. */
+	private final Map<RejectReason, Boolean> limitsWarned = new ConcurrentHashMap<>();
 
 	/** Connections that ended by themselves during the current drain. */
 	private final AtomicInteger drained = new AtomicInteger();
@@ -110,6 +123,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.threadFactory = (builder.threadFactory != null && this.abstractName == null) ? builder.threadFactory
 				: platformThreads("unix-socket-" + this.name + "-");
 		this.idleTimeout = builder.idleTimeout;
+		this.messageTimeout = builder.messageTimeout;
+		this.bufferBudget = new BufferBudget(builder.bufferBudget);
 		this.maxConnections = builder.maxConnections;
 		this.backlog = builder.backlog;
 		for (RejectReason reason : RejectReason.values()) {
@@ -154,10 +169,22 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return ServerType.STREAM;
 	}
 
+	/** @return how long a connection may go without a byte read or written, zero for no limit */
 	public Duration idleTimeout() {
 		return this.idleTimeout;
 	}
 
+	/** @return how long a framed message may take to arrive once started, zero for no limit */
+	public Duration messageTimeout() {
+		return this.messageTimeout;
+	}
+
+	/** @return the budget shared by the read buffers of this server's unfinished framed messages */
+	public BufferBudget bufferBudget() {
+		return this.bufferBudget;
+	}
+
+	/** @return open connections allowed at once, 0 for no limit */
 	public int maxConnections() {
 		return this.maxConnections;
 	}
@@ -191,7 +218,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			// Non-daemon: a running server keeps the JVM alive, like a web server does.
 			this.acceptThread.setDaemon(false);
 			this.acceptThread.start();
-			if (!this.idleTimeout.isZero()) {
+			if (!this.idleTimeout.isZero() || !this.messageTimeout.isZero()) {
 				this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
 				this.idleReaper.setDaemon(true);
 				this.idleReaper.start();
@@ -424,6 +451,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	private void unregister(ChannelConnection connection) {
+		connection.releaseBuffer();
 		synchronized (this.byteTotals) {
 			if (this.connections.remove(connection.id()) == null) {
 				return;
@@ -440,6 +468,37 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				this.drainMonitor.notifyAll();
 			}
 		}
+	}
+
+	/**
+	 * Close a connection that went over a limit while its handler ran, and count it as
+	 * rejected for that limit (once, even if two limits hit it).
+	 */
+	void limitExceeded(ChannelConnection connection, RejectReason reason) {
+		if (!connection.isOpen() || !connection.markCutOff()) {
+			return;
+		}
+		// Counted first: whoever sees the connection closed also sees it counted.
+		this.rejected.get(reason).incrementAndGet();
+		connection.close();
+		if (this.limitsWarned.putIfAbsent(reason, Boolean.TRUE) == null) {
+			// An attack repeats this per connection: one warning says what happens, the rest go to debug.
+			logger.warn("Unix socket server '" + this.name + "' closed " + connection + ": " + describe(reason)
+					+ " (further connections closed for this reason are logged at debug level)");
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug("Unix socket server '" + this.name + "' closed " + connection + ": " + describe(reason));
+		}
+		fire((listener) -> listener.connectionRejected(this, reason));
+	}
+
+	private String describe(RejectReason reason) {
+		return switch (reason) {
+			case BUFFER_BUDGET -> "the buffers of unfinished messages would exceed the server's buffer budget of "
+					+ this.bufferBudget.capacity() + " bytes, and it held the largest";
+			case MESSAGE_TIMEOUT -> "a message was not complete within the message timeout of " + this.messageTimeout;
+			default -> reason.tag();
+		};
 	}
 
 	private void reject(RejectReason reason) {
@@ -470,18 +529,23 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
+	/** Closes connections idle for longer than the idle timeout, or stuck in a message past the message timeout. */
 	private void reapIdleConnections() {
-		long timeout = this.idleTimeout.toNanos();
+		long idleTimeout = this.idleTimeout.isZero() ? Long.MAX_VALUE : this.idleTimeout.toNanos();
+		long messageTimeout = this.messageTimeout.isZero() ? Long.MAX_VALUE : this.messageTimeout.toNanos();
 		// Check a few times per timeout: a connection lives at most ~25% longer than allowed.
 		Duration period = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(10),
-				Math.min(timeout / 4, TimeUnit.SECONDS.toNanos(1))));
+				Math.min(Math.min(idleTimeout, messageTimeout) / 4, TimeUnit.SECONDS.toNanos(1))));
 		while (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
 			if (!sleep(period)) {
 				return;
 			}
 			long now = System.nanoTime();
 			for (ChannelConnection connection : this.connections.values()) {
-				if (connection.idleNanos(now) > timeout && connection.isOpen()) {
+				if (connection.messageNanos(now) > messageTimeout) {
+					limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT);
+				}
+				else if (connection.idleNanos(now) > idleTimeout && connection.isOpen()) {
 					logger.debug("Closing " + connection + ": idle for longer than " + this.idleTimeout);
 					connection.close();
 				}
@@ -502,7 +566,11 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 		private Duration idleTimeout = Duration.ZERO;
 
-		private int maxConnections;
+		private Duration messageTimeout = DEFAULT_MESSAGE_TIMEOUT;
+
+		private long bufferBudget = BufferBudget.DEFAULT_CAPACITY;
+
+		private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
 		private int backlog = 1024;
 
@@ -566,8 +634,36 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 
 		/**
+		 * @param messageTimeout how long a framed message ({@link FramedConnectionHandler})
+		 * may take to arrive once its first byte has: a connection still waiting for the rest
+		 * after that is closed and counted as rejected ({@link RejectReason#MESSAGE_TIMEOUT}).
+		 * Connections idle between messages and handlers at work are not affected. Zero for
+		 * no limit; default 30s
+		 * @return this builder
+		 */
+		public Builder messageTimeout(Duration messageTimeout) {
+			this.messageTimeout = nonNegative(messageTimeout, "messageTimeout");
+			return this;
+		}
+
+		/**
+		 * @param bytes how much the read buffers of unfinished framed messages may take
+		 * beyond their first 8KB, summed over the server's connections; when a buffer would
+		 * grow past it, the connection holding the most is closed and counted as rejected
+		 * ({@link RejectReason#BUFFER_BUDGET}). Default 32MB
+		 * @return this builder
+		 */
+		public Builder bufferBudget(long bytes) {
+			if (bytes <= 0) {
+				throw new IllegalArgumentException("bufferBudget must be positive");
+			}
+			this.bufferBudget = bytes;
+			return this;
+		}
+
+		/**
 		 * @param maxConnections open connections allowed at once, 0 for no limit; beyond it
-		 * new connections are closed at once and counted as rejected
+		 * new connections are closed at once and counted as rejected. Default 1000
 		 * @return this builder
 		 */
 		public Builder maxConnections(int maxConnections) {

@@ -71,7 +71,10 @@ public interface UnixSocketServer extends AutoCloseable {
 	/** @return connections accepted and handed to the handler */
 	long acceptedConnections();
 
-	/** @return connections closed before their handler ran, for any reason */
+	/**
+	 * @return connections refused for any {@link RejectReason}: closed before their handler
+	 * ran, or cut off by a limit on unfinished messages while it ran
+	 */
 	long rejectedConnections();
 
 	/**

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +17,7 @@ import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.ConnectionCustomizer;
 import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.TestClient;
 import io.github.unixsocket.server.UnixSocketServer;
@@ -164,6 +166,56 @@ class UnixSocketAutoConfigurationTests {
 	}
 
 	@Test
+	void invalidLimitsFailNamingTheProperty() {
+		assertInvalid("unix-socket.servers.echo.message-timeout=-1s", "unix-socket.servers.echo.message-timeout",
+				"must not be negative");
+		assertInvalid("unix-socket.servers.echo.buffer-budget=0", "unix-socket.servers.echo.buffer-budget",
+				"must be positive");
+		this.runner.withUserConfiguration(LinesHandler.class)
+			.withPropertyValues(path("echo"), "unix-socket.servers.echo.protocol=lines",
+					"unix-socket.servers.echo.buffer-budget=512KB")
+			.run((context) -> {
+				FailureAnalysis analysis = analysis(context);
+				assertThat(analysis.getDescription())
+					.contains("Invalid value '524288B' for property 'unix-socket.servers.echo.buffer-budget'")
+					.contains("smaller than max-message-size (1048576B)");
+				assertThat(analysis.getAction()).contains("unix-socket.servers.echo.buffer-budget")
+					.contains("unix-socket.servers.echo.max-message-size");
+			});
+		// The default budget (32MB) is checked too.
+		this.runner.withUserConfiguration(LinesHandler.class)
+			.withPropertyValues(path("echo"), "unix-socket.servers.echo.protocol=lines",
+					"unix-socket.servers.echo.max-message-size=64MB")
+			.run((context) -> assertThat(analysis(context).getDescription())
+				.contains("'33554432B (the default)' for property 'unix-socket.servers.echo.buffer-budget'"));
+	}
+
+	@Test
+	void limitsDefaultToSafeValues() {
+		this.runner.withUserConfiguration(EchoHandler.class).withPropertyValues(path("echo")).run((context) -> {
+			assertThat(context).hasNotFailed();
+			StreamServer server = (StreamServer) context.getBean(UnixSocketServers.class).get("echo");
+			assertThat(server.maxConnections()).isEqualTo(1000);
+			assertThat(server.messageTimeout()).isEqualTo(Duration.ofSeconds(30));
+			assertThat(server.bufferBudget().capacity()).isEqualTo(32L * 1024 * 1024);
+		});
+	}
+
+	@Test
+	void limitsFromProperties() {
+		this.runner.withUserConfiguration(EchoHandler.class)
+			.withPropertyValues(path("echo"), "unix-socket.servers.echo.max-connections=0",
+					"unix-socket.servers.echo.message-timeout=0", "unix-socket.servers.echo.buffer-budget=64MB")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				StreamServer server = (StreamServer) context.getBean(UnixSocketServers.class).get("echo");
+				assertThat(server.maxConnections()).isZero();
+				assertThat(server.messageTimeout()).isZero();
+				assertThat(server.bufferBudget().capacity()).isEqualTo(64L * 1024 * 1024);
+			});
+	}
+
+	@Test
 	void missingPathFails() {
 		this.runner.withUserConfiguration(EchoHandler.class)
 			.withPropertyValues("unix-socket.servers.echo.permissions=0600")
@@ -280,6 +332,16 @@ class UnixSocketAutoConfigurationTests {
 
 	@UnixSocketHandler
 	static class UnnamedHandler extends EchoHandler {
+
+	}
+
+	@UnixSocketHandler("echo")
+	static class LinesHandler implements MessageHandler {
+
+		@Override
+		public byte[] handle(Connection connection, byte[] message) {
+			return message;
+		}
 
 	}
 

@@ -117,6 +117,12 @@ class UnixSocketDatagramAutoConfigurationTests {
 				"does not apply to datagram servers");
 		assertInvalid("unix-socket.servers.events.max-connections=5", "unix-socket.servers.events.max-connections",
 				"does not apply to datagram servers");
+		assertInvalid("unix-socket.servers.events.max-connections=0", "unix-socket.servers.events.max-connections",
+				"does not apply to datagram servers");
+		assertInvalid("unix-socket.servers.events.message-timeout=5s", "unix-socket.servers.events.message-timeout",
+				"does not apply to datagram servers");
+		assertInvalid("unix-socket.servers.events.buffer-budget=1MB", "unix-socket.servers.events.buffer-budget",
+				"does not apply to datagram servers");
 		assertInvalid("unix-socket.servers.events.peer.allowed-users=root", "unix-socket.servers.events.peer",
 				"does not apply to datagram servers");
 		assertInvalid("unix-socket.servers.events.max-message-size=0", "unix-socket.servers.events.max-message-size",

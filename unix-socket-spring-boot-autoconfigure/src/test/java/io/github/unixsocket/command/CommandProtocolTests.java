@@ -84,6 +84,22 @@ class CommandProtocolTests {
 	}
 
 	@Test
+	void requestLinesAreLimitedTo64KBByDefault() throws Exception {
+		commands().run((context) -> {
+			try (SocketChannel channel = connect()) {
+				BufferedReader replies = reader(channel);
+				// 64KB is still a request (an unknown command); one byte more is not.
+				send(channel, "x".repeat(64 * 1024) + "\n");
+				assertThat(replies.readLine()).startsWith("{\"status\":\"error\",\"error\":\"unknown command");
+				send(channel, "x".repeat(64 * 1024 + 1) + "\n");
+				assertThat(replies.readLine()).isEqualTo(
+						"{\"status\":\"error\",\"error\":\"request longer than 65536 bytes; closing the connection\"}");
+				assertThat(endOfStreamOrReset(replies)).isTrue();
+			}
+		});
+	}
+
+	@Test
 	void lineOverTheLimitGetsAnErrorThenTheConnectionIsClosedAndTheServerGoesOn() throws Exception {
 		commands("unix-socket.servers.commands.max-message-size=1MB").run((context) -> {
 			try (SocketChannel channel = connect()) {
@@ -249,7 +265,7 @@ class CommandProtocolTests {
 			commands("unix-socket.servers.commands.max-message-size=" + size).run((context) -> {
 				UnixSocketConfigurationException failure = startupFailure(context);
 				assertThat(failure).hasMessageContaining("unix-socket.servers.commands.max-message-size");
-				assertThat(failure.getAction()).contains("1MB");
+				assertThat(failure.getAction()).contains("64KB for commands");
 			});
 		}
 	}

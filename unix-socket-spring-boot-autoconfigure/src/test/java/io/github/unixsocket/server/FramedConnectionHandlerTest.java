@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
@@ -42,11 +45,161 @@ class FramedConnectionHandlerTest {
 	}
 
 	private Path start(ConnectionHandler handler) throws IOException {
+		return start(handler, UnaryOperator.identity());
+	}
+
+	private Path start(ConnectionHandler handler, UnaryOperator<StreamServer.Builder> settings) throws IOException {
 		Path path = this.dir.resolve("framed-" + this.servers.size() + ".sock");
-		StreamServer server = StreamServer.builder("framed", path).handler(handler).build();
+		StreamServer server = settings.apply(StreamServer.builder("framed", path).handler(handler)).build();
 		this.servers.add(server);
 		server.start();
 		return path;
+	}
+
+	private StreamServer server() {
+		return this.servers.get(this.servers.size() - 1);
+	}
+
+	@Test
+	void bufferBudgetClosesTheLargestUnfinishedMessageAndSmallClientsAreServed() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(UPPER, 1024 * 1024),
+				(builder) -> builder.bufferBudget(256 * 1024));
+		StreamServer server = server();
+		try (TestClient attacker = TestClient.connect(path); TestClient legit = TestClient.connect(path)) {
+			attacker.write("x".repeat(200_000));
+			// Its buffer doubled from 8KB to 256KB; all but the first 8KB is reserved.
+			awaitCondition(() -> server.bufferBudget().used() == 256 * 1024 - 8192);
+			// 20KB needs a 32KB buffer: 24KB more than the budget has left, so the attacker goes.
+			String message = "y".repeat(20_000);
+			legit.write(message + "\n");
+			assertThat(legit.read(20_001)).isEqualTo(message.toUpperCase(Locale.ROOT) + "\n");
+			assertThat(attacker.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+			assertThat(server.rejectedConnections(RejectReason.BUFFER_BUDGET)).isEqualTo(1);
+			assertThat(legit.exchange("still served\n")).isEqualTo("STILL SERVED\n");
+			// The large message is done: its buffer went back, the connection stays.
+			awaitCondition(() -> server.bufferBudget().used() == 0);
+			assertThat(legit.channel().isOpen()).isTrue();
+		}
+		awaitCondition(() -> server.openConnections() == 0);
+		assertThat(server.bufferBudget().used()).isZero();
+		assertThat(server.rejectedConnections(RejectReason.BUFFER_BUDGET)).isEqualTo(1);
+	}
+
+	@Test
+	void requesterThatWouldHoldTheMostOfTheBudgetIsClosedItself() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(UPPER, 1024 * 1024),
+				(builder) -> builder.bufferBudget(64 * 1024));
+		StreamServer server = server();
+		try (TestClient legit = TestClient.connect(path); TestClient attacker = TestClient.connect(path)) {
+			String message = "y".repeat(20_000);
+			legit.write(message);
+			awaitCondition(() -> server.bufferBudget().used() == 32 * 1024 - 8192);
+			try {
+				attacker.write("x".repeat(100_000));
+			}
+			catch (IOException ex) {
+				// the server may close it before the write is done
+			}
+			assertThat(attacker.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+			assertThat(server.rejectedConnections(RejectReason.BUFFER_BUDGET)).isEqualTo(1);
+			legit.write("\n");
+			assertThat(legit.read(20_001)).isEqualTo(message.toUpperCase(Locale.ROOT) + "\n");
+		}
+		awaitCondition(() -> server.openConnections() == 0);
+		assertThat(server.bufferBudget().used()).isZero();
+	}
+
+	@Test
+	void reservationsAreReturnedWhenAHandlerFailsOrIsAbandonedAtTheDrainDeadline() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		Path path = start(FramedConnectionHandler.lines((connection, message) -> {
+			if (message[0] == 'e') {
+				throw new IllegalStateException("fails while its large message is buffered");
+			}
+			// Blocks for good, deaf to interrupts: the drain deadline abandons its thread.
+			while (release.getCount() > 0) {
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					// ignored on purpose
+				}
+			}
+			return message;
+		}, 1024 * 1024));
+		StreamServer server = server();
+		try (TestClient failing = TestClient.connect(path); TestClient stuck = TestClient.connect(path)) {
+			failing.write("e".repeat(20_000) + "\n");
+			assertThat(failing.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+			awaitCondition(() -> server.handlerErrors() == 1 && server.bufferBudget().used() == 0);
+			stuck.write("s".repeat(20_000) + "\n");
+			// Still in the handler: the buffer holding the message is still reserved.
+			awaitCondition(() -> server.bufferBudget().used() == 32 * 1024 - 8192);
+			assertThat(server.stop(Duration.ofMillis(100))).isEqualTo(new DrainResult(0, 1));
+			assertThat(server.bufferBudget().used()).isZero();
+		}
+		finally {
+			release.countDown();
+		}
+	}
+
+	@Test
+	void messageTimeoutClosesAStalledMessageButNotIdleConnectionsNorBusyHandlers() throws Exception {
+		CountDownLatch slowHandler = new CountDownLatch(1);
+		Path path = start(FramedConnectionHandler.lines((connection, message) -> {
+			if (new String(message, StandardCharsets.UTF_8).equals("slow")) {
+				slowHandler.await();
+			}
+			return UPPER.handle(connection, message);
+		}, 1024), (builder) -> builder.messageTimeout(Duration.ofSeconds(1)));
+		StreamServer server = server();
+		try (TestClient idle = TestClient.connect(path); TestClient pipelining = TestClient.connect(path);
+				TestClient stalled = TestClient.connect(path)) {
+			assertThat(idle.exchange("a\n")).isEqualTo("A\n");
+			// "slow" keeps its handler busy; "fas" waits behind it, its first bytes already read.
+			pipelining.write("slow\nfas");
+			// Stalls in its second message, pipelined behind the first.
+			stalled.write("a\nhalf a li");
+			assertThat(stalled.read(2)).isEqualTo("A\n");
+			long start = System.nanoTime();
+			assertThat(stalled.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+			assertThat(server.rejectedConnections(RejectReason.MESSAGE_TIMEOUT)).isEqualTo(1);
+			// Longer than the timeout in the handler, and "fas" unfinished all along: its clock starts now.
+			slowHandler.countDown();
+			pipelining.write("t\n");
+			assertThat(pipelining.read(10)).isEqualTo("SLOW\nFAST\n");
+			// Idle between messages for longer than the timeout: not affected.
+			assertThat(idle.exchange("b\n")).isEqualTo("B\n");
+			assertThat(server.rejectedConnections(RejectReason.MESSAGE_TIMEOUT)).isEqualTo(1);
+		}
+		finally {
+			slowHandler.countDown();
+		}
+	}
+
+	@Test
+	void messageTimeoutCatchesAClientThatTricklesItsMessage() throws Exception {
+		Path path = start(FramedConnectionHandler.lines(UPPER, 1024),
+				(builder) -> builder.messageTimeout(Duration.ofMillis(500)));
+		StreamServer server = server();
+		try (TestClient trickler = TestClient.connect(path)) {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			boolean closed = false;
+			// The client under test: one byte every 50ms keeps it active, so only the message timeout can end it
+			// (a write to a Unix socket its peer has closed fails at once).
+			while (!closed && System.nanoTime() < deadline) {
+				try {
+					trickler.write("x");
+					Thread.sleep(50);
+				}
+				catch (IOException ex) {
+					closed = true;
+				}
+			}
+			assertThat(closed).as("closed by the message timeout").isTrue();
+		}
+		awaitCondition(() -> server.rejectedConnections(RejectReason.MESSAGE_TIMEOUT) == 1);
 	}
 
 	@Test
@@ -71,7 +224,7 @@ class FramedConnectionHandlerTest {
 		try (TestClient idle = TestClient.connect(path); TestClient midMessage = TestClient.connect(path)) {
 			assertThat(idle.exchange("a\n")).isEqualTo("A\n");
 			midMessage.write("half a li");
-			StreamServerTest.awaitCondition(() -> server.bytesReceived() == 11);
+			awaitCondition(() -> server.bytesReceived() == 11);
 			CompletableFuture<DrainResult> stopping = CompletableFuture.supplyAsync(() -> server.stop(Duration.ofSeconds(60)));
 			assertThat(idle.awaitClosedByServer(Duration.ofSeconds(10))).as("idle closed long before the deadline")
 				.isTrue();

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 @Timeout(60)
 class StreamServerTest {
@@ -314,6 +315,29 @@ class StreamServerTest {
 				.isGreaterThan(900);
 			assertThat(active.exchange("still here")).isEqualTo("still here");
 		}
+	}
+
+	@Test
+	void defaultsBoundConnectionsUnfinishedMessagesAndTheirBuffers() {
+		StreamServer server = echo(this.dir.resolve("defaults.sock")).build();
+		assertThat(server.maxConnections()).isEqualTo(1000);
+		assertThat(server.messageTimeout()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(server.bufferBudget().capacity()).isEqualTo(32 * 1024 * 1024);
+		assertThat(server.bufferBudget().used()).isZero();
+		assertThat(server.idleTimeout()).isZero();
+		MessageHandler echo = (connection, message) -> message;
+		assertThat(FramedConnectionHandler.lines(echo).maxMessageSize()).isEqualTo(1024 * 1024);
+		assertThat(FramedConnectionHandler.lengthPrefixed(echo).maxMessageSize()).isEqualTo(1024 * 1024);
+		StreamServer unlimited = echo(this.dir.resolve("unlimited.sock")).maxConnections(0)
+			.messageTimeout(Duration.ZERO)
+			.bufferBudget(Long.MAX_VALUE)
+			.build();
+		assertThat(unlimited.maxConnections()).isZero();
+		assertThat(unlimited.messageTimeout()).isZero();
+		assertThat(unlimited.bufferBudget().capacity()).isEqualTo(Long.MAX_VALUE);
+		assertThatIllegalArgumentException().isThrownBy(() -> echo(this.dir.resolve("x.sock")).bufferBudget(0));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> echo(this.dir.resolve("x.sock")).messageTimeout(Duration.ofSeconds(-1)));
 	}
 
 	@Test

@@ -19,8 +19,10 @@ public class StarterEchoApplication {
 	public static void run(Path path, boolean virtual) {
 		SpringApplication application = new SpringApplication(StarterEchoApplication.class);
 		application.setBannerMode(org.springframework.boot.Banner.Mode.OFF);
+		// No connection limit: the idle scenario holds 10,000 connections (the default allows 1000).
 		application.run("--unix-socket.servers.echo.path=" + path, "--spring.threads.virtual.enabled=" + virtual,
-				"--logging.level.root=WARN", "--spring.main.log-startup-info=false");
+				"--unix-socket.servers.echo.max-connections=0", "--logging.level.root=WARN",
+				"--spring.main.log-startup-info=false");
 		System.out.println("READY starter " + path);
 	}
 

@@ -10,6 +10,7 @@ import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
 import io.github.unixsocket.client.UnixDatagramClient;
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.DatagramHandler;
+import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.TestClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,46 @@ class UnixSocketMetricsAutoConfigurationTests {
 	}
 
 	@Test
+	void bufferGaugeFollowsTheBudgetAndEvictionsAreCountedAsRejected() {
+		Path lines = this.dir.resolve("lines.sock");
+		this.runner.withUserConfiguration(LinesEchoConfiguration.class)
+			.withPropertyValues("unix-socket.servers.echo.path=" + echo(), "unix-socket.servers.lines.path=" + lines,
+					"unix-socket.servers.lines.protocol=lines", "unix-socket.servers.lines.max-message-size=64KB",
+					"unix-socket.servers.lines.buffer-budget=64KB")
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(bufferUsed(registry, "lines")).isZero();
+				assertThat(bufferUsed(registry, "echo")).isZero();
+				try (TestClient hog = TestClient.connect(lines); TestClient small = TestClient.connect(lines)) {
+					hog.write("x".repeat(40_000));
+					// a 64KB buffer, all but its first 8KB out of the budget
+					await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") == 56 * 1024);
+					small.write("y".repeat(20_000));
+					assertThat(hog.awaitClosedByServer(WAIT)).isTrue();
+					assertThat(rejected(registry, "lines", "buffer-budget")).isEqualTo(1);
+					await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") == 24 * 1024);
+				}
+				await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") == 0);
+				assertThat(rejected(registry, "lines", "message-timeout")).isZero();
+			});
+	}
+
+	private static double bufferUsed(MeterRegistry registry, String server) {
+		return registry.get("unix.socket.buffer.used").tag("server", server).gauge().value();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class LinesEchoConfiguration {
+
+		@Bean
+		@UnixSocketHandler("lines")
+		MessageHandler linesEcho() {
+			return (connection, message) -> message;
+		}
+
+	}
+
+	@Test
 	void backsOffWithoutAMeterRegistry() {
 		new ApplicationContextRunner()
 			.withConfiguration(
@@ -157,8 +198,12 @@ class UnixSocketMetricsAutoConfigurationTests {
 	}
 
 	private static double rejected(MeterRegistry registry, String reason) {
+		return rejected(registry, "echo", reason);
+	}
+
+	private static double rejected(MeterRegistry registry, String server, String reason) {
 		return registry.get("unix.socket.connections.rejected")
-			.tag("server", "echo")
+			.tag("server", server)
 			.tag("reason", reason)
 			.functionCounter()
 			.count();

@@ -67,7 +67,11 @@ class UnixSocketsEndpointAutoConfigurationTests {
 					assertThat(server.openConnections()).isEqualTo(1);
 					assertThat(server.acceptedConnections()).isEqualTo(1);
 					assertThat(server.rejectedConnections()).isZero();
-					assertThat(server.rejectedByReason()).containsEntry("max-connections", 0L);
+					assertThat(server.rejectedByReason()).containsEntry("max-connections", 0L)
+						.containsEntry("buffer-budget", 0L)
+						.containsEntry("message-timeout", 0L);
+					assertThat(server.bufferBudgetUsed()).isZero();
+					assertThat(server.bufferBudgetCapacity()).isEqualTo(32L * 1024 * 1024);
 					assertThat(server.bytesReceived()).isEqualTo(5);
 					assertThat(server.bytesSent()).isEqualTo(5);
 					assertThat(server.connections()).isNull();
