@@ -19,6 +19,7 @@ import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.FilePermissions;
 import io.github.unixsocket.server.FramedConnectionHandler;
+import io.github.unixsocket.server.Framing;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.PeerPolicy;
@@ -80,7 +81,28 @@ final class ServerPropertiesMapper {
 			builder.messageTimeout(nonNegative("message-timeout", p.getMessageTimeout()));
 		}
 		builder.bufferBudget(bufferBudget());
+		if (p.getProtocol() == Protocol.RAW) {
+			notForRaw("dispatch", p.getDispatch());
+			notForRaw("workers", p.getWorkers());
+		}
+		if (p.getDispatch() != null) {
+			builder.dispatch(p.getDispatch());
+		}
+		if (p.getWorkers() != null) {
+			builder.workers(positive("workers", p.getWorkers()));
+		}
+		if (p.getProtocol() != Protocol.RAW) {
+			builder.maxMessageSize(this.maxMessageSize);
+		}
 		return builder;
+	}
+
+	private void notForRaw(String property, Object value) {
+		if (value != null) {
+			throw invalid(property, value,
+					"applies to lines, length-prefixed and commands servers: a raw handler gets a thread per connection",
+					"remove it, or set 'unix-socket.servers." + this.name + ".protocol'");
+		}
 	}
 
 	private long bufferBudget() {
@@ -147,27 +169,26 @@ final class ServerPropertiesMapper {
 	}
 
 	/**
-	 * Adapt the server's handler bean to the connection handler its protocol needs: a
+	 * Give the builder the server's handler bean the way its protocol needs it: a
 	 * {@link ConnectionHandler} for raw, a {@link MessageHandler} for lines and
 	 * length-prefixed, {@link UnixSocketCommand} methods for commands.
+	 * @param builder the server's builder
 	 * @param beanName the bean's name, for messages
 	 * @param bean the {@code @UnixSocketHandler} bean bound to this server
 	 * @param commandHandlers builds command processors
-	 * @return the connection handler
 	 */
-	ConnectionHandler handler(String beanName, Object bean, CommandHandlers commandHandlers) {
-		return switch (this.properties.getProtocol()) {
+	void applyHandler(StreamServer.Builder builder, String beanName, Object bean, CommandHandlers commandHandlers) {
+		switch (this.properties.getProtocol()) {
 			case RAW -> {
-				if (bean instanceof ConnectionHandler handler) {
-					yield handler;
+				if (!(bean instanceof ConnectionHandler handler)) {
+					throw wrongHandler(beanName, bean, ConnectionHandler.class);
 				}
-				throw wrongHandler(beanName, bean, ConnectionHandler.class);
+				builder.handler(handler);
 			}
-			case LINES -> FramedConnectionHandler.lines(messageHandler(beanName, bean), this.maxMessageSize);
-			case LENGTH_PREFIXED ->
-				FramedConnectionHandler.lengthPrefixed(messageHandler(beanName, bean), this.maxMessageSize);
-			case COMMANDS -> FramedConnectionHandler.lines(commandHandlers.create(this.name, bean), this.maxMessageSize);
-		};
+			case LINES -> builder.messages(Framing.LINES, messageHandler(beanName, bean));
+			case LENGTH_PREFIXED -> builder.messages(Framing.LENGTH_PREFIXED, messageHandler(beanName, bean));
+			case COMMANDS -> builder.messages(Framing.LINES, commandHandlers.create(this.name, bean));
+		}
 	}
 
 	private MessageHandler messageHandler(String beanName, Object bean) {

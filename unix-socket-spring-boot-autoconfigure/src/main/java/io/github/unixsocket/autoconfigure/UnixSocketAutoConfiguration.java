@@ -4,6 +4,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
 
 import io.github.unixsocket.server.ConnectionCustomizer;
+import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.ServerListener;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -19,7 +20,9 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
 
 /**
  * Auto-configuration of the Unix socket servers configured under
- * {@code unix-socket.servers}: one thread per connection, virtual when
+ * {@code unix-socket.servers}: raw servers get one thread per connection, framed ones
+ * ({@code lines}, {@code length-prefixed}, {@code commands}) are served by event loops and
+ * run their handlers on workers or on the loop; threads are virtual when
  * {@code spring.threads.virtual.enabled} is set on Java 21+.
  */
 @AutoConfiguration
@@ -30,12 +33,28 @@ public final class UnixSocketAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UnixSocketServers unixSocketServers(UnixSocketProperties properties, Environment environment,
-			ListableBeanFactory beanFactory, ObjectProvider<UnixSocketServerCustomizer> customizers,
+			EventLoopGroup unixSocketEventLoops, ListableBeanFactory beanFactory,
+			ObjectProvider<UnixSocketServerCustomizer> customizers,
 			ObjectProvider<UnixSocketDatagramServerCustomizer> datagramCustomizers,
 			ObjectProvider<ConnectionCustomizer> connectionCustomizers, ObjectProvider<ServerListener> listeners) {
-		return new UnixSocketServers(properties, connectionThreads(environment), beanFactory,
+		return new UnixSocketServers(properties, connectionThreads(environment), unixSocketEventLoops, beanFactory,
 				customizers.orderedStream().toList(), datagramCustomizers.orderedStream().toList(),
 				connectionCustomizers.orderedStream().toList(), listeners.orderedStream().toList());
+	}
+
+	/** The loops of the lines, length-prefixed and commands servers; they run while a server uses them. */
+	@Bean
+	@ConditionalOnMissingBean
+	EventLoopGroup unixSocketEventLoops(UnixSocketProperties properties) {
+		UnixSocketProperties.EventLoop loops = properties.getEventLoop();
+		try {
+			return new EventLoopGroup("unix-socket-loop", loops.getThreads(), loops.getBlockedThreshold());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new UnixSocketConfigurationException("Invalid 'unix-socket.event-loop' settings: " + ex.getMessage(),
+					"Set 'unix-socket.event-loop.threads' to 1 or more and 'unix-socket.event-loop.blocked-threshold' "
+							+ "to a positive duration, or remove them for the defaults");
+		}
 	}
 
 	@Bean

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.unixsocket.server.DatagramServer;
+import io.github.unixsocket.server.StreamServer;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -27,6 +28,12 @@ public class UnixSocketProperties {
 	 * and is what @UnixSocketHandler refers to.
 	 */
 	private Map<String, Server> servers = new LinkedHashMap<>();
+
+	private final EventLoop eventLoop = new EventLoop();
+
+	public EventLoop getEventLoop() {
+		return this.eventLoop;
+	}
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -69,6 +76,38 @@ public class UnixSocketProperties {
 
 		/** Line-delimited JSON or text commands with JSON replies. */
 		COMMANDS
+
+	}
+
+	/** The event loops shared by the lines, length-prefixed and commands servers. */
+	public static class EventLoop {
+
+		/**
+		 * Number of event loop threads. Default: the number of CPUs.
+		 */
+		private int threads = io.github.unixsocket.server.EventLoopGroup.DEFAULT_THREADS;
+
+		/**
+		 * How long a loop may spend in one task (a handler with dispatch event-loop) before
+		 * it is reported with a warning showing the loop thread's stack.
+		 */
+		private Duration blockedThreshold = io.github.unixsocket.server.EventLoopGroup.DEFAULT_BLOCKED_THRESHOLD;
+
+		public int getThreads() {
+			return this.threads;
+		}
+
+		public void setThreads(int threads) {
+			this.threads = threads;
+		}
+
+		public Duration getBlockedThreshold() {
+			return this.blockedThreshold;
+		}
+
+		public void setBlockedThreshold(Duration blockedThreshold) {
+			this.blockedThreshold = blockedThreshold;
+		}
 
 	}
 
@@ -156,6 +195,20 @@ public class UnixSocketProperties {
 		 * length-prefixed and commands servers; not for datagram servers. Default: 32MB.
 		 */
 		private DataSize bufferBudget;
+
+		/**
+		 * Where the handler of a lines, length-prefixed or commands server runs: on worker
+		 * threads, where it may block (virtual threads when spring.threads.virtual.enabled
+		 * is set on Java 21+), or on the event loop that read the message, the fastest path,
+		 * for handlers that never block. Default: workers.
+		 */
+		private StreamServer.Dispatch dispatch;
+
+		/**
+		 * Platform threads that run the handler with dispatch workers when virtual threads
+		 * are not enabled; started when needed, ended when idle. Default: 8.
+		 */
+		private Integer workers;
 
 		/**
 		 * SO_RCVBUF of each connection or of the datagram socket. Default: the kernel's.
@@ -273,6 +326,22 @@ public class UnixSocketProperties {
 
 		public void setMaxMessageSize(DataSize maxMessageSize) {
 			this.maxMessageSize = maxMessageSize;
+		}
+
+		public StreamServer.Dispatch getDispatch() {
+			return this.dispatch;
+		}
+
+		public void setDispatch(StreamServer.Dispatch dispatch) {
+			this.dispatch = dispatch;
+		}
+
+		public Integer getWorkers() {
+			return this.workers;
+		}
+
+		public void setWorkers(Integer workers) {
+			this.workers = workers;
 		}
 
 		public DataSize getReceiveBufferSize() {

@@ -11,9 +11,9 @@ import java.util.function.Function;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.ConnectionCustomizer;
-import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
+import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.ServerListener;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
@@ -52,6 +52,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * Validate the configured servers.
 	 * @param properties the properties
 	 * @param threadFactories connection thread factory for a server name
+	 * @param eventLoops the loops that serve lines, length-prefixed and commands servers
 	 * @param beanFactory where {@link UnixSocketHandler} beans are looked up
 	 * @param customizers applied to each stream server's builder
 	 * @param datagramCustomizers applied to each datagram server's builder
@@ -60,7 +61,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @throws UnixSocketConfigurationException for the first invalid property
 	 */
 	public UnixSocketServers(UnixSocketProperties properties, Function<String, ThreadFactory> threadFactories,
-			ListableBeanFactory beanFactory, List<UnixSocketServerCustomizer> customizers,
+			EventLoopGroup eventLoops, ListableBeanFactory beanFactory, List<UnixSocketServerCustomizer> customizers,
 			List<UnixSocketDatagramServerCustomizer> datagramCustomizers,
 			List<ConnectionCustomizer> connectionCustomizers, List<ServerListener> listeners) {
 		this.beanFactory = beanFactory;
@@ -75,7 +76,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 				this.datagramBuilders.put(name, mapper.toDatagramBuilder());
 			}
 			else {
-				this.builders.put(name, mapper.toBuilder(threadFactories.apply(name)));
+				this.builders.put(name, mapper.toBuilder(threadFactories.apply(name)).eventLoops(eventLoops));
 			}
 		});
 	}
@@ -87,13 +88,18 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 		this.mappers.forEach((name, mapper) -> {
 			String beanName = handlerBeans.get(name);
 			Object bean = this.beanFactory.getBean(beanName);
-			this.servers.put(name, mapper.isDatagram() ? buildDatagramServer(name, mapper.datagramHandler(beanName, bean))
-					: buildStreamServer(name, mapper.handler(beanName, bean, commandHandlers)));
+			if (mapper.isDatagram()) {
+				this.servers.put(name, buildDatagramServer(name, mapper.datagramHandler(beanName, bean)));
+			}
+			else {
+				StreamServer.Builder builder = this.builders.get(name);
+				mapper.applyHandler(builder, beanName, bean, commandHandlers);
+				this.servers.put(name, buildStreamServer(name, builder));
+			}
 		});
 	}
 
-	private UnixSocketServer buildStreamServer(String name, ConnectionHandler handler) {
-		StreamServer.Builder builder = this.builders.get(name).handler(handler);
+	private UnixSocketServer buildStreamServer(String name, StreamServer.Builder builder) {
 		if (!this.connectionCustomizers.isEmpty()) {
 			builder.customizer(this::customizeConnection);
 		}

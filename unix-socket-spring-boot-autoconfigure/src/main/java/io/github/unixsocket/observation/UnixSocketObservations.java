@@ -2,6 +2,7 @@ package io.github.unixsocket.observation;
 
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.MessageHandler;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 
@@ -37,7 +38,7 @@ public class UnixSocketObservations {
 	}
 
 	/**
-	 * Observe every invocation of a handler.
+	 * Observe every connection a connection handler serves.
 	 * @param serverName the server's name
 	 * @param protocol the server's protocol
 	 * @param handler the handler
@@ -49,6 +50,35 @@ public class UnixSocketObservations {
 			.observation(this.handlerConvention, DefaultUnixSocketHandlerObservationConvention.INSTANCE,
 					() -> new UnixSocketObservationContext(serverName, protocol, connection, null), this.registry)
 			.observeChecked(() -> handler.handle(connection));
+	}
+
+	/**
+	 * Observe every message a handler gets.
+	 * @param serverName the server's name
+	 * @param protocol the server's protocol
+	 * @param handler the message handler
+	 * @return a handler that handles each message inside a {@code unix.socket.handler}
+	 * observation
+	 */
+	public MessageHandler observe(String serverName, String protocol, MessageHandler handler) {
+		return new MessageHandler() {
+
+			@Override
+			public byte[] handle(Connection connection, byte[] message) throws Exception {
+				return UnixSocketObservationDocumentation.HANDLER
+					.observation(UnixSocketObservations.this.handlerConvention,
+							DefaultUnixSocketHandlerObservationConvention.INSTANCE,
+							() -> new UnixSocketObservationContext(serverName, protocol, connection, null),
+							UnixSocketObservations.this.registry)
+					.observeChecked(() -> handler.handle(connection, message));
+			}
+
+			@Override
+			public byte[] messageTooLarge(Connection connection, int maxMessageSize) {
+				return handler.messageTooLarge(connection, maxMessageSize);
+			}
+
+		};
 	}
 
 	/**

@@ -26,7 +26,7 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * wrappers: {@code Channels.newInputStream/newOutputStream} serialise on the channel's
  * blocking lock, so a reader would block a writer.
  */
-final class ChannelConnection implements Connection, ByteChannel {
+final class ChannelConnection implements ServerConnection, ByteChannel {
 
 	private static final long NO_MESSAGE = Long.MIN_VALUE;
 
@@ -205,8 +205,16 @@ final class ChannelConnection implements Connection, ByteChannel {
 		}
 	}
 
-	boolean isIdleBetweenRequests() {
+	@Override
+	public boolean isIdleBetweenRequests() {
 		return this.idleBetweenRequests;
+	}
+
+	@Override
+	public void drain() {
+		if (this.idleBetweenRequests) {
+			close();
+		}
 	}
 
 	@Override
@@ -229,7 +237,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 		return this.openedAt.plusNanos(this.lastActivityNanos - this.openedNanos);
 	}
 
-	long idleNanos(long now) {
+	@Override
+	public long idleNanos(long now) {
 		return now - this.lastActivityNanos;
 	}
 
@@ -252,7 +261,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 	}
 
 	/** @return how long the message being received has been waited for, -1 if none is */
-	long messageNanos(long now) {
+	@Override
+	public long messageNanos(long now) {
 		long started = this.messageStartedNanos;
 		return (started != NO_MESSAGE) ? now - started : -1;
 	}
@@ -272,7 +282,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 		return reservation;
 	}
 
-	void releaseBuffer() {
+	@Override
+	public void releaseBuffer() {
 		BufferBudget.Reservation reservation = this.bufferReservation;
 		if (reservation != null) {
 			reservation.close();
@@ -280,7 +291,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 	}
 
 	/** @return {@code true} the first time, so a connection cut off by two limits counts once */
-	synchronized boolean markCutOff() {
+	@Override
+	public synchronized boolean markCutOff() {
 		boolean first = !this.cutOff;
 		this.cutOff = true;
 		return first;
@@ -313,7 +325,8 @@ final class ChannelConnection implements Connection, ByteChannel {
 	}
 
 	/** Close and interrupt the handler thread, for the drain deadline. */
-	void forceClose() {
+	@Override
+	public void forceClose() {
 		this.forceClosed = true;
 		close();
 		// The handler may never return (it is abandoned after a grace period): its buffer is not ours to count.
@@ -324,11 +337,13 @@ final class ChannelConnection implements Connection, ByteChannel {
 		}
 	}
 
-	boolean isForceClosed() {
+	@Override
+	public boolean isForceClosed() {
 		return this.forceClosed;
 	}
 
-	boolean isClosedByServer() {
+	@Override
+	public boolean isClosedByServer() {
 		return this.closedByServer;
 	}
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -15,12 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
+import jdk.net.UnixDomainPrincipal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
@@ -31,12 +36,20 @@ import static io.github.unixsocket.server.ServerSupport.platformThreads;
 import static io.github.unixsocket.server.ServerSupport.sleep;
 
 /**
- * A stream server on a filesystem socket path, on the JDK's own Unix domain channels: a
- * non-daemon accept thread, one thread per connection from the configured
- * {@link ThreadFactory} (virtual threads scale here: JDK channels park, they do not pin).
- * On a Linux abstract-namespace address ({@link #abstractBuilder}) it runs on junixsocket
- * channels instead, always on platform threads: junixsocket's blocking I/O starves
- * virtual threads.
+ * A stream server on a filesystem socket path, on the JDK's own Unix domain channels, or
+ * on a Linux abstract-namespace address ({@link #abstractBuilder}) on junixsocket's.
+ * <ul>
+ * <li>A {@link Builder#handler(ConnectionHandler) connection handler} (protocol
+ * {@code raw}) gets a thread of its own per connection from the configured
+ * {@link ThreadFactory}: virtual threads scale here, JDK channels park, they do not pin.</li>
+ * <li>A {@link Builder#messages(Framing, MessageHandler) message handler} ({@code lines},
+ * {@code length-prefixed}, {@code commands}) is served by {@link EventLoopGroup event
+ * loops} that accept, read, frame and write without a thread per connection; the handler
+ * runs on a worker ({@link Dispatch#WORKERS}, the default: it may block) or on the loop
+ * ({@link Dispatch#EVENT_LOOP}: the fastest, for handlers that never block).</li>
+ * </ul>
+ * On an abstract address junixsocket's channels are served a thread per connection,
+ * always platform threads: its blocking I/O starves virtual threads.
  *
  * <pre>
  * StreamServer server = StreamServer.builder("echo", Path.of("/run/app/echo.sock"))
@@ -59,12 +72,30 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** Threads still in a handler this long after their connection was force-closed are left behind. */
 	private static final Duration FORCE_CLOSE_GRACE = Duration.ofSeconds(1);
 
+	/** Default number of platform worker threads of a server with {@link Dispatch#WORKERS}. */
+	public static final int DEFAULT_WORKERS = 8;
+
+	/** Serves a connection on its own thread; {@code null} when an event loop serves them. */
 	private final ConnectionHandler handler;
+
+	/** Frames messages for the event loop; {@code null} for a thread per connection. */
+	private final FramedMessages messages;
+
+	private final Dispatch dispatch;
+
+	private final int workers;
+
+	private final Executor workerExecutor;
+
+	private final EventLoopGroup eventLoops;
 
 	private final ConnectionCustomizer customizer;
 
 	private final PeerPolicy peerPolicy;
 
+	private final ThreadFactory connectionThreads;
+
+	/** The factory given, {@code null} if none: then message handlers run on a pool of platform workers. */
 	private final ThreadFactory threadFactory;
 
 	private final Duration idleTimeout;
@@ -79,7 +110,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private final Object drainMonitor = new Object();
 
-	private final Map<Long, ChannelConnection> connections = new ConcurrentHashMap<>();
+	private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
 
 	private final AtomicInteger openConnections = new AtomicInteger();
 
@@ -115,13 +146,36 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private Thread idleReaper;
 
+	private LoopAcceptor acceptor;
+
+	/** Runs the handlers of {@link Dispatch#WORKERS} on platform threads, when no executor was given. */
+	private ThreadPoolExecutor workerPool;
+
 	private StreamServer(Builder builder) {
 		super(builder);
-		this.handler = builder.handler;
+		boolean framed = builder.messageHandler != null;
+		if (framed && this.abstractName == null) {
+			this.handler = null;
+			this.messages = new FramedMessages(builder.framing, builder.messageHandler, builder.maxMessageSize);
+		}
+		else {
+			// junixsocket's channels cannot join a JDK selector: framing on the connection's thread.
+			this.handler = !framed ? builder.handler
+					: (builder.framing == Framing.LINES)
+							? FramedConnectionHandler.lines(builder.messageHandler, builder.maxMessageSize)
+							: FramedConnectionHandler.lengthPrefixed(builder.messageHandler, builder.maxMessageSize);
+			this.messages = null;
+		}
+		this.dispatch = builder.dispatch;
+		this.workers = builder.workers;
+		this.workerExecutor = builder.workerExecutor;
+		this.eventLoops = (builder.eventLoops != null) ? builder.eventLoops : EventLoopGroup.shared();
 		this.customizer = builder.customizer;
 		this.peerPolicy = builder.peerPolicy;
-		this.threadFactory = (builder.threadFactory != null && this.abstractName == null) ? builder.threadFactory
+		// For a thread per connection: platform threads unless given (always on junixsocket's channels).
+		this.connectionThreads = (builder.threadFactory != null && this.abstractName == null) ? builder.threadFactory
 				: platformThreads("unix-socket-" + this.name + "-");
+		this.threadFactory = (this.abstractName == null) ? builder.threadFactory : null;
 		this.idleTimeout = builder.idleTimeout;
 		this.messageTimeout = builder.messageTimeout;
 		this.bufferBudget = new BufferBudget(builder.bufferBudget);
@@ -189,6 +243,14 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return this.maxConnections;
 	}
 
+	/**
+	 * @return where message handlers run, {@code null} for a server whose connections get
+	 * a thread each (a connection handler, or an abstract address)
+	 */
+	public Dispatch dispatch() {
+		return (this.messages != null) ? this.dispatch : null;
+	}
+
 	@Override
 	public void start() throws IOException {
 		synchronized (this.lifecycleLock) {
@@ -213,15 +275,20 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				throw ex;
 			}
 			this.listener = channel;
-			this.state = ServerState.RUNNING;
-			this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
-			// Non-daemon: a running server keeps the JVM alive, like a web server does.
-			this.acceptThread.setDaemon(false);
-			this.acceptThread.start();
-			if (!this.idleTimeout.isZero() || !this.messageTimeout.isZero()) {
-				this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
-				this.idleReaper.setDaemon(true);
-				this.idleReaper.start();
+			if (this.messages != null) {
+				startLoops(channel);
+			}
+			else {
+				this.state = ServerState.RUNNING;
+				this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
+				// Non-daemon: a running server keeps the JVM alive, like a web server does.
+				this.acceptThread.setDaemon(false);
+				this.acceptThread.start();
+				if (!this.idleTimeout.isZero() || !this.messageTimeout.isZero()) {
+					this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
+					this.idleReaper.setDaemon(true);
+					this.idleReaper.start();
+				}
 			}
 		}
 		if (this.abstractName != null) {
@@ -234,6 +301,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				+ ((this.abstractName != null) ? "abstract namespace"
 						: "mode " + FilePermissions.toOctal(permissions()) + ", group "
 								+ ((group() != null) ? group() : "of the process"))
+				+ ((this.messages != null) ? ", " + this.eventLoops + ", handler on "
+						+ ((this.dispatch == Dispatch.EVENT_LOOP) ? "the event loop" : "workers") : "")
 				+ ")");
 		fire((listener) -> listener.serverStarted(this));
 	}
@@ -261,20 +330,24 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			file.close();
 		}
 		join(acceptThread, Duration.ofSeconds(5));
-		// Nothing in flight on these: closing them now loses nothing and shortens the drain.
-		this.connections.values()
-			.stream()
-			.filter(ChannelConnection::isIdleBetweenRequests)
-			.forEach(ChannelConnection::close);
+		// Nothing in flight on connections idle between requests: they close now, the others once answered.
+		this.connections.values().forEach(ServerConnection::drain);
 		awaitNoConnections(drainTimeout);
-		List<ChannelConnection> stragglers = new ArrayList<>(this.connections.values());
-		stragglers.forEach(ChannelConnection::forceClose);
+		List<ServerConnection> stragglers = new ArrayList<>(this.connections.values());
+		stragglers.forEach(ServerConnection::forceClose);
 		long graceDeadline = System.nanoTime() + FORCE_CLOSE_GRACE.toNanos();
-		for (ChannelConnection connection : stragglers) {
-			join(connection.thread, Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
+		for (ServerConnection connection : stragglers) {
+			if (connection instanceof ChannelConnection threaded) {
+				join(threaded.thread, Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
+			}
 		}
+		// Loop connections close on their loop: wait for that, briefly.
+		awaitNoConnections(Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
 		if (idleReaper != null) {
 			idleReaper.interrupt();
+		}
+		if (this.messages != null) {
+			stopLoops();
 		}
 		DrainResult result = new DrainResult(this.drained.get(), stragglers.size());
 		synchronized (this.lifecycleLock) {
@@ -315,7 +388,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	public long bytesReceived() {
 		synchronized (this.byteTotals) {
 			long total = this.closedBytesReceived;
-			for (ChannelConnection connection : this.connections.values()) {
+			for (ServerConnection connection : this.connections.values()) {
 				total += connection.bytesReceived();
 			}
 			return total;
@@ -326,7 +399,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	public long bytesSent() {
 		synchronized (this.byteTotals) {
 			long total = this.closedBytesSent;
-			for (ChannelConnection connection : this.connections.values()) {
+			for (ServerConnection connection : this.connections.values()) {
 				total += connection.bytesSent();
 			}
 			return total;
@@ -372,7 +445,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.openConnections.incrementAndGet();
 		this.connections.put(connection.id(), connection);
 		try {
-			Thread thread = this.threadFactory.newThread(() -> serve(connection));
+			Thread thread = this.connectionThreads.newThread(() -> serve(connection));
 			connection.thread = thread;
 			thread.start();
 		}
@@ -386,7 +459,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private void serve(ChannelConnection connection) {
 		try {
-			if (!setUp(connection)) {
+			if (!allowed(connection, this.peerPolicy.allowsAnyone() ? null : connection.principal())
+					|| !setUp(connection)) {
+				connection.closeChannel();
 				return;
 			}
 			this.accepted.incrementAndGet();
@@ -407,15 +482,23 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
-	private boolean setUp(ChannelConnection connection) {
-		// SO_PEERCRED plus a passwd lookup: only paid when a policy is configured.
-		if (!this.peerPolicy.allowsAnyone() && !this.peerPolicy.allows(connection.principal())) {
-			logger.warn("Unix socket server '" + this.name + "' refused " + connection + " from " + connection.peer()
-					+ ": not in the allowed users or groups");
-			connection.closeChannel();
-			reject(RejectReason.UNAUTHORIZED);
-			return false;
+	/**
+	 * @param principal the peer, read only when a policy is configured (SO_PEERCRED plus a
+	 * passwd lookup)
+	 * @return whether the peer may connect; if not, the refusal is counted and logged
+	 */
+	private boolean allowed(ServerConnection connection, UnixDomainPrincipal principal) {
+		if (this.peerPolicy.allowsAnyone() || this.peerPolicy.allows(principal)) {
+			return true;
 		}
+		logger.warn("Unix socket server '" + this.name + "' refused " + connection + " from " + connection.peer()
+				+ ": not in the allowed users or groups");
+		reject(RejectReason.UNAUTHORIZED);
+		return false;
+	}
+
+	/** @return whether socket options and customizers were applied; if not, the refusal is counted */
+	private boolean setUp(ServerConnection connection) {
 		try {
 			if (this.receiveBufferSize != null) {
 				connection.setOption(StandardSocketOptions.SO_RCVBUF, this.receiveBufferSize);
@@ -430,13 +513,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 		catch (Throwable ex) {
 			logger.warn("Unix socket server '" + this.name + "' refused " + connection + ": set-up failed: " + ex);
-			connection.closeChannel();
 			reject(RejectReason.SETUP_FAILED);
 			return false;
 		}
 	}
 
-	private void handlerFailed(ChannelConnection connection, Throwable ex) {
+	void handlerFailed(ServerConnection connection, Throwable ex) {
 		if (connection.isClosedByServer() || !connection.isOpen()) {
 			// Closed by idle timeout, drain deadline or the handler itself: the error is the consequence.
 			logger.debug("Handler of " + connection + " ended after its connection was closed: " + ex);
@@ -450,7 +532,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
-	private void unregister(ChannelConnection connection) {
+	private void unregister(ServerConnection connection) {
 		connection.releaseBuffer();
 		synchronized (this.byteTotals) {
 			if (this.connections.remove(connection.id()) == null) {
@@ -474,7 +556,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	 * Close a connection that went over a limit while its handler ran, and count it as
 	 * rejected for that limit (once, even if two limits hit it).
 	 */
-	void limitExceeded(ChannelConnection connection, RejectReason reason) {
+	void limitExceeded(ServerConnection connection, RejectReason reason) {
 		if (!connection.isOpen() || !connection.markCutOff()) {
 			return;
 		}
@@ -529,34 +611,246 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
-	/** Closes connections idle for longer than the idle timeout, or stuck in a message past the message timeout. */
+	/** Closes connections idle past the idle timeout or stuck in a message past the message timeout. */
 	private void reapIdleConnections() {
-		long idleTimeout = this.idleTimeout.isZero() ? Long.MAX_VALUE : this.idleTimeout.toNanos();
-		long messageTimeout = this.messageTimeout.isZero() ? Long.MAX_VALUE : this.messageTimeout.toNanos();
-		// Check a few times per timeout: a connection lives at most ~25% longer than allowed.
-		Duration period = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(10),
-				Math.min(Math.min(idleTimeout, messageTimeout) / 4, TimeUnit.SECONDS.toNanos(1))));
+		Duration period = timeoutCheckPeriod();
 		while (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
 			if (!sleep(period)) {
 				return;
 			}
-			long now = System.nanoTime();
-			for (ChannelConnection connection : this.connections.values()) {
-				if (connection.messageNanos(now) > messageTimeout) {
-					limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT);
-				}
-				else if (connection.idleNanos(now) > idleTimeout && connection.isOpen()) {
-					logger.debug("Closing " + connection + ": idle for longer than " + this.idleTimeout);
-					connection.close();
-				}
+			reapIdleConnections(System.nanoTime());
+		}
+	}
+
+	/** @return a few times per timeout: a connection lives at most ~25% longer than allowed */
+	private Duration timeoutCheckPeriod() {
+		long shortest = Math.min(nanosOrMax(this.idleTimeout), nanosOrMax(this.messageTimeout));
+		return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+				Math.min(shortest / 4, TimeUnit.SECONDS.toNanos(1))));
+	}
+
+	private void reapIdleConnections(long now) {
+		long idleTimeout = nanosOrMax(this.idleTimeout);
+		long messageTimeout = nanosOrMax(this.messageTimeout);
+		for (ServerConnection connection : this.connections.values()) {
+			if (connection.messageNanos(now) > messageTimeout) {
+				limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT);
+			}
+			else if (connection.idleNanos(now) > idleTimeout && connection.isOpen()) {
+				logger.debug("Closing " + connection + ": idle for longer than " + this.idleTimeout);
+				connection.close();
 			}
 		}
+	}
+
+	private static long nanosOrMax(Duration timeout) {
+		return timeout.isZero() ? Long.MAX_VALUE : timeout.toNanos();
+	}
+
+	// --- Event loops ----------------------------------------------------------------------
+
+	/** Under the lifecycle lock. */
+	private void startLoops(ServerSocketChannel channel) throws IOException {
+		this.eventLoops.acquire();
+		try {
+			channel.configureBlocking(false);
+			if (this.dispatch == Dispatch.WORKERS && this.workerExecutor == null && this.threadFactory == null) {
+				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 60, TimeUnit.SECONDS,
+						new LinkedBlockingQueue<>(), platformThreads("unix-socket-" + this.name + "-worker-"));
+				this.workerPool.allowCoreThreadTimeOut(true);
+			}
+			this.acceptor = new LoopAcceptor(channel, this.eventLoops.next());
+			this.state = ServerState.RUNNING;
+			this.acceptor.loop.execute(this.acceptor::register);
+		}
+		catch (IOException | RuntimeException ex) {
+			this.eventLoops.release();
+			throw ex;
+		}
+	}
+
+	private void stopLoops() {
+		if (this.workerPool != null) {
+			// Handlers still running are abandoned with their connections; their threads end when they return.
+			this.workerPool.shutdown();
+			this.workerPool = null;
+		}
+		this.acceptor = null;
+		this.eventLoops.release();
+	}
+
+	/** @return where a {@link Dispatch#WORKERS} connection's handler runs */
+	private Executor workers() {
+		if (this.workerExecutor != null) {
+			return this.workerExecutor;
+		}
+		if (this.workerPool != null) {
+			return this.workerPool;
+		}
+		ThreadFactory threads = this.threadFactory;
+		return (task) -> threads.newThread(task).start();
+	}
+
+	/** Accepts on one loop, hands each connection to the next loop, checks timeouts. */
+	private final class LoopAcceptor implements EventLoop.Ready {
+
+		/** Accepts per wake-up at most, so a flood cannot keep the loop from its connections. */
+		private static final int ACCEPTS_PER_WAKEUP = 64;
+
+		private final ServerSocketChannel channel;
+
+		private final EventLoop loop;
+
+		private SelectionKey key;
+
+		LoopAcceptor(ServerSocketChannel channel, EventLoop loop) {
+			this.channel = channel;
+			this.loop = loop;
+		}
+
+		void register() {
+			try {
+				this.key = this.channel.register(this.loop.selector(), SelectionKey.OP_ACCEPT, this);
+			}
+			catch (IOException ex) {
+				logger.error("Unix socket server '" + StreamServer.this.name + "' could not accept connections", ex);
+				return;
+			}
+			this.loop.tick(timeoutCheckPeriod(), (now) -> {
+				if (StreamServer.this.state == ServerState.STOPPED || !this.channel.isOpen()) {
+					return false;
+				}
+				reapIdleConnections(System.nanoTime());
+				return true;
+			});
+		}
+
+		@Override
+		public void ready(SelectionKey key) {
+			for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+				SocketChannel accepted;
+				try {
+					accepted = this.channel.accept();
+				}
+				catch (IOException ex) {
+					if (this.channel.isOpen()) {
+						// Typically EMFILE: stop accepting for a moment instead of spinning; the server stays up.
+						logger.warn("Unix socket server '" + StreamServer.this.name + "' could not accept a connection: "
+								+ ex);
+						key.interestOps(0);
+						this.loop.tick(Duration.ofMillis(50), (now) -> {
+							if (key.isValid()) {
+								key.interestOps(SelectionKey.OP_ACCEPT);
+							}
+							return false;
+						});
+					}
+					return;
+				}
+				if (accepted == null) {
+					return;
+				}
+				dispatchToLoop(accepted);
+			}
+		}
+
+		@Override
+		public String toString() {
+			return "acceptor of '" + StreamServer.this.name + "'";
+		}
+
+	}
+
+	private void dispatchToLoop(SocketChannel channel) {
+		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
+			closeQuietly(channel);
+			reject(RejectReason.MAX_CONNECTIONS);
+			return;
+		}
+		EventLoop loop = this.eventLoops.next();
+		LoopConnection connection = new LoopConnection(this, this.messages, loop, channel,
+				this.nextConnectionId.incrementAndGet(), (this.dispatch == Dispatch.WORKERS) ? workers() : null);
+		this.openConnections.incrementAndGet();
+		this.connections.put(connection.id(), connection);
+		if (loop.inLoop()) {
+			open(connection);
+		}
+		else {
+			loop.execute(() -> open(connection));
+		}
+	}
+
+	/** On the connection's loop: check and set it up, then start reading. */
+	private void open(LoopConnection connection) {
+		try {
+			connection.socketChannel().configureBlocking(false);
+		}
+		catch (IOException ex) {
+			connection.closeNow();
+			return;
+		}
+		if (!allowed(connection, connection.principalIfChecked(this.peerPolicy)) || !setUp(connection)) {
+			connection.closeNow();
+			return;
+		}
+		try {
+			connection.register();
+		}
+		catch (IOException ex) {
+			connection.closeNow();
+			return;
+		}
+		this.accepted.incrementAndGet();
+		connection.opened();
+		fire((listener) -> listener.connectionOpened(connection));
+	}
+
+	/** A loop connection closed (by either side): listeners hear of it if they heard it open. */
+	void connectionClosed(LoopConnection connection, boolean wasOpened) {
+		if (wasOpened) {
+			fire((listener) -> listener.connectionClosed(connection));
+		}
+		unregister(connection);
+	}
+
+	/** Where a message handler runs. */
+	public enum Dispatch {
+
+		/**
+		 * On worker threads (virtual threads where enabled, else a pool per server): the
+		 * handler may block, for example on a database. Messages of one connection still
+		 * reach it one at a time, in order.
+		 */
+		WORKERS,
+
+		/**
+		 * On the event loop that read the message: no hand-off, the fastest path. The
+		 * handler must not block: a loop blocked for long is reported
+		 * ({@link EventLoopGroup#blockedThreshold()}), and meanwhile the loop's other
+		 * connections wait.
+		 */
+		EVENT_LOOP
+
 	}
 
 	/** Builds a {@link StreamServer}; every setting has a safe default but the handler. */
 	public static final class Builder extends ServerBuilder<Builder> {
 
 		private ConnectionHandler handler;
+
+		private Framing framing;
+
+		private MessageHandler messageHandler;
+
+		private int maxMessageSize = FramedConnectionHandler.DEFAULT_MAX_MESSAGE_SIZE;
+
+		private Dispatch dispatch = Dispatch.WORKERS;
+
+		private int workers = DEFAULT_WORKERS;
+
+		private Executor workerExecutor;
+
+		private EventLoopGroup eventLoops;
 
 		private ConnectionCustomizer customizer;
 
@@ -583,18 +877,113 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			return this;
 		}
 
+		/**
+		 * Serve each connection whole, on a thread of its own (protocol {@code raw}).
+		 * @param handler the connection handler
+		 * @return this builder
+		 */
 		public Builder handler(ConnectionHandler handler) {
 			this.handler = handler;
+			this.messageHandler = null;
 			return this;
 		}
 
 		/**
-		 * Wrap the handler set so far, for example to time or trace each connection.
+		 * Serve framed messages: the event loops read and frame, the handler gets each
+		 * message and returns the reply (see {@link #dispatch(Dispatch)}).
+		 * @param framing how messages are delimited
+		 * @param handler the message handler
+		 * @return this builder
+		 */
+		public Builder messages(Framing framing, MessageHandler handler) {
+			this.framing = Objects.requireNonNull(framing, "framing");
+			this.messageHandler = Objects.requireNonNull(handler, "handler");
+			this.handler = null;
+			return this;
+		}
+
+		/**
+		 * Wrap the message handler set so far, for example to observe each message.
+		 * @param decorator gets the current handler, returns the one to use
+		 * @return this builder
+		 */
+		public Builder decorateMessageHandler(UnaryOperator<MessageHandler> decorator) {
+			if (this.messageHandler != null) {
+				this.messageHandler = Objects.requireNonNull(decorator.apply(this.messageHandler),
+						"decorated handler");
+			}
+			return this;
+		}
+
+		/**
+		 * @param maxMessageSize largest framed message in bytes, without its newline or
+		 * prefix; a larger one ends the connection after
+		 * {@link MessageHandler#messageTooLarge}. Default 1MB
+		 * @return this builder
+		 */
+		public Builder maxMessageSize(int maxMessageSize) {
+			if (maxMessageSize <= 0 || maxMessageSize > FramedConnectionHandler.MAX_LIMIT) {
+				throw new IllegalArgumentException(
+						"maxMessageSize must be between 1 and " + FramedConnectionHandler.MAX_LIMIT);
+			}
+			this.maxMessageSize = maxMessageSize;
+			return this;
+		}
+
+		/**
+		 * @param dispatch where the message handler runs; default {@link Dispatch#WORKERS}
+		 * @return this builder
+		 */
+		public Builder dispatch(Dispatch dispatch) {
+			this.dispatch = Objects.requireNonNull(dispatch, "dispatch");
+			return this;
+		}
+
+		/**
+		 * @param workers platform threads that run message handlers with
+		 * {@link Dispatch#WORKERS} when no {@link #threadFactory thread factory} (such as
+		 * virtual threads) or {@link #workerExecutor executor} is given; created when needed,
+		 * ended when idle. Default 8
+		 * @return this builder
+		 */
+		public Builder workers(int workers) {
+			if (workers < 1) {
+				throw new IllegalArgumentException("workers must be at least 1");
+			}
+			this.workers = workers;
+			return this;
+		}
+
+		/**
+		 * @param executor runs message handlers with {@link Dispatch#WORKERS}, one task per
+		 * connection at a time; {@code null} for the default
+		 * @return this builder
+		 */
+		public Builder workerExecutor(Executor executor) {
+			this.workerExecutor = executor;
+			return this;
+		}
+
+		/**
+		 * @param eventLoops the loops that serve framed connections; default
+		 * {@link EventLoopGroup#shared()}
+		 * @return this builder
+		 */
+		public Builder eventLoops(EventLoopGroup eventLoops) {
+			this.eventLoops = eventLoops;
+			return this;
+		}
+
+		/**
+		 * Wrap the connection handler set so far, if any, for example to time or trace each
+		 * connection.
 		 * @param decorator gets the current handler, returns the one to use
 		 * @return this builder
 		 */
 		public Builder decorateHandler(UnaryOperator<ConnectionHandler> decorator) {
-			this.handler = Objects.requireNonNull(decorator.apply(this.handler), "decorated handler");
+			if (this.handler != null) {
+				this.handler = Objects.requireNonNull(decorator.apply(this.handler), "decorated handler");
+			}
 			return this;
 		}
 
@@ -613,7 +1002,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 
 		/**
-		 * @param threadFactory creates one thread per connection; for example
+		 * @param threadFactory creates one thread per connection (connection handlers), or
+		 * per message hand-off (message handlers with {@link Dispatch#WORKERS}); for example
 		 * {@code Thread.ofVirtual().factory()} on Java 21+. Default: daemon platform threads,
 		 * which servers on abstract addresses always use.
 		 * @return this builder
@@ -680,7 +1070,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 
 		public StreamServer build() {
-			if (this.handler == null) {
+			if (this.handler == null && this.messageHandler == null) {
 				throw new IllegalStateException("Server '" + this.name + "' needs a handler");
 			}
 			return new StreamServer(this);

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.ConnectionCustomizer;
 import io.github.unixsocket.server.ConnectionHandler;
@@ -396,7 +397,7 @@ class UnixSocketAutoConfigurationTests {
 	@Import(EchoHandler.class)
 	static class CustomServersConfiguration {
 
-		final UnixSocketServers servers = new UnixSocketServers(new UnixSocketProperties(), (name) -> null,
+		final UnixSocketServers servers = new UnixSocketServers(new UnixSocketProperties(), (name) -> null, EventLoopGroup.shared(),
 				new org.springframework.beans.factory.support.DefaultListableBeanFactory(), java.util.List.of(),
 				java.util.List.of(), java.util.List.of(), java.util.List.of());
 

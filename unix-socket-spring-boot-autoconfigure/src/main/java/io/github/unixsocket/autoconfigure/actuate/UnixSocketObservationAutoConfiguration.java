@@ -52,8 +52,10 @@ public final class UnixSocketObservationAutoConfiguration {
 	UnixSocketServerCustomizer unixSocketObservationCustomizer(UnixSocketObservations observations,
 			UnixSocketProperties properties) {
 		Function<String, String> protocols = ServerProtocols.of(properties);
+		// Raw servers: one observation per connection; framed servers: one per message.
 		return (name, builder) -> builder
-			.decorateHandler((handler) -> observations.observe(name, protocols.apply(name), handler));
+			.decorateHandler((handler) -> observations.observe(name, protocols.apply(name), handler))
+			.decorateMessageHandler((handler) -> observations.observe(name, protocols.apply(name), handler));
 	}
 
 }

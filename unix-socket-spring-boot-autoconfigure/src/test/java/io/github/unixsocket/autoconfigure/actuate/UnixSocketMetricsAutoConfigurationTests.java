@@ -150,12 +150,17 @@ class UnixSocketMetricsAutoConfigurationTests {
 				assertThat(bufferUsed(registry, "echo")).isZero();
 				try (TestClient hog = TestClient.connect(lines); TestClient small = TestClient.connect(lines)) {
 					hog.write("x".repeat(40_000));
-					// a 64KB buffer, all but its first 8KB out of the budget
-					await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") == 56 * 1024);
-					small.write("y".repeat(20_000));
+					// The unfinished line is held in a buffer the budget pays for.
+					await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") >= 40_000);
+					assertThat(bufferUsed(registry, "lines")).isLessThanOrEqualTo(64 * 1024);
+					small.write("y".repeat(30_000));
+					// Both do not fit: the larger goes, the smaller is kept.
 					assertThat(hog.awaitClosedByServer(WAIT)).isTrue();
 					assertThat(rejected(registry, "lines", "buffer-budget")).isEqualTo(1);
-					await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") == 24 * 1024);
+					await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") < 40_000);
+					assertThat(bufferUsed(registry, "lines")).isGreaterThanOrEqualTo(30_000);
+					small.write("\n");
+					assertThat(small.read(30_001)).isEqualTo("y".repeat(30_000) + "\n");
 				}
 				await().atMost(WAIT).until(() -> bufferUsed(registry, "lines") == 0);
 				assertThat(rejected(registry, "lines", "message-timeout")).isZero();

@@ -1,0 +1,171 @@
+package io.github.unixsocket.server;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * How the event loop cuts a byte stream into messages and frames replies: by newline
+ * ({@link Framing#LINES}: a {@code \r} before it is dropped, replies get a {@code \n}) or
+ * by a 4-byte big-endian length ({@link Framing#LENGTH_PREFIXED}, replies too). Pure: it
+ * keeps no state of its own, the connection keeps the message in progress.
+ */
+final class FramedMessages {
+
+	/** Returned where a message is over the limit. */
+	static final int TOO_LARGE = -2;
+
+	private static final int PREFIX = 4;
+
+	private final Framing framing;
+
+	private final MessageHandler handler;
+
+	private final int maxMessageSize;
+
+	FramedMessages(Framing framing, MessageHandler handler, int maxMessageSize) {
+		if (maxMessageSize <= 0 || maxMessageSize > FramedConnectionHandler.MAX_LIMIT) {
+			throw new IllegalArgumentException("maxMessageSize must be between 1 and " + FramedConnectionHandler.MAX_LIMIT);
+		}
+		this.framing = Objects.requireNonNull(framing, "framing");
+		this.handler = Objects.requireNonNull(handler, "handler");
+		this.maxMessageSize = maxMessageSize;
+	}
+
+	Framing framing() {
+		return this.framing;
+	}
+
+	MessageHandler handler() {
+		return this.handler;
+	}
+
+	int maxMessageSize() {
+		return this.maxMessageSize;
+	}
+
+	boolean lines() {
+		return this.framing == Framing.LINES;
+	}
+
+	/** @return the most a message in progress needs: its bytes plus the newline or prefix */
+	int capacityLimit() {
+		return this.maxMessageSize + (lines() ? 1 : PREFIX);
+	}
+
+	/** @return whether {@code length} buffered bytes are already more than any message may be */
+	boolean exceedsLimit(int length) {
+		return length > (lines() ? this.maxMessageSize : capacityLimit());
+	}
+
+	/**
+	 * Find the end of the message starting at {@code start}.
+	 * @return where its content ends (the newline, or the end of the body), -1 if it is
+	 * not complete in {@code data}, {@link #TOO_LARGE} if it is over the limit
+	 */
+	int messageEnd(ByteBuffer data, int start) {
+		int limit = data.limit();
+		if (lines()) {
+			int scanLimit = Math.min(limit, start + this.maxMessageSize + 1);
+			for (int i = start; i < scanLimit; i++) {
+				if (data.get(i) == '\n') {
+					return i;
+				}
+			}
+			return (scanLimit - start > this.maxMessageSize) ? TOO_LARGE : -1;
+		}
+		if (limit - start < PREFIX) {
+			return -1;
+		}
+		int length = data.getInt(start);
+		if (length < 0 || length > this.maxMessageSize) {
+			return TOO_LARGE;
+		}
+		return (limit - start - PREFIX >= length) ? start + PREFIX + length : -1;
+	}
+
+	/** @return where the next message starts after one whose content ends at {@code end} */
+	int next(int end) {
+		return lines() ? end + 1 : end;
+	}
+
+	/** @return the message whose frame is {@code [start, end)} (content only) */
+	byte[] message(ByteBuffer data, int start, int end) {
+		int from = lines() ? start : start + PREFIX;
+		int to = (lines() && end > from && data.get(end - 1) == '\r') ? end - 1 : end;
+		byte[] message = new byte[to - from];
+		data.get(from, message);
+		return message;
+	}
+
+	/** @return the message held complete in {@code partial[0, length)}, its frame included */
+	byte[] message(byte[] partial, int length) {
+		int from = lines() ? 0 : PREFIX;
+		int to = length;
+		if (lines()) {
+			if (to > 0 && partial[to - 1] == '\n') {
+				to--;
+			}
+			if (to > 0 && partial[to - 1] == '\r') {
+				to--;
+			}
+		}
+		byte[] message = new byte[to - from];
+		System.arraycopy(partial, from, message, 0, message.length);
+		return message;
+	}
+
+	/**
+	 * How many bytes of {@code data} would complete the message in progress.
+	 * @return that count (more than {@code data.remaining()} if {@code data} does not
+	 * complete it), or {@link #TOO_LARGE}
+	 */
+	int stillNeeded(byte[] partial, int length, ByteBuffer data) {
+		int position = data.position();
+		int remaining = data.remaining();
+		if (lines()) {
+			int scanLimit = Math.min(remaining, this.maxMessageSize + 1 - length);
+			for (int i = 0; i < scanLimit; i++) {
+				if (data.get(position + i) == '\n') {
+					return i + 1;
+				}
+			}
+			return (length + scanLimit > this.maxMessageSize) ? TOO_LARGE : remaining + 1;
+		}
+		if (length + remaining < PREFIX) {
+			return remaining + 1;
+		}
+		int prefix = 0;
+		for (int i = 0; i < PREFIX; i++) {
+			byte b = (i < length) ? partial[i] : data.get(position + i - length);
+			prefix = (prefix << 8) | (b & 0xFF);
+		}
+		if (prefix < 0 || prefix > this.maxMessageSize) {
+			return TOO_LARGE;
+		}
+		return PREFIX + prefix - length;
+	}
+
+	/** @return the bytes a reply takes on the wire */
+	int frameSize(byte[] reply) {
+		return reply.length + (lines() ? 1 : PREFIX);
+	}
+
+	/** Put the framed reply into {@code buffer}, which has room for it. */
+	void frameInto(byte[] reply, ByteBuffer buffer) {
+		if (!lines()) {
+			buffer.putInt(reply.length);
+		}
+		buffer.put(reply);
+		if (lines()) {
+			buffer.put((byte) '\n');
+		}
+	}
+
+	/** @return the framed reply in a buffer of its own, ready to write */
+	ByteBuffer frame(byte[] reply) {
+		ByteBuffer frame = ByteBuffer.allocate(frameSize(reply));
+		frameInto(reply, frame);
+		return frame.flip();
+	}
+
+}

@@ -1,0 +1,822 @@
+package io.github.unixsocket.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+import jdk.net.UnixDomainPrincipal;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * A framed connection served by an {@link EventLoop}: the loop reads into its own shared
+ * buffer, frames messages ({@link Framing}), hands each to the {@link MessageHandler} on
+ * the loop or on a worker, and writes the replies in order. An idle connection holds no
+ * buffer and no thread: only a message in progress, replies not yet sent, or (with
+ * workers) messages waiting for the handler take memory, and all of them are bounded:
+ * <ul>
+ * <li>a message in progress counts against the server's {@link BufferBudget} and the
+ * message timeout;</li>
+ * <li>while more than {@link #HIGH_WATER_MARK} bytes of replies wait for a client that does
+ * not read, or as many bytes of messages wait for a busy worker, the connection is not
+ * read; reading resumes below {@link #LOW_WATER_MARK} (as Netty's write buffer water
+ * marks do).</li>
+ * </ul>
+ * Messages of one connection reach the handler one at a time, in order, and replies go
+ * out in that order.
+ */
+final class LoopConnection implements ServerConnection, EventLoop.Ready {
+
+	private static final Log logger = LogFactory.getLog(LoopConnection.class);
+
+	/** Unsent replies (or queued messages) above this stop reading from the connection. */
+	static final int HIGH_WATER_MARK = 256 * 1024;
+
+	/** ... and below this reading resumes. */
+	static final int LOW_WATER_MARK = 64 * 1024;
+
+	private static final VarHandle BYTES_RECEIVED;
+
+	private static final VarHandle BYTES_SENT;
+
+	private static final VarHandle LAST_ACTIVITY;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			BYTES_RECEIVED = lookup.findVarHandle(LoopConnection.class, "bytesReceived", long.class);
+			BYTES_SENT = lookup.findVarHandle(LoopConnection.class, "bytesSent", long.class);
+			LAST_ACTIVITY = lookup.findVarHandle(LoopConnection.class, "lastActivityNanos", long.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
+	private final StreamServer server;
+
+	private final FramedMessages framing;
+
+	private final EventLoop loop;
+
+	private final SocketChannel channel;
+
+	private final long id;
+
+	private final Instant openedAt = Instant.now();
+
+	private final long openedNanos = System.nanoTime();
+
+	/** {@code null}: the handler runs on the loop. */
+	private final Executor workers;
+
+	private final BufferBudget.Reservation reservation;
+
+	private SelectionKey key;
+
+	private volatile Map<String, Object> attributes;
+
+	private volatile UnixDomainPrincipal principal;
+
+	private volatile PeerCredentials peer;
+
+	// Read side, loop thread only.
+
+	/** Bytes of the message in progress, {@code null} when none. */
+	private byte[] partial;
+
+	private int partialLength;
+
+	/** Length of the message in progress once its prefix is known ({@code length-prefixed}), else -1. */
+	private int expected = -1;
+
+	private volatile long messageStartedNanos;
+
+	private boolean inputEnded;
+
+	private boolean readPaused;
+
+	// Write side and worker hand-off: guarded by this.out.
+
+	private final Object out = new Object();
+
+	private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
+
+	private long unsentBytes;
+
+	private boolean writeInterest;
+
+	private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
+
+	private long waitingBytes;
+
+	private boolean workerRunning;
+
+	private boolean closeWhenFlushed;
+
+	// Counters, written by one thread at a time, read by any.
+
+	@SuppressWarnings("unused")
+	private long bytesReceived;
+
+	@SuppressWarnings("unused")
+	private long bytesSent;
+
+	@SuppressWarnings("unused")
+	private long lastActivityNanos = this.openedNanos;
+
+	private volatile boolean closed;
+
+	private boolean opened;
+
+	private volatile boolean closedByServer;
+
+	private volatile boolean forceClosed;
+
+	private volatile boolean cutOff;
+
+	LoopConnection(StreamServer server, FramedMessages framing, EventLoop loop, SocketChannel channel, long id,
+			Executor workers) {
+		this.server = server;
+		this.framing = framing;
+		this.loop = loop;
+		this.channel = channel;
+		this.id = id;
+		this.workers = workers;
+		this.reservation = server.bufferBudget().open(() -> server.limitExceeded(this, RejectReason.BUFFER_BUDGET));
+	}
+
+	/** Register with the loop's selector for reading. Loop thread. */
+	void register() throws IOException {
+		this.key = this.channel.register(this.loop.selector(), SelectionKey.OP_READ, this);
+	}
+
+	/** Set up and handed to the handler: from now on its close is reported. Loop thread. */
+	void opened() {
+		this.opened = true;
+	}
+
+	/** @return the peer when a policy needs it, else {@code null} (reading it costs a passwd lookup) */
+	UnixDomainPrincipal principalIfChecked(PeerPolicy policy) {
+		return policy.allowsAnyone() ? null : principal();
+	}
+
+	EventLoop loop() {
+		return this.loop;
+	}
+
+	SocketChannel socketChannel() {
+		return this.channel;
+	}
+
+	// --- Connection -----------------------------------------------------------------------
+
+	@Override
+	public long id() {
+		return this.id;
+	}
+
+	@Override
+	public String serverName() {
+		return this.server.name();
+	}
+
+	@Override
+	public InputStream inputStream() {
+		throw streamsNotAvailable();
+	}
+
+	@Override
+	public OutputStream outputStream() {
+		throw streamsNotAvailable();
+	}
+
+	@Override
+	public ByteChannel channel() {
+		throw streamsNotAvailable();
+	}
+
+	private UnsupportedOperationException streamsNotAvailable() {
+		return new UnsupportedOperationException("Connection " + this.id + " of '" + this.server.name()
+				+ "' is framed and served by an event loop: reply by returning bytes from the MessageHandler; "
+				+ "use protocol raw for a handler that reads and writes the stream itself");
+	}
+
+	@Override
+	public PeerCredentials peer() {
+		PeerCredentials peer = this.peer;
+		if (peer == null) {
+			peer = Peers.credentials(principal());
+			this.peer = peer;
+		}
+		return peer;
+	}
+
+	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
+	UnixDomainPrincipal principal() {
+		UnixDomainPrincipal principal = this.principal;
+		if (principal == null) {
+			principal = Peers.principal(this.channel);
+			this.principal = principal;
+		}
+		return principal;
+	}
+
+	@Override
+	public Map<String, Object> attributes() {
+		Map<String, Object> attributes = this.attributes;
+		if (attributes == null) {
+			synchronized (this) {
+				attributes = this.attributes;
+				if (attributes == null) {
+					attributes = new ConcurrentHashMap<>();
+					this.attributes = attributes;
+				}
+			}
+		}
+		return attributes;
+	}
+
+	@Override
+	public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+		this.channel.setOption(option, value);
+	}
+
+	@Override
+	public boolean isOpen() {
+		return !this.closed && this.channel.isOpen();
+	}
+
+	@Override
+	public void shutdownInput() {
+		onLoop(() -> {
+			this.inputEnded = true;
+			setInterest(SelectionKey.OP_READ, false);
+			closeIfDone();
+		});
+	}
+
+	@Override
+	public void shutdownOutput() {
+		onLoop(() -> {
+			synchronized (this.out) {
+				this.closeWhenFlushed = true;
+			}
+			closeIfDone();
+		});
+	}
+
+	@Override
+	public boolean isDraining() {
+		return this.server.state() == ServerState.DRAINING;
+	}
+
+	/** Framed connections know by themselves when they are between requests. */
+	@Override
+	public void setIdleBetweenRequests(boolean idle) {
+	}
+
+	@Override
+	public Instant openedAt() {
+		return this.openedAt;
+	}
+
+	@Override
+	public long bytesReceived() {
+		return (long) BYTES_RECEIVED.getOpaque(this);
+	}
+
+	@Override
+	public long bytesSent() {
+		return (long) BYTES_SENT.getOpaque(this);
+	}
+
+	@Override
+	public Instant lastActivity() {
+		return this.openedAt.plusNanos((long) LAST_ACTIVITY.getOpaque(this) - this.openedNanos);
+	}
+
+	@Override
+	public void close() {
+		this.closedByServer = true;
+		onLoop(this::closeNow);
+	}
+
+	@Override
+	public String toString() {
+		return "connection " + this.id + " on '" + this.server.name() + "'";
+	}
+
+	// --- ServerConnection -----------------------------------------------------------------
+
+	@Override
+	public long idleNanos(long now) {
+		return now - (long) LAST_ACTIVITY.getOpaque(this);
+	}
+
+	@Override
+	public long messageNanos(long now) {
+		long started = this.messageStartedNanos;
+		return (started == 0) ? -1 : now - started;
+	}
+
+	/** Loop thread: nothing received and not answered, nothing unsent. */
+	@Override
+	public boolean isIdleBetweenRequests() {
+		synchronized (this.out) {
+			return this.partial == null && this.waiting.isEmpty() && !this.workerRunning && this.unsent.isEmpty();
+		}
+	}
+
+	@Override
+	public void drain() {
+		onLoop(() -> {
+			if (isIdleBetweenRequests()) {
+				this.closedByServer = true;
+				closeNow();
+			}
+		});
+	}
+
+	@Override
+	public void forceClose() {
+		this.forceClosed = true;
+		close();
+	}
+
+	@Override
+	public boolean isForceClosed() {
+		return this.forceClosed;
+	}
+
+	@Override
+	public boolean isClosedByServer() {
+		return this.closedByServer;
+	}
+
+	@Override
+	public boolean markCutOff() {
+		synchronized (this.out) {
+			if (this.cutOff) {
+				return false;
+			}
+			this.cutOff = true;
+			return true;
+		}
+	}
+
+	@Override
+	public void releaseBuffer() {
+		this.reservation.close();
+	}
+
+	// --- The loop's side ------------------------------------------------------------------
+
+	@Override
+	public void ready(SelectionKey key) {
+		if (!key.isValid()) {
+			return;
+		}
+		if (key.isWritable()) {
+			flushUnsent();
+		}
+		if (key.isValid() && key.isReadable()) {
+			read();
+		}
+	}
+
+	private void read() {
+		ByteBuffer buffer = this.loop.readBuffer;
+		buffer.clear();
+		int n;
+		try {
+			n = this.channel.read(buffer);
+		}
+		catch (IOException ex) {
+			ioFailed(ex);
+			return;
+		}
+		if (n < 0) {
+			endOfInput();
+			return;
+		}
+		if (n == 0) {
+			return;
+		}
+		BYTES_RECEIVED.setOpaque(this, (long) BYTES_RECEIVED.getOpaque(this) + n);
+		LAST_ACTIVITY.setOpaque(this, this.loop.now);
+		buffer.flip();
+		ByteBuffer replies = this.loop.writeBuffer;
+		replies.clear();
+		try {
+			frame(buffer);
+		}
+		catch (Throwable ex) {
+			handlerFailed(ex);
+			return;
+		}
+		flush(replies);
+		afterProgress();
+	}
+
+	/** Something was answered or sent: close if the peer is done, or the server drains and nothing is left. */
+	private void afterProgress() {
+		closeIfDone();
+		if (isDraining()) {
+			drainIfIdle();
+		}
+	}
+
+	/** Deliver every complete message in {@code data}; keep the rest as the message in progress. */
+	private void frame(ByteBuffer data) throws Exception {
+		while (data.hasRemaining() && !this.closed) {
+			if (this.partial != null) {
+				if (!continuePartial(data)) {
+					return;
+				}
+				continue;
+			}
+			int start = data.position();
+			int end = this.framing.messageEnd(data, start);
+			if (end == FramedMessages.TOO_LARGE) {
+				tooLarge();
+				return;
+			}
+			if (end < 0) {
+				startPartial(data);
+				return;
+			}
+			byte[] message = this.framing.message(data, start, end);
+			data.position(this.framing.next(end));
+			deliver(message);
+		}
+	}
+
+	/** Append to the message in progress; deliver it when complete. @return whether to go on */
+	private boolean continuePartial(ByteBuffer data) throws Exception {
+		int needed = this.framing.stillNeeded(this.partial, this.partialLength, data);
+		if (needed == FramedMessages.TOO_LARGE) {
+			tooLarge();
+			return false;
+		}
+		int take = Math.min(needed, data.remaining());
+		if (!append(data, take)) {
+			return false;
+		}
+		if (take < needed) {
+			return true;
+		}
+		byte[] message = this.framing.message(this.partial, this.partialLength);
+		clearPartial();
+		deliver(message);
+		return true;
+	}
+
+	private void startPartial(ByteBuffer data) {
+		if (this.framing.exceedsLimit(data.remaining())) {
+			tooLarge();
+			return;
+		}
+		this.messageStartedNanos = this.loop.now | 1;
+		append(data, data.remaining());
+	}
+
+	/** @return {@code false} if the buffer budget would not grant the room (the connection is closed) */
+	private boolean append(ByteBuffer data, int length) {
+		int required = this.partialLength + length;
+		if (this.partial == null || this.partial.length < required) {
+			// Room to grow into, so a message arriving in many reads is not copied at each: never
+			// more than the limit, nor than the budget has free (growing must not cost others).
+			BufferBudget budget = this.server.bufferBudget();
+			long free = budget.capacity() - budget.used() + this.reservation.bytes();
+			int capacity = (int) Math.max(required, Math.min(Math.min(this.framing.capacityLimit(), free),
+					Math.max(256, 2L * required)));
+			if (!this.reservation.resize(capacity)) {
+				this.server.limitExceeded(this, RejectReason.BUFFER_BUDGET);
+				clearPartial();
+				return false;
+			}
+			this.partial = (this.partial != null) ? Arrays.copyOf(this.partial, capacity) : new byte[capacity];
+		}
+		data.get(this.partial, this.partialLength, length);
+		this.partialLength = required;
+		return true;
+	}
+
+	private void clearPartial() {
+		this.partial = null;
+		this.partialLength = 0;
+		this.messageStartedNanos = 0;
+		this.reservation.resize(0);
+	}
+
+	private void deliver(byte[] message) throws Exception {
+		if (this.workers == null) {
+			reply(this.framing.handler().handle(this, message));
+			return;
+		}
+		boolean start;
+		synchronized (this.out) {
+			this.waiting.add(message);
+			this.waitingBytes += message.length;
+			start = !this.workerRunning;
+			this.workerRunning = true;
+			if (this.waitingBytes > HIGH_WATER_MARK) {
+				pauseReading();
+			}
+		}
+		if (start) {
+			this.workers.execute(this::runHandler);
+		}
+	}
+
+	/** On the loop: into the loop's reply batch, written when the read is done. */
+	private void reply(byte[] reply) throws IOException {
+		if (reply == null) {
+			return;
+		}
+		ByteBuffer batch = this.loop.writeBuffer;
+		int frameSize = this.framing.frameSize(reply);
+		if (frameSize > batch.remaining()) {
+			flush(batch);
+			batch.clear();
+		}
+		if (frameSize > batch.remaining()) {
+			enqueue(this.framing.frame(reply));
+			return;
+		}
+		this.framing.frameInto(reply, batch);
+	}
+
+	/** Write the batch, or what fits, and keep the rest; in order after anything unsent. */
+	private void flush(ByteBuffer batch) {
+		batch.flip();
+		if (!batch.hasRemaining() || this.closed) {
+			return;
+		}
+		synchronized (this.out) {
+			if (this.unsent.isEmpty()) {
+				if (!write(batch)) {
+					return;
+				}
+			}
+			if (batch.hasRemaining()) {
+				ByteBuffer copy = ByteBuffer.allocate(batch.remaining()).put(batch).flip();
+				queueUnsent(copy);
+			}
+		}
+	}
+
+	private void enqueue(ByteBuffer frame) {
+		synchronized (this.out) {
+			if (this.unsent.isEmpty() && !write(frame)) {
+				return;
+			}
+			if (frame.hasRemaining()) {
+				queueUnsent(frame);
+			}
+		}
+	}
+
+	/** Under {@code out}. */
+	private void queueUnsent(ByteBuffer frame) {
+		this.unsent.add(frame);
+		this.unsentBytes += frame.remaining();
+		if (!this.writeInterest) {
+			this.writeInterest = true;
+			onLoop(() -> setInterest(SelectionKey.OP_WRITE, true));
+		}
+		if (this.unsentBytes > HIGH_WATER_MARK) {
+			pauseReading();
+		}
+	}
+
+	/** @return {@code false} if the connection failed and was closed */
+	private boolean write(ByteBuffer buffer) {
+		try {
+			int n = this.channel.write(buffer);
+			if (n > 0) {
+				BYTES_SENT.setOpaque(this, (long) BYTES_SENT.getOpaque(this) + n);
+				LAST_ACTIVITY.setOpaque(this, System.nanoTime());
+			}
+			return true;
+		}
+		catch (IOException ex) {
+			onLoop(() -> ioFailed(ex));
+			return false;
+		}
+	}
+
+	private void flushUnsent() {
+		boolean done;
+		synchronized (this.out) {
+			while (!this.unsent.isEmpty()) {
+				ByteBuffer head = this.unsent.peek();
+				int before = head.remaining();
+				if (!write(head)) {
+					return;
+				}
+				this.unsentBytes -= before - head.remaining();
+				if (head.hasRemaining()) {
+					break;
+				}
+				this.unsent.poll();
+			}
+			done = this.unsent.isEmpty();
+			if (done) {
+				this.writeInterest = false;
+			}
+		}
+		if (done) {
+			setInterest(SelectionKey.OP_WRITE, false);
+		}
+		resumeReadingIfBelowWaterMark();
+		afterProgress();
+	}
+
+	/** Worker thread: the connection's waiting messages, one after another. */
+	private void runHandler() {
+		while (true) {
+			byte[] message;
+			synchronized (this.out) {
+				message = this.waiting.poll();
+				if (message == null || this.closed) {
+					this.workerRunning = false;
+					break;
+				}
+				this.waitingBytes -= message.length;
+			}
+			try {
+				byte[] reply = this.framing.handler().handle(this, message);
+				if (reply != null) {
+					enqueue(this.framing.frame(reply));
+				}
+			}
+			catch (Throwable ex) {
+				onLoop(() -> handlerFailed(ex));
+				synchronized (this.out) {
+					this.workerRunning = false;
+				}
+				return;
+			}
+		}
+		onLoop(() -> {
+			resumeReadingIfBelowWaterMark();
+			afterProgress();
+		});
+	}
+
+	private void tooLarge() {
+		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
+		if (logger.isDebugEnabled()) {
+			logger.debug("Closing " + this + ": message larger than " + this.framing.maxMessageSize() + " bytes");
+		}
+		clearPartial();
+		this.inputEnded = true;
+		setInterest(SelectionKey.OP_READ, false);
+		synchronized (this.out) {
+			this.closeWhenFlushed = true;
+			this.waiting.clear();
+			this.waitingBytes = 0;
+		}
+		if (last != null) {
+			try {
+				reply(last);
+			}
+			catch (IOException ex) {
+				ioFailed(ex);
+			}
+		}
+	}
+
+	private void endOfInput() {
+		this.inputEnded = true;
+		setInterest(SelectionKey.OP_READ, false);
+		if (this.partial != null && this.framing.lines()) {
+			// A last line without its newline is still a message.
+			byte[] message = this.framing.message(this.partial, this.partialLength);
+			clearPartial();
+			ByteBuffer replies = this.loop.writeBuffer;
+			replies.clear();
+			try {
+				deliver(message);
+			}
+			catch (Throwable ex) {
+				handlerFailed(ex);
+				return;
+			}
+			flush(replies);
+		}
+		else if (this.partial != null) {
+			clearPartial();
+		}
+		closeIfDone();
+	}
+
+	/** Close once nothing more can come in and everything is answered and sent. Loop thread. */
+	private void closeIfDone() {
+		if (this.closed) {
+			return;
+		}
+		synchronized (this.out) {
+			boolean answered = this.waiting.isEmpty() && !this.workerRunning;
+			if (!this.unsent.isEmpty() || !answered || !(this.inputEnded || this.closeWhenFlushed)) {
+				return;
+			}
+		}
+		closeNow();
+	}
+
+	private void drainIfIdle() {
+		if (!this.closed && isIdleBetweenRequests()) {
+			this.closedByServer = true;
+			closeNow();
+		}
+	}
+
+	private void pauseReading() {
+		if (!this.readPaused) {
+			this.readPaused = true;
+			onLoop(() -> setInterest(SelectionKey.OP_READ, false));
+		}
+	}
+
+	private void resumeReadingIfBelowWaterMark() {
+		synchronized (this.out) {
+			if (!this.readPaused || this.unsentBytes > LOW_WATER_MARK || this.waitingBytes > LOW_WATER_MARK) {
+				return;
+			}
+			this.readPaused = false;
+		}
+		if (!this.inputEnded) {
+			setInterest(SelectionKey.OP_READ, true);
+		}
+	}
+
+	/** Loop thread. */
+	private void setInterest(int operation, boolean on) {
+		SelectionKey key = this.key;
+		if (key == null || !key.isValid()) {
+			return;
+		}
+		int ops = key.interestOps();
+		int wanted = on ? (ops | operation) : (ops & ~operation);
+		if (wanted != ops) {
+			key.interestOps(wanted);
+		}
+	}
+
+	private void handlerFailed(Throwable ex) {
+		this.server.handlerFailed(this, ex);
+		closeNow();
+	}
+
+	private void ioFailed(IOException ex) {
+		if (!(ex instanceof ClosedChannelException) && logger.isDebugEnabled()) {
+			logger.debug(this + " ended with an I/O error: " + ex);
+		}
+		closeNow();
+	}
+
+	private void onLoop(Runnable task) {
+		if (this.loop.inLoop()) {
+			task.run();
+		}
+		else {
+			this.loop.execute(task);
+		}
+	}
+
+	/** Loop thread. */
+	void closeNow() {
+		if (this.closed) {
+			return;
+		}
+		this.closed = true;
+		if (this.key != null) {
+			this.key.cancel();
+		}
+		ServerSupport.closeQuietly(this.channel);
+		this.partial = null;
+		synchronized (this.out) {
+			this.unsent.clear();
+			this.waiting.clear();
+		}
+		this.server.connectionClosed(this, this.opened);
+	}
+
+}

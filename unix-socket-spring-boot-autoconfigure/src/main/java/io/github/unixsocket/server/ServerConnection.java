@@ -1,0 +1,35 @@
+package io.github.unixsocket.server;
+
+/**
+ * What a {@link StreamServer} needs of its connections, whichever way they are served:
+ * a thread each ({@link ChannelConnection}) or an event loop ({@link LoopConnection}).
+ */
+interface ServerConnection extends Connection {
+
+	/** @return whether nothing has been received that is not answered yet */
+	boolean isIdleBetweenRequests();
+
+	/** The server drains: close now if idle between requests, else once it is. */
+	void drain();
+
+	/** Close at the drain deadline, whatever is in flight. */
+	void forceClose();
+
+	boolean isForceClosed();
+
+	/** @return whether this side closed it (idle timeout, drain, a limit, {@link #close()}) */
+	boolean isClosedByServer();
+
+	/** @return nanoseconds since a byte was last read or written */
+	long idleNanos(long now);
+
+	/** @return nanoseconds since the message in progress started, -1 if none is */
+	long messageNanos(long now);
+
+	/** @return {@code true} the first time a limit cuts the connection off */
+	boolean markCutOff();
+
+	/** Return the buffer budget the connection holds. */
+	void releaseBuffer();
+
+}

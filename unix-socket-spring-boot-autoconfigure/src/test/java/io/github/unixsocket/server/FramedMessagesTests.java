@@ -1,0 +1,110 @@
+package io.github.unixsocket.server;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The event loop's framing rules, without sockets. */
+class FramedMessagesTests {
+
+	private static final MessageHandler NONE = (connection, message) -> null;
+
+	private final FramedMessages lines = new FramedMessages(Framing.LINES, NONE, 5);
+
+	private final FramedMessages prefixed = new FramedMessages(Framing.LENGTH_PREFIXED, NONE, 5);
+
+	@Test
+	void linesEndAtNewlineAndDropACarriageReturnBeforeIt() {
+		ByteBuffer data = bytes("ab\r\ncd\n");
+		int end = this.lines.messageEnd(data, 0);
+		assertThat(end).isEqualTo(3);
+		assertThat(text(this.lines.message(data, 0, end))).isEqualTo("ab");
+		int next = this.lines.next(end);
+		assertThat(next).isEqualTo(4);
+		assertThat(text(this.lines.message(data, next, this.lines.messageEnd(data, next)))).isEqualTo("cd");
+	}
+
+	@Test
+	void aLineOfExactlyTheLimitIsFineOneByteMoreIsTooLarge() {
+		assertThat(this.lines.messageEnd(bytes("12345\n"), 0)).isEqualTo(5);
+		assertThat(this.lines.messageEnd(bytes("123456\n"), 0)).isEqualTo(FramedMessages.TOO_LARGE);
+		assertThat(this.lines.messageEnd(bytes("12345"), 0)).as("may still end").isEqualTo(-1);
+		assertThat(this.lines.messageEnd(bytes("123456"), 0)).as("cannot end within the limit")
+			.isEqualTo(FramedMessages.TOO_LARGE);
+		assertThat(this.lines.exceedsLimit(5)).isFalse();
+		assertThat(this.lines.exceedsLimit(6)).isTrue();
+		assertThat(this.lines.capacityLimit()).isEqualTo(6);
+	}
+
+	@Test
+	void aLineInProgressIsCompletedByTheNextNewline() {
+		byte[] partial = "12".getBytes(StandardCharsets.US_ASCII);
+		assertThat(this.lines.stillNeeded(partial, 2, bytes("3\nrest"))).isEqualTo(2);
+		assertThat(this.lines.stillNeeded(partial, 2, bytes("3"))).as("not yet").isEqualTo(2);
+		assertThat(this.lines.stillNeeded(partial, 2, bytes("345\n"))).as("5 bytes, the limit").isEqualTo(4);
+		assertThat(this.lines.stillNeeded(partial, 2, bytes("3456\n"))).isEqualTo(FramedMessages.TOO_LARGE);
+		assertThat(this.lines.stillNeeded(partial, 2, bytes("3456"))).isEqualTo(FramedMessages.TOO_LARGE);
+		byte[] complete = "12\r\n".getBytes(StandardCharsets.US_ASCII);
+		assertThat(text(this.lines.message(complete, 4))).isEqualTo("12");
+	}
+
+	@Test
+	void prefixedMessagesAreCutByTheirLengthNeverAllocatingWhatAHeaderClaims() {
+		ByteBuffer data = ByteBuffer.allocate(20).putInt(3).put("abc".getBytes(StandardCharsets.US_ASCII)).putInt(0)
+			.flip();
+		int end = this.prefixed.messageEnd(data, 0);
+		assertThat(end).isEqualTo(7);
+		assertThat(text(this.prefixed.message(data, 0, end))).isEqualTo("abc");
+		assertThat(this.prefixed.next(end)).isEqualTo(7);
+		assertThat(this.prefixed.message(data, 7, this.prefixed.messageEnd(data, 7))).isEmpty();
+		assertThat(this.prefixed.messageEnd(ByteBuffer.allocate(4).putInt(6).flip(), 0))
+			.isEqualTo(FramedMessages.TOO_LARGE);
+		assertThat(this.prefixed.messageEnd(ByteBuffer.allocate(4).putInt(-1).flip(), 0))
+			.isEqualTo(FramedMessages.TOO_LARGE);
+		assertThat(this.prefixed.messageEnd(ByteBuffer.allocate(6).putInt(5).put((byte) 1).put((byte) 2).flip(), 0))
+			.isEqualTo(-1);
+	}
+
+	@Test
+	void aPrefixSplitAcrossReadsIsReadAcrossThem() {
+		byte[] partial = { 0, 0 };
+		ByteBuffer rest = ByteBuffer.allocate(10).put(new byte[] { 0, 3, 'x', 'y' }).flip();
+		assertThat(this.prefixed.stillNeeded(partial, 2, rest)).as("2 of prefix + 3 of body").isEqualTo(5);
+		assertThat(this.prefixed.stillNeeded(partial, 2, ByteBuffer.wrap(new byte[] { 0 })))
+			.as("prefix still incomplete")
+			.isEqualTo(2);
+		assertThat(this.prefixed.stillNeeded(partial, 2, ByteBuffer.wrap(new byte[] { 0, 9 })))
+			.isEqualTo(FramedMessages.TOO_LARGE);
+		byte[] complete = { 0, 0, 0, 2, 'h', 'i' };
+		assertThat(text(this.prefixed.message(complete, 6))).isEqualTo("hi");
+	}
+
+	@Test
+	void repliesAreFramedLikeRequests() {
+		ByteBuffer line = this.lines.frame("ok".getBytes(StandardCharsets.US_ASCII));
+		assertThat(text(remaining(line))).isEqualTo("ok\n");
+		ByteBuffer prefixedReply = this.prefixed.frame("ok".getBytes(StandardCharsets.US_ASCII));
+		assertThat(prefixedReply.getInt()).isEqualTo(2);
+		assertThat(text(remaining(prefixedReply))).isEqualTo("ok");
+		assertThat(this.lines.frameSize(new byte[3])).isEqualTo(4);
+		assertThat(this.prefixed.frameSize(new byte[3])).isEqualTo(7);
+	}
+
+	private static ByteBuffer bytes(String text) {
+		return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+	}
+
+	private static byte[] remaining(ByteBuffer buffer) {
+		byte[] bytes = new byte[buffer.remaining()];
+		buffer.get(bytes);
+		return bytes;
+	}
+
+	private static String text(byte[] bytes) {
+		return new String(bytes, StandardCharsets.US_ASCII);
+	}
+
+}
