@@ -9,8 +9,6 @@ import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.FileSystems;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +57,7 @@ final class ChannelConnection implements Connection, ByteChannel {
 
 	private volatile Map<String, Object> attributes;
 
-	private volatile UnixDomainPrincipal principal;
+	private volatile KernelPeer kernelPeer;
 
 	private volatile PeerCredentials peer;
 
@@ -114,35 +112,59 @@ final class ChannelConnection implements Connection, ByteChannel {
 	public PeerCredentials peer() {
 		PeerCredentials peer = this.peer;
 		if (peer == null) {
-			UnixDomainPrincipal principal = principal();
-			peer = (principal != null) ? new PeerCredentials(principal.user().getName(), principal.group().getName())
-					: PeerCredentials.UNKNOWN;
+			KernelPeer kernelPeer = kernelPeer();
+			peer = (kernelPeer != null) ? kernelPeer.credentials() : PeerCredentials.UNKNOWN;
 			this.peer = peer;
 		}
 		return peer;
 	}
 
+	/**
+	 * @param policy who may connect
+	 * @return whether the peer is allowed; {@code false} if its credentials cannot be read
+	 */
+	boolean isAllowedBy(PeerPolicy policy) {
+		if (policy.allowsAnyone()) {
+			return true;
+		}
+		KernelPeer peer = kernelPeer();
+		return peer != null && policy.allows(peer.uid(), peer.gid());
+	}
+
 	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
-	UnixDomainPrincipal principal() {
-		UnixDomainPrincipal principal = this.principal;
-		if (principal == null) {
+	private KernelPeer kernelPeer() {
+		KernelPeer peer = this.kernelPeer;
+		if (peer == null) {
 			try {
-				principal = (this.channel instanceof AFUNIXSocketChannel junix) ? principal(junix.getPeerCredentials())
-						: this.channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-				this.principal = principal;
+				if (this.channel instanceof AFUNIXSocketChannel junix) {
+					AFUNIXSocketCredentials credentials = junix.getPeerCredentials();
+					peer = new KernelPeer(credentials.getUid(), credentials.getGid(), null);
+				}
+				else {
+					UnixDomainPrincipal principal = this.channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+					peer = new KernelPeer(UnixIds.id(principal.user()), UnixIds.id(principal.group()), principal);
+				}
+				this.kernelPeer = peer;
 			}
 			catch (IOException | UnsupportedOperationException ex) {
 				return null;
 			}
 		}
-		return principal;
+		return peer;
 	}
 
-	/** junixsocket reports numeric ids; the JDK's principals for them compare equal to named ones. */
-	private static UnixDomainPrincipal principal(AFUNIXSocketCredentials credentials) throws IOException {
-		UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-		return new UnixDomainPrincipal(lookup.lookupPrincipalByName(Long.toString(credentials.getUid())),
-				lookup.lookupPrincipalByGroupName(Long.toString(credentials.getGid())));
+	/**
+	 * The peer's ids, matched the same way on both transports. The JDK's principal, when
+	 * there is one, has the names already; junixsocket reports numbers only.
+	 */
+	private record KernelPeer(long uid, long gid, UnixDomainPrincipal principal) {
+
+		PeerCredentials credentials() {
+			return (this.principal != null)
+					? new PeerCredentials(UnixIds.name(this.principal.user()), UnixIds.name(this.principal.group()))
+					: new PeerCredentials(UnixIds.userName(this.uid), UnixIds.groupName(this.gid));
+		}
+
 	}
 
 	@Override

@@ -376,8 +376,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	private boolean setUp(ChannelConnection connection) {
-		// SO_PEERCRED plus a passwd lookup: only paid when a policy is configured.
-		if (!this.peerPolicy.allowsAnyone() && !this.peerPolicy.allows(connection.principal())) {
+		// SO_PEERCRED: only read when a policy is configured.
+		if (!connection.isAllowedBy(this.peerPolicy)) {
 			logger.warn("Unix socket server '" + this.name + "' refused " + connection + " from " + connection.peer()
 					+ ": not in the allowed users or groups");
 			connection.closeChannel();
