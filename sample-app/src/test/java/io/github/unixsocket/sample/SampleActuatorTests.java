@@ -1,6 +1,11 @@
 package io.github.unixsocket.sample;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
@@ -15,8 +20,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import com.jayway.jsonpath.JsonPath;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +36,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
 import static org.awaitility.Awaitility.await;
 
 /** Reads the sample's Actuator endpoints over HTTP while real clients hold connections to echo.sock. */
@@ -102,8 +110,39 @@ class SampleActuatorTests {
 			Integer id = JsonPath.read(get("/actuator/unixsockets/echo", 200), "$.connections[0].id");
 			HttpRequest delete = HttpRequest.newBuilder(uri("/actuator/unixsockets/echo/" + id)).DELETE().build();
 			assertThat(this.http.send(delete, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
-			assertThat(client.isOpen()).isTrue();
+			// The server kept the connection: it still echoes (a closed one reads end-of-stream) and is listed.
+			echo(client);
+			List<Integer> ids = JsonPath.read(get("/actuator/unixsockets/echo", 200), "$.connections[*].id");
+			assertThat(ids).contains(id);
 		}
+	}
+
+	@Test
+	void httpListensOnTheLoopbackInterfaceOnly() throws Exception {
+		try (Socket loopback = new Socket()) {
+			loopback.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port), 5000);
+		}
+		Optional<InetAddress> other = otherAddress();
+		Assumptions.assumeTrue(other.isPresent(), "SKIPPED: this machine has no address besides loopback");
+		try (Socket socket = new Socket()) {
+			assertThatIOException().as("HTTP on %s", other.get())
+				.isThrownBy(() -> socket.connect(new InetSocketAddress(other.get(), this.port), 5000));
+		}
+	}
+
+	private static Optional<InetAddress> otherAddress() throws SocketException {
+		return NetworkInterface.networkInterfaces()
+			.filter((network) -> {
+				try {
+					return network.isUp() && !network.isLoopback();
+				}
+				catch (SocketException ex) {
+					return false;
+				}
+			})
+			.flatMap(NetworkInterface::inetAddresses)
+			.filter((address) -> !address.isLoopbackAddress() && !address.isLinkLocalAddress())
+			.findFirst();
 	}
 
 	@Test
@@ -120,13 +159,18 @@ class SampleActuatorTests {
 	private SocketChannel connectAndEcho() throws IOException {
 		SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
 		client.connect(UnixDomainSocketAddress.of(echo()));
-		client.write(ByteBuffer.wrap("x".getBytes(StandardCharsets.UTF_8)));
 		// The echo proves the handler runs, so the connection is counted as open.
+		echo(client);
+		return client;
+	}
+
+	private static void echo(SocketChannel client) throws IOException {
+		client.write(ByteBuffer.wrap("x".getBytes(StandardCharsets.UTF_8)));
 		ByteBuffer reply = ByteBuffer.allocate(1);
 		while (reply.hasRemaining()) {
-			assertThat(client.read(reply)).isNotNegative();
+			assertThat(client.read(reply)).as("echo from the server").isNotNegative();
 		}
-		return client;
+		assertThat(reply.get(0)).isEqualTo((byte) 'x');
 	}
 
 	private double currentConnections() throws Exception {
@@ -142,7 +186,7 @@ class SampleActuatorTests {
 	}
 
 	private URI uri(String path) {
-		return URI.create("http://localhost:" + this.port + path);
+		return URI.create("http://127.0.0.1:" + this.port + path);
 	}
 
 }

@@ -91,7 +91,7 @@ class SampleActuatorWriteAccessTests {
 	}
 
 	private URI uri(String path) {
-		return URI.create("http://localhost:" + this.port + path);
+		return URI.create("http://127.0.0.1:" + this.port + path);
 	}
 
 }

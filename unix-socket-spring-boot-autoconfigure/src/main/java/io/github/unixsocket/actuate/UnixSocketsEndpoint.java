@@ -12,6 +12,7 @@ import java.util.function.ToLongFunction;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.FilePermissions;
+import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.StreamServer;
@@ -95,7 +96,7 @@ public class UnixSocketsEndpoint {
 		}
 		return new ServerDescriptor(server.name(), server.address(), UnixSocketHealthContributor.lower(server.type()),
 				this.protocols.apply(server.name()), UnixSocketHealthContributor.lower(server.state()),
-				FilePermissions.toOctal(server.permissions()), server.group(), server.isSocketFileOurs(),
+				permissions(server), server.group(), server.isSocketFileOurs(),
 				server.openConnections(), server.acceptedConnections(), server.rejectedConnections(), rejectedByReason,
 				server.handlerErrors(), server.datagramsReceived(), datagram(server, DatagramServer::datagramsReplied),
 				datagram(server, DatagramServer::datagramsDropped), datagram(server, DatagramServer::datagramsTruncated),
@@ -105,6 +106,11 @@ public class UnixSocketsEndpoint {
 
 	private static long stream(UnixSocketServer server, ToLongFunction<StreamServer> value) {
 		return (server instanceof StreamServer streamServer) ? value.applyAsLong(streamServer) : 0;
+	}
+
+	/** An abstract address has no file, so no mode: absent rather than a misleading "0000". */
+	private static String permissions(UnixSocketServer server) {
+		return NativeSockets.isAbstract(server.address()) ? null : FilePermissions.toOctal(server.permissions());
 	}
 
 	private static long datagram(UnixSocketServer server, ToLongFunction<DatagramServer> counter) {
@@ -141,7 +147,8 @@ public class UnixSocketsEndpoint {
 	 * @param type {@code stream} or {@code datagram}
 	 * @param protocol the configured protocol
 	 * @param state {@code new}, {@code running}, {@code draining} or {@code stopped}
-	 * @param permissions mode of the socket file, octal
+	 * @param permissions mode of the socket file, octal; {@code null} for an abstract
+	 * address, which has no file
 	 * @param group group of the socket file, {@code null} for the process's group
 	 * @param socketFileOurs whether the file at the path is still the one the server bound
 	 * @param openConnections connections open now

@@ -137,8 +137,8 @@ public class UnixSocketProperties {
 		private String permissions = "0600";
 
 		/**
-		 * Group of the socket file, a name or a numeric gid. The process must belong to
-		 * it. Default: the process's group.
+		 * Group of the socket file: a numeric gid (digits only) or a group name. The
+		 * process must belong to it. Default: the process's group.
 		 */
 		private String group;
 
@@ -419,14 +419,14 @@ public class UnixSocketProperties {
 	public static class Peer {
 
 		/**
-		 * Users (names or numeric uids) allowed to connect, checked with SO_PEERCRED.
-		 * Empty: anyone who can open the socket file.
+		 * Users allowed to connect, checked with SO_PEERCRED: numeric uids (digits only)
+		 * or user names. Empty: anyone who can open the socket file.
 		 */
 		private List<String> allowedUsers = new ArrayList<>();
 
 		/**
-		 * Groups (names or numeric gids) allowed to connect, checked with SO_PEERCRED.
-		 * Empty: anyone who can open the socket file.
+		 * Groups allowed to connect, checked with SO_PEERCRED: numeric gids (digits only)
+		 * or group names. Empty: anyone who can open the socket file.
 		 */
 		private List<String> allowedGroups = new ArrayList<>();
 

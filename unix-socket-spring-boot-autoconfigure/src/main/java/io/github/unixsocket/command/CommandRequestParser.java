@@ -3,8 +3,11 @@ package io.github.unixsocket.command;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
@@ -13,11 +16,15 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Parses one request line, JSON ({@code {"id": 7, "command": "echo", "args": {"text":
  * "hi"}}}) or text ({@code echo text=hi}, a value may be double-quoted with {@code \"}
- * and {@code \\} escapes: {@code echo text="hello world"}). Pure: no state, no I/O;
+ * and {@code \\} escapes: {@code echo text="hello world"}). A key or argument given twice
+ * is an error, in either form. Pure: no state, no I/O;
  * every input yields a request, {@code null} for a blank line, or a
  * {@link CommandException} saying what is wrong.
  */
 public final class CommandRequestParser {
+
+	/** Jackson's {@code STRICT_DUPLICATE_DETECTION} message; it has no exception type of its own. */
+	private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
 
 	private final ObjectReader reader;
 
@@ -25,7 +32,11 @@ public final class CommandRequestParser {
 	 * @param mapper reads JSON requests
 	 */
 	public CommandRequestParser(JsonMapper mapper) {
-		this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+		// A repeated key would otherwise be last-wins, so a request could say one command to
+		// a filter that reads the first and run another.
+		this.reader = mapper.reader()
+			.with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+			.with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
 	}
 
 	/**
@@ -77,9 +88,16 @@ public final class CommandRequestParser {
 		return new CommandRequest(id, command, args);
 	}
 
-	/** Jackson's message without its source excerpt or location details, which say little here. */
+	/**
+	 * Jackson's message without its source excerpt or location details, which say little
+	 * here; a repeated key, at any depth, as {@code duplicate field 'name'}.
+	 */
 	private static String malformed(JacksonException ex) {
 		String message = String.valueOf(ex.getOriginalMessage());
+		Matcher duplicate = DUPLICATE.matcher(message);
+		if (duplicate.matches()) {
+			return "duplicate field '" + duplicate.group(1) + "'";
+		}
 		int cut = message.indexOf(" (start marker");
 		message = (cut >= 0) ? message.substring(0, cut) : message;
 		cut = message.indexOf('\n');

@@ -9,17 +9,11 @@ import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.FileSystems;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
-import org.newsclub.net.unix.AFUNIXSocketChannel;
-import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 /**
  * A connection over a blocking JDK {@link SocketChannel}. Streams are our own thin
@@ -61,7 +55,7 @@ final class ChannelConnection implements ServerConnection, ByteChannel {
 
 	private volatile Map<String, Object> attributes;
 
-	private volatile UnixDomainPrincipal principal;
+	private volatile KernelPeer kernelPeer;
 
 	private volatile PeerCredentials peer;
 
@@ -125,35 +119,25 @@ final class ChannelConnection implements ServerConnection, ByteChannel {
 	public PeerCredentials peer() {
 		PeerCredentials peer = this.peer;
 		if (peer == null) {
-			UnixDomainPrincipal principal = principal();
-			peer = (principal != null) ? new PeerCredentials(principal.user().getName(), principal.group().getName())
-					: PeerCredentials.UNKNOWN;
+			peer = KernelPeer.credentials(kernelPeer());
 			this.peer = peer;
 		}
 		return peer;
 	}
 
-	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
-	UnixDomainPrincipal principal() {
-		UnixDomainPrincipal principal = this.principal;
-		if (principal == null) {
-			try {
-				principal = (this.channel instanceof AFUNIXSocketChannel junix) ? principal(junix.getPeerCredentials())
-						: this.channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-				this.principal = principal;
-			}
-			catch (IOException | UnsupportedOperationException ex) {
-				return null;
-			}
-		}
-		return principal;
+	@Override
+	public boolean isAllowedBy(PeerPolicy policy) {
+		return policy.allowsAnyone() || KernelPeer.allowed(kernelPeer(), policy);
 	}
 
-	/** junixsocket reports numeric ids; the JDK's principals for them compare equal to named ones. */
-	private static UnixDomainPrincipal principal(AFUNIXSocketCredentials credentials) throws IOException {
-		UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-		return new UnixDomainPrincipal(lookup.lookupPrincipalByName(Long.toString(credentials.getUid())),
-				lookup.lookupPrincipalByGroupName(Long.toString(credentials.getGid())));
+	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
+	private KernelPeer kernelPeer() {
+		KernelPeer peer = this.kernelPeer;
+		if (peer == null) {
+			peer = KernelPeer.of(this.channel);
+			this.kernelPeer = peer;
+		}
+		return peer;
 	}
 
 	@Override

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
-import jdk.net.UnixDomainPrincipal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -90,7 +89,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private volatile Map<String, Object> attributes;
 
-	private volatile UnixDomainPrincipal principal;
+	private volatile KernelPeer kernelPeer;
 
 	private volatile PeerCredentials peer;
 
@@ -170,11 +169,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.opened = true;
 	}
 
-	/** @return the peer when a policy needs it, else {@code null} (reading it costs a passwd lookup) */
-	UnixDomainPrincipal principalIfChecked(PeerPolicy policy) {
-		return policy.allowsAnyone() ? null : principal();
-	}
-
 	EventLoop loop() {
 		return this.loop;
 	}
@@ -220,20 +214,25 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	public PeerCredentials peer() {
 		PeerCredentials peer = this.peer;
 		if (peer == null) {
-			peer = Peers.credentials(principal());
+			peer = KernelPeer.credentials(kernelPeer());
 			this.peer = peer;
 		}
 		return peer;
 	}
 
+	@Override
+	public boolean isAllowedBy(PeerPolicy policy) {
+		return policy.allowsAnyone() || KernelPeer.allowed(kernelPeer(), policy);
+	}
+
 	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
-	UnixDomainPrincipal principal() {
-		UnixDomainPrincipal principal = this.principal;
-		if (principal == null) {
-			principal = Peers.principal(this.channel);
-			this.principal = principal;
+	private KernelPeer kernelPeer() {
+		KernelPeer peer = this.kernelPeer;
+		if (peer == null) {
+			peer = KernelPeer.of(this.channel);
+			this.kernelPeer = peer;
 		}
-		return principal;
+		return peer;
 	}
 
 	@Override

@@ -7,7 +7,9 @@ import java.util.Locale;
 
 import org.newsclub.net.unix.AFSocket;
 import org.newsclub.net.unix.AFSocketCapability;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 /**
  * What needs junixsocket's native library: datagram sockets and Linux abstract-namespace
@@ -95,6 +97,36 @@ public final class NativeSockets {
 		if (problem != null) {
 			throw new IOException(problem + "; if the native library cannot be extracted, set -D"
 					+ LIBRARY_TMPDIR_PROPERTY + " to a writable directory that allows executing files");
+		}
+	}
+
+	/**
+	 * Whether a socket of that type holds an abstract name (stream and datagram sockets
+	 * have names of their own): after a failed bind, tells a taken name from other
+	 * failures. Connects and closes at once, like the stale-socket probe of a socket file.
+	 * @param name the abstract name, without the {@code @}
+	 * @param type the type of socket to look for
+	 * @return whether a socket of that type answers at that name
+	 */
+	public static boolean isAbstractNameInUse(String name, ServerType type) {
+		try {
+			AFUNIXSocketAddress address = abstractAddress(name);
+			if (type == ServerType.DATAGRAM) {
+				try (AFUNIXDatagramChannel datagram = AFUNIXDatagramChannel.open()) {
+					datagram.connect(address);
+					return true;
+				}
+			}
+			try (AFUNIXSocketChannel stream = AFUNIXSocketChannel.open()) {
+				// Non-blocking: a listener with a full backlog must not make us wait.
+				stream.configureBlocking(false);
+				stream.connect(address);
+				return true;
+			}
+		}
+		catch (IOException | RuntimeException | LinkageError ex) {
+			// refused: nobody there
+			return false;
 		}
 	}
 

@@ -1,11 +1,14 @@
 package io.github.unixsocket.server;
 
 /**
- * Who is on the other end of a connection, as the kernel reports it ({@code SO_PEERCRED}).
- * The JDK reports names; a uid or gid without a name appears as its number.
+ * Who is on the other end of a connection, as the kernel reports it ({@code SO_PEERCRED}),
+ * shown the same way on filesystem and abstract addresses: by name, or by number when the
+ * id has no name or its name is all digits. That follows the rule of
+ * {@link PeerPolicy}: a string of digits is always a numeric id, so a value shown here
+ * means the same peer in {@code peer.allowed-users} or {@code peer.allowed-groups}.
  *
- * @param user the peer's effective user
- * @param group the peer's effective group
+ * @param user the peer's effective user: a name or a uid
+ * @param group the peer's effective group: a name or a gid
  */
 public record PeerCredentials(String user, String group) {
 

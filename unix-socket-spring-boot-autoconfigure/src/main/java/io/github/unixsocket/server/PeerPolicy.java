@@ -1,72 +1,80 @@
 package io.github.unixsocket.server;
 
-import java.io.IOException;
-import java.nio.file.FileSystems;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.UserPrincipalLookupService;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
-
-import jdk.net.UnixDomainPrincipal;
 
 /**
  * Which peers may connect, checked against the kernel's {@code SO_PEERCRED}: a peer is
  * allowed when its effective user is listed or its effective group is listed (supplementary
  * groups are not reported by the kernel). Both lists empty: everyone who can open the
  * socket file.
+ * <p>
+ * Entries follow one rule: a string of digits is always a numeric uid or gid; anything
+ * else is a name looked up in the user or group database. So {@code 0} and {@code root}
+ * allow the same user, and an account named {@code 1001} does not stand in for uid 1001.
+ * Peers are matched by their numeric ids, the same way on filesystem and abstract
+ * addresses.
  */
 public final class PeerPolicy {
 
 	/** Allows every peer. */
-	public static final PeerPolicy ANYONE = new PeerPolicy(Set.of(), Set.of());
+	public static final PeerPolicy ANYONE = new PeerPolicy(Set.of(), Set.of(), List.of(), List.of());
 
-	private final Set<UserPrincipal> users;
+	private final Set<Long> uids;
 
-	private final Set<GroupPrincipal> groups;
+	private final Set<Long> gids;
 
-	private PeerPolicy(Set<UserPrincipal> users, Set<GroupPrincipal> groups) {
+	private final List<String> users;
+
+	private final List<String> groups;
+
+	private PeerPolicy(Set<Long> uids, Set<Long> gids, List<String> users, List<String> groups) {
+		this.uids = uids;
+		this.gids = gids;
 		this.users = users;
 		this.groups = groups;
 	}
 
 	/**
-	 * Resolve user and group names (or numeric ids) now, so a typo fails at startup.
-	 * @param users allowed users
-	 * @param groups allowed groups
+	 * Resolve user and group names now, so a typo fails at startup.
+	 * @param users allowed users: uids (digits only) or user names
+	 * @param groups allowed groups: gids (digits only) or group names
 	 * @return the policy
 	 * @throws IllegalArgumentException naming the first user or group that does not exist
 	 */
 	public static PeerPolicy of(Collection<String> users, Collection<String> groups) {
-		UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-		Set<UserPrincipal> allowedUsers = new LinkedHashSet<>();
+		Set<Long> uids = new HashSet<>();
+		List<String> userNames = new ArrayList<>();
 		for (String user : users) {
-			allowedUsers.add(lookup(() -> lookup.lookupPrincipalByName(user.trim()), "user", user));
+			long uid = UnixIds.userId(user.trim());
+			uids.add(uid);
+			userNames.add(describe(user.trim(), uid));
 		}
-		Set<GroupPrincipal> allowedGroups = new LinkedHashSet<>();
+		Set<Long> gids = new HashSet<>();
+		List<String> groupNames = new ArrayList<>();
 		for (String group : groups) {
-			allowedGroups.add(lookup(() -> lookup.lookupPrincipalByGroupName(group.trim()), "group", group));
+			long gid = UnixIds.groupId(group.trim());
+			gids.add(gid);
+			groupNames.add(describe(group.trim(), gid));
 		}
-		return new PeerPolicy(Set.copyOf(allowedUsers), Set.copyOf(allowedGroups));
+		return new PeerPolicy(Set.copyOf(uids), Set.copyOf(gids), List.copyOf(userNames), List.copyOf(groupNames));
 	}
 
 	/** @return whether every peer is allowed */
 	public boolean allowsAnyone() {
-		return this.users.isEmpty() && this.groups.isEmpty();
+		return this.uids.isEmpty() && this.gids.isEmpty();
 	}
 
 	/**
-	 * @param peer the peer's credentials, {@code null} if unknown
+	 * @param uid the peer's effective uid, as the kernel reports it
+	 * @param gid the peer's effective gid, as the kernel reports it
 	 * @return whether it may connect
 	 */
-	public boolean allows(UnixDomainPrincipal peer) {
-		if (allowsAnyone()) {
-			return true;
-		}
-		// Principals compare by uid/gid, so "0" and "root" match alike.
-		return peer != null && (this.users.contains(peer.user()) || this.groups.contains(peer.group()));
+	public boolean allows(long uid, long gid) {
+		return allowsAnyone() || this.uids.contains(uid) || this.gids.contains(gid);
 	}
 
 	@Override
@@ -74,22 +82,8 @@ public final class PeerPolicy {
 		return allowsAnyone() ? "anyone" : "users " + this.users + ", groups " + this.groups;
 	}
 
-	private static <T> T lookup(Lookup<T> lookup, String kind, String name) {
-		try {
-			return lookup.get();
-		}
-		catch (UserPrincipalNotFoundException ex) {
-			throw new IllegalArgumentException(kind + " '" + name + "' does not exist", ex);
-		}
-		catch (IOException ex) {
-			throw new IllegalArgumentException(kind + " '" + name + "' could not be looked up: " + ex.getMessage(), ex);
-		}
-	}
-
-	private interface Lookup<T> {
-
-		T get() throws IOException;
-
+	private static String describe(String entry, long id) {
+		return UnixIds.isNumeric(entry) ? entry : entry + " (" + id + ")";
 	}
 
 }

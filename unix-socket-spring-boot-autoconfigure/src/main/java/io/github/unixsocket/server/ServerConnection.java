@@ -6,6 +6,12 @@ package io.github.unixsocket.server;
  */
 interface ServerConnection extends Connection {
 
+	/**
+	 * @param policy who may connect
+	 * @return whether the peer is allowed (its credentials are read only for a policy)
+	 */
+	boolean isAllowedBy(PeerPolicy policy);
+
 	/** @return whether nothing has been received that is not answered yet */
 	boolean isIdleBetweenRequests();
 

@@ -277,16 +277,8 @@ public final class SocketFile implements Closeable {
 		if (group == null) {
 			return null;
 		}
-		try {
-			// The JDK falls back to parsing a numeric gid when no group has that name.
-			return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-		}
-		catch (UserPrincipalNotFoundException ex) {
-			throw new IllegalArgumentException("group '" + group + "' does not exist", ex);
-		}
-		catch (IOException ex) {
-			throw new IllegalArgumentException("group '" + group + "' could not be looked up: " + ex.getMessage(), ex);
-		}
+		// Digits are a gid, anything else a name: see UnixIds.
+		return UnixIds.groupPrincipal(group);
 	}
 
 	/**

@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
-import jdk.net.UnixDomainPrincipal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
@@ -459,8 +458,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private void serve(ChannelConnection connection) {
 		try {
-			if (!allowed(connection, this.peerPolicy.allowsAnyone() ? null : connection.principal())
-					|| !setUp(connection)) {
+			if (!allowed(connection) || !setUp(connection)) {
 				connection.closeChannel();
 				return;
 			}
@@ -482,13 +480,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
-	/**
-	 * @param principal the peer, read only when a policy is configured (SO_PEERCRED plus a
-	 * passwd lookup)
-	 * @return whether the peer may connect; if not, the refusal is counted and logged
-	 */
-	private boolean allowed(ServerConnection connection, UnixDomainPrincipal principal) {
-		if (this.peerPolicy.allowsAnyone() || this.peerPolicy.allows(principal)) {
+	/** @return whether the peer may connect (SO_PEERCRED is read only for a policy); if not, it is counted */
+	private boolean allowed(ServerConnection connection) {
+		if (connection.isAllowedBy(this.peerPolicy)) {
 			return true;
 		}
 		logger.warn("Unix socket server '" + this.name + "' refused " + connection + " from " + connection.peer()
@@ -789,7 +783,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			connection.closeNow();
 			return;
 		}
-		if (!allowed(connection, connection.principalIfChecked(this.peerPolicy)) || !setUp(connection)) {
+		if (!allowed(connection) || !setUp(connection)) {
 			connection.closeNow();
 			return;
 		}

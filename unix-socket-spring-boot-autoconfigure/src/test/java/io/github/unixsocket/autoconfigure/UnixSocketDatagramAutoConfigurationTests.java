@@ -28,6 +28,7 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 
@@ -199,6 +200,50 @@ class UnixSocketDatagramAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnOs(OS.LINUX)
+	void abstractNameHeldByAnotherSocketFailsStartupSayingSo() throws Exception {
+		String id = UUID.randomUUID().toString();
+		try (AFUNIXServerSocketChannel stream = AFUNIXServerSocketChannel.open();
+				AFUNIXDatagramChannel datagram = AFUNIXDatagramChannel.open()) {
+			// as another process would: the kernel knows no difference
+			stream.bind(AFUNIXSocketAddress.inAbstractNamespace("echo-" + id));
+			datagram.bind(AFUNIXSocketAddress.inAbstractNamespace("events-" + id));
+			this.runner.withUserConfiguration(EchoStreamHandler.class)
+				.withPropertyValues("unix-socket.servers.echo.path=@echo-" + id)
+				.run((context) -> assertTakenName(analysis(context), "echo", "@echo-" + id));
+			this.runner.withUserConfiguration(CountingHandler.class)
+				.withPropertyValues("unix-socket.servers.events.type=datagram",
+						"unix-socket.servers.events.path=@events-" + id)
+				.run((context) -> assertTakenName(analysis(context), "events", "@events-" + id));
+		}
+	}
+
+	private static void assertTakenName(FailureAnalysis analysis, String server, String address) {
+		assertThat(analysis.getDescription()).startsWith("Unix socket server '" + server + "' could not start")
+			.contains("abstract address " + address + " is already in use by another process")
+			.doesNotContainIgnoringCase("director");
+		assertThat(analysis.getAction()).contains("Stop the process that holds " + address)
+			.contains("ss -xap")
+			.contains("'unix-socket.servers." + server + ".path' another abstract name")
+			.doesNotContainIgnoringCase("director")
+			.doesNotContainIgnoringCase("permission");
+	}
+
+	@Test
+	@EnabledOnOs(OS.LINUX)
+	void twoServersOnOneAbstractNameFailStartupNamingBoth() {
+		String address = "@shared-" + UUID.randomUUID();
+		this.runner.withUserConfiguration(EchoStreamHandler.class, SecondEchoStreamHandler.class)
+			.withPropertyValues("unix-socket.servers.echo.path=" + address, "unix-socket.servers.second.path=" + address)
+			.run((context) -> {
+				FailureAnalysis analysis = analysis(context);
+				assertThat(analysis.getDescription()).matches(
+						"Unix socket servers '(echo|second)' and '(echo|second)' both use abstract address " + address);
+				assertThat(analysis.getAction()).contains("its own abstract name");
+			});
+	}
+
+	@Test
 	void withoutTheNativeLibraryDatagramServersFailClearlyAndFileStreamServersWork() throws Exception {
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
@@ -250,6 +295,11 @@ class UnixSocketDatagramAutoConfigurationTests {
 		public void handle(io.github.unixsocket.server.Connection connection) throws IOException {
 			connection.inputStream().transferTo(connection.outputStream());
 		}
+
+	}
+
+	@UnixSocketHandler("second")
+	static class SecondEchoStreamHandler extends EchoStreamHandler {
 
 	}
 

@@ -62,7 +62,22 @@ class CommandRequestParserTest {
 		assertInvalid("{\"command\": \"x\", \"args\": \"a=b\"}", "'args' must be an object");
 		assertInvalid("{\"command\": \"x\", \"extra\": 1}", "unknown field 'extra'");
 		assertInvalid("[\"ping\"]", "a request is an object");
+		assertInvalid("{\"command\": \"ping\", \"command\": \"help\"}", "duplicate field 'command'");
+		assertInvalid("{\"id\": 1, \"command\": \"ping\", \"id\": 2}", "duplicate field 'id'");
+		assertInvalid("{\"command\": \"echo\", \"args\": {\"text\": \"a\", \"text\": \"b\"}}",
+				"duplicate field 'text'");
+		assertInvalid("{\"command\": \"echo\", \"args\": {\"text\": {\"x\": 1, \"x\": 2}}}", "duplicate field 'x'");
 		assertInvalid("{" + "\"a\":[".repeat(5000), "malformed JSON");
+	}
+
+	@Test
+	void aRepeatedJsonKeyIsAnErrorNotLastWins() {
+		assertThatExceptionOfType(CommandException.class)
+			.isThrownBy(() -> this.parser.parse("{\"command\":\"ping\",\"command\":\"help\"}"))
+			.withMessage("duplicate field 'command'");
+		assertThatExceptionOfType(CommandException.class)
+			.isThrownBy(() -> this.parser.parse("{\"command\":\"echo\",\"args\":{\"text\":\"a\",\"text\":\"b\"}}"))
+			.withMessage("duplicate field 'text'");
 	}
 
 	private void assertInvalid(String line, String message) {

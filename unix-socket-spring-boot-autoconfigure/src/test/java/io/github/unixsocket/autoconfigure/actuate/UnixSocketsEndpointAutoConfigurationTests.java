@@ -3,6 +3,7 @@ package io.github.unixsocket.autoconfigure.actuate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.UUID;
 
 import io.github.unixsocket.actuate.UnixSocketsEndpoint;
 import io.github.unixsocket.actuate.UnixSocketsEndpoint.ConnectionDescriptor;
@@ -11,10 +12,14 @@ import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
 import io.github.unixsocket.server.TestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.jackson.JacksonEndpointAutoConfiguration;
+import org.springframework.boot.actuate.endpoint.jackson.EndpointJsonMapper;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -103,6 +108,22 @@ class UnixSocketsEndpointAutoConfigurationTests {
 			}
 			assertThat(endpoint.server("nope")).isNull();
 		});
+	}
+
+	@Test
+	@EnabledOnOs(OS.LINUX)
+	void abstractServerHasNoPermissions() {
+		this.runner.withConfiguration(AutoConfigurations.of(JacksonEndpointAutoConfiguration.class))
+			.withPropertyValues("unix-socket.servers.echo.path=@unix-socket-test-" + UUID.randomUUID(),
+					"management.endpoints.web.exposure.include=unixsockets")
+			.run((context) -> {
+				ServerDescriptor echo = context.getBean(UnixSocketsEndpoint.class).server("echo");
+				assertThat(echo.path()).startsWith("@");
+				assertThat(echo.permissions()).isNull();
+				// rendered as the endpoint renders it over HTTP and JMX
+				String json = context.getBean(EndpointJsonMapper.class).get().writeValueAsString(echo);
+				assertThat(json).contains("\"name\":\"echo\"").doesNotContain("permissions");
+			});
 	}
 
 	@Test
