@@ -83,7 +83,8 @@ public class UnixSocketProperties {
 	public static class EventLoop {
 
 		/**
-		 * Number of event loop threads. Default: the number of CPUs.
+		 * Number of event loop threads. Default: half the number of CPUs, at least 1 (the
+		 * clients are local processes that share the CPUs).
 		 */
 		private int threads = io.github.unixsocket.server.EventLoopGroup.DEFAULT_THREADS;
 
