@@ -6,6 +6,7 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 import io.github.unixsocket.server.DatagramServer;
+import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
@@ -33,7 +34,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <li>{@code unix.socket.datagrams.received}: datagrams received;</li>
  * <li>{@code unix.socket.datagrams.replied}, {@code unix.socket.datagrams.dropped},
  * {@code unix.socket.datagrams.truncated}: datagram servers only (0 for stream servers);</li>
- * <li>{@code unix.socket.bytes.received}, {@code unix.socket.bytes.sent}: bytes.</li>
+ * <li>{@code unix.socket.datagrams.replies.refused}: replies refused by the reply rules
+ * (datagram servers only);</li>
+ * <li>{@code unix.socket.bytes.received}, {@code unix.socket.bytes.sent}: bytes;</li>
+ * <li>{@code unix.socket.event-loop.blocked} (no {@code server} tag): times an event loop
+ * was found busy with one task for longer than its blocked threshold.</li>
  * </ul>
  */
 public class UnixSocketMetrics implements MeterBinder {
@@ -49,6 +54,9 @@ public class UnixSocketMetrics implements MeterBinder {
 					+ "deadline", "datagrams", datagram(DatagramServer::datagramsDropped)),
 			new Counted("unix.socket.datagrams.truncated", "Datagrams over max-message-size, not handled", "datagrams",
 					datagram(DatagramServer::datagramsTruncated)),
+			new Counted("unix.socket.datagrams.replies.refused",
+					"Replies not sent: the sender's address was not a safe place to send to", "datagrams",
+					datagram(DatagramServer::datagramRepliesRefused)),
 			new Counted("unix.socket.bytes.received", "Bytes read from peers", BaseUnits.BYTES,
 					UnixSocketServer::bytesReceived),
 			new Counted("unix.socket.bytes.sent", "Bytes written to peers", BaseUnits.BYTES,
@@ -58,18 +66,28 @@ public class UnixSocketMetrics implements MeterBinder {
 
 	private final Function<String, UnixSocketServer> servers;
 
+	private final EventLoopGroup eventLoops;
+
 	/**
 	 * @param names the server names
 	 * @param servers a server by name, looked up when a meter is read (servers may be
 	 * built after the meters are bound); {@code null} reads as 0
+	 * @param eventLoops the loops of the framed servers, {@code null} for none
 	 */
-	public UnixSocketMetrics(Collection<String> names, Function<String, UnixSocketServer> servers) {
+	public UnixSocketMetrics(Collection<String> names, Function<String, UnixSocketServer> servers,
+			EventLoopGroup eventLoops) {
 		this.names = List.copyOf(names);
 		this.servers = servers;
+		this.eventLoops = eventLoops;
 	}
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
+		if (this.eventLoops != null) {
+			FunctionCounter.builder("unix.socket.event-loop.blocked", this.eventLoops, EventLoopGroup::blockedCount)
+				.description("Times an event loop was busy with one task for longer than its blocked threshold")
+				.register(registry);
+		}
 		for (String name : this.names) {
 			Tags tags = Tags.of("server", name);
 			Gauge.builder("unix.socket.connections.current", this, read(name, UnixSocketServer::openConnections))

@@ -100,6 +100,7 @@ public class UnixSocketsEndpoint {
 				server.openConnections(), server.acceptedConnections(), server.rejectedConnections(), rejectedByReason,
 				server.handlerErrors(), server.datagramsReceived(), datagram(server, DatagramServer::datagramsReplied),
 				datagram(server, DatagramServer::datagramsDropped), datagram(server, DatagramServer::datagramsTruncated),
+				datagram(server, DatagramServer::datagramRepliesRefused),
 				server.bytesReceived(), server.bytesSent(), stream(server, (stream) -> stream.bufferBudget().used()),
 				stream(server, (stream) -> stream.bufferBudget().capacity()), connections);
 	}
@@ -161,6 +162,8 @@ public class UnixSocketsEndpoint {
 	 * @param datagramsDropped datagrams dropped: worker queue full, or left at the drain
 	 * deadline
 	 * @param datagramsTruncated datagrams over max-message-size, not handled
+	 * @param datagramRepliesRefused replies not sent because the sender's address was not
+	 * a safe place to send to
 	 * @param bytesReceived bytes read from peers
 	 * @param bytesSent bytes written to peers
 	 * @param bufferBudgetUsed bytes the read buffers of unfinished messages hold beyond
@@ -172,7 +175,8 @@ public class UnixSocketsEndpoint {
 	public record ServerDescriptor(String name, String path, String type, String protocol, String state,
 			String permissions, String group, boolean socketFileOurs, int openConnections, long acceptedConnections,
 			long rejectedConnections, Map<String, Long> rejectedByReason, long handlerErrors, long datagramsReceived,
-			long datagramsReplied, long datagramsDropped, long datagramsTruncated, long bytesReceived, long bytesSent,
+			long datagramsReplied, long datagramsDropped, long datagramsTruncated, long datagramRepliesRefused,
+			long bytesReceived, long bytesSent,
 			long bufferBudgetUsed, long bufferBudgetCapacity, List<ConnectionDescriptor> connections)
 			implements OperationResponseBody {
 	}

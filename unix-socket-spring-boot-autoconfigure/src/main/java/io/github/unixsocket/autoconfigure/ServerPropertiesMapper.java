@@ -239,7 +239,20 @@ final class ServerPropertiesMapper {
 	private SocketFileOptions fileOptions() {
 		Server p = this.properties;
 		return new SocketFileOptions(path(), permissions("permissions", p.getPermissions()), group(),
-				p.isCreateDirectories(), permissions("directory-permissions", p.getDirectoryPermissions()));
+				p.isCreateDirectories(), directoryPermissions());
+	}
+
+	private Set<PosixFilePermission> directoryPermissions() {
+		String value = this.properties.getDirectoryPermissions();
+		Set<PosixFilePermission> permissions = permissions("directory-permissions", value);
+		if (permissions.contains(PosixFilePermission.GROUP_WRITE)
+				|| permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+			// Whoever may write the directory may replace the socket: the next start would refuse it.
+			throw invalid("directory-permissions", value,
+					"lets group or others write to the socket's directory, and so replace the socket",
+					"use a mode without group and others write, such as \"0750\" (the default) or \"0755\"");
+		}
+		return permissions;
 	}
 
 	/** @return the name for a path "@name" in the abstract namespace, {@code null} for a file path */

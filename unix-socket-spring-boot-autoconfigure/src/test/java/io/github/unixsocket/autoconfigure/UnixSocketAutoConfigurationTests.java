@@ -142,6 +142,13 @@ class UnixSocketAutoConfigurationTests {
 		assertInvalid("unix-socket.servers.echo.permissions=0999", "unix-socket.servers.echo.permissions", "0999");
 		assertInvalid("unix-socket.servers.echo.directory-permissions=abc",
 				"unix-socket.servers.echo.directory-permissions", "abc");
+		assertInvalid("unix-socket.servers.echo.directory-permissions=0770",
+				"unix-socket.servers.echo.directory-permissions", "replace the socket");
+		assertInvalid("unix-socket.servers.echo.directory-permissions=0757",
+				"unix-socket.servers.echo.directory-permissions", "replace the socket");
+		assertInvalid("unix-socket.servers.echo.dispatch=event-loop", "unix-socket.servers.echo.dispatch",
+				"thread per connection");
+		assertInvalid("unix-socket.servers.echo.workers=4", "unix-socket.servers.echo.workers", "thread per connection");
 		assertInvalid("unix-socket.servers.echo.group=no-such-group-x", "unix-socket.servers.echo.group",
 				"does not exist");
 		assertInvalid("unix-socket.servers.echo.idle-timeout=-1s", "unix-socket.servers.echo.idle-timeout",

@@ -4,8 +4,10 @@ import io.github.unixsocket.actuate.UnixSocketMetrics;
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.server.EventLoopGroup;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -25,9 +27,10 @@ public final class UnixSocketMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UnixSocketMetrics unixSocketMetrics(UnixSocketServers servers, UnixSocketProperties properties) {
+	UnixSocketMetrics unixSocketMetrics(UnixSocketServers servers, UnixSocketProperties properties,
+			ObjectProvider<EventLoopGroup> eventLoops) {
 		// Names from the properties: meters may be bound before the servers are built.
-		return new UnixSocketMetrics(properties.getServers().keySet(), servers::get);
+		return new UnixSocketMetrics(properties.getServers().keySet(), servers::get, eventLoops.getIfUnique());
 	}
 
 }

@@ -1,9 +1,11 @@
 package io.github.unixsocket.autoconfigure.actuate;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import io.github.unixsocket.actuate.UnixSocketMetrics;
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
@@ -16,6 +18,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
@@ -71,6 +75,13 @@ class UnixSocketMetricsAutoConfigurationTests {
 				assertThat(counter(registry, "unix.socket.datagrams.received")).isEqualTo(2);
 				assertThat(counter(registry, "unix.socket.datagrams.replied")).isEqualTo(1);
 				assertThat(counter(registry, "unix.socket.datagrams.dropped")).isZero();
+				assertThat(counter(registry, "unix.socket.datagrams.replies.refused")).isZero();
+				// An abstract sender gets no reply (its exact name is unknown): refused and counted.
+				try (AFUNIXDatagramChannel abstractSender = AFUNIXDatagramChannel.open()) {
+					abstractSender.bind(AFUNIXSocketAddress.inAbstractNamespace("metrics-" + UUID.randomUUID()));
+					abstractSender.send(ByteBuffer.wrap(new byte[] { 'x' }), AFUNIXSocketAddress.of(events));
+				}
+				await().atMost(WAIT).until(() -> counter(registry, "unix.socket.datagrams.replies.refused") == 1);
 			});
 	}
 
@@ -178,6 +189,39 @@ class UnixSocketMetricsAutoConfigurationTests {
 		@UnixSocketHandler("lines")
 		MessageHandler linesEcho() {
 			return (connection, message) -> message;
+		}
+
+	}
+
+	@Test
+	void blockedEventLoopsAreCounted() {
+		Path lines = this.dir.resolve("slow.sock");
+		this.runner.withUserConfiguration(SlowLinesConfiguration.class)
+			.withPropertyValues("unix-socket.servers.echo.path=" + echo(), "unix-socket.servers.slow.path=" + lines,
+					"unix-socket.servers.slow.protocol=lines", "unix-socket.servers.slow.dispatch=event-loop",
+					"unix-socket.event-loop.blocked-threshold=50ms")
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.get("unix.socket.event-loop.blocked").functionCounter().count()).isZero();
+				try (TestClient client = TestClient.connect(lines)) {
+					assertThat(client.exchange("slow\n")).isEqualTo("slow\n");
+				}
+				await().atMost(WAIT)
+					.until(() -> registry.get("unix.socket.event-loop.blocked").functionCounter().count() >= 1);
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SlowLinesConfiguration {
+
+		/** Blocks the event loop it runs on: what the watchdog is there to report. */
+		@Bean
+		@UnixSocketHandler("slow")
+		MessageHandler slowLines() {
+			return (connection, message) -> {
+				Thread.sleep(300);
+				return message;
+			};
 		}
 
 	}
