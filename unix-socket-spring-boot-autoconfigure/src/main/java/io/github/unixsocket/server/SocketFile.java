@@ -65,10 +65,14 @@ public final class SocketFile implements Closeable {
 
 	private final PathLock lock;
 
-	private SocketFile(Path path, Object fileKey, PathLock lock) {
+	/** Where a socket published from a private directory is still bound, {@code null} if nowhere else. */
+	private final Path bindPath;
+
+	private SocketFile(Path path, Object fileKey, PathLock lock, Path bindPath) {
 		this.path = path;
 		this.fileKey = fileKey;
 		this.lock = lock;
+		this.bindPath = bindPath;
 	}
 
 	public Path path() {
@@ -114,18 +118,21 @@ public final class SocketFile implements Closeable {
 		}
 	}
 
-	/** Release the path's lock; the socket file itself is not touched. */
+	/**
+	 * Release the path's lock (and the private directory of a socket published with its
+	 * bind path kept); the socket file itself is not touched.
+	 */
 	@Override
 	public void close() {
+		if (this.bindPath != null) {
+			removePrivateDirectory(this.bindPath);
+		}
 		this.lock.close();
 	}
 
 	/**
 	 * Bind a stream server channel at {@code options.path()} with no moment where the
-	 * path is reachable with broader rights than configured: the socket is bound inside a
-	 * private ({@code 0700}) directory next to the path, given its mode and group there,
-	 * then hard-linked to the final name, which fails rather than replaces if anything
-	 * appeared there. There is no fallback to a rename, which would replace.
+	 * path is reachable with broader rights than configured (see {@link #prepareStream}).
 	 * @param channel an unbound server channel
 	 * @param options path, mode, group, directories
 	 * @param backlog listen backlog
@@ -134,6 +141,31 @@ public final class SocketFile implements Closeable {
 	 */
 	public static SocketFile bindStream(ServerSocketChannel channel, SocketFileOptions options, int backlog)
 			throws IOException {
+		try (StreamBinding binding = prepareStream(options)) {
+			try {
+				channel.bind(UnixDomainSocketAddress.of(binding.bindPath()), backlog);
+			}
+			catch (IOException | RuntimeException ex) {
+				throw bindFailure(options.path(), ex);
+			}
+			// A JDK channel does not need its bound name: the private directory goes at once.
+			return binding.publish(false);
+		}
+	}
+
+	/**
+	 * Take a path for a stream socket that something else binds, such as a web server's
+	 * connector: every check is made and the path locked, and a private ({@code 0700})
+	 * directory is created next to it; the caller binds a listening socket at
+	 * {@link StreamBinding#bindPath()} and then {@link StreamBinding#publish publishes}
+	 * it: group and mode are applied there, where only this process can reach it, and it
+	 * is hard-linked to the final name, which fails rather than replaces if anything
+	 * appeared there. There is no fallback to a rename, which would replace.
+	 * @param options path, mode, group, directories
+	 * @return the binding; close it if the socket is not published
+	 * @throws IOException if the path cannot be taken; a {@link SocketFileException} says why
+	 */
+	public static StreamBinding prepareStream(SocketFileOptions options) throws IOException {
 		Path path = options.path();
 		checkLength(path);
 		GroupPrincipal group = lookupGroup(options.group());
@@ -145,19 +177,96 @@ public final class SocketFile implements Closeable {
 			Path temporary = privateDir.resolve("s");
 			try {
 				checkLength(temporary, path);
-				channel.bind(UnixDomainSocketAddress.of(temporary), backlog);
-				Object key = secure(temporary, options.permissions(), group);
-				publish(temporary, path, key);
-				return new SocketFile(path, key, lock);
 			}
-			finally {
-				Files.deleteIfExists(temporary);
+			catch (SocketFileException ex) {
 				Files.deleteIfExists(privateDir);
+				throw ex;
 			}
+			return new StreamBinding(options, group, lock, temporary);
 		}
 		catch (IOException | RuntimeException ex) {
 			lock.close();
 			throw bindFailure(path, ex);
+		}
+	}
+
+	/**
+	 * A stream socket path taken by {@link #prepareStream}: bind at {@link #bindPath()},
+	 * then {@link #publish}. Closing it before publishing gives everything back (the
+	 * private directory, the lock); after publishing it does nothing.
+	 */
+	public static final class StreamBinding implements Closeable {
+
+		private final SocketFileOptions options;
+
+		private final GroupPrincipal group;
+
+		private final PathLock lock;
+
+		private final Path bindPath;
+
+		private boolean published;
+
+		private StreamBinding(SocketFileOptions options, GroupPrincipal group, PathLock lock, Path bindPath) {
+			this.options = options;
+			this.group = group;
+			this.lock = lock;
+			this.bindPath = bindPath;
+		}
+
+		/** @return where to bind the listening socket: inside a directory only this process can reach */
+		public Path bindPath() {
+			return this.bindPath;
+		}
+
+		/**
+		 * Give the socket bound at {@link #bindPath()} its group and mode, and publish it at
+		 * the configured path.
+		 * @param keepBindPath whether the socket's bound name must stay valid until it is
+		 * closed (a server that removes its own socket file on stop); the private directory
+		 * is then removed by {@link SocketFile#close()}
+		 * @return the published socket file, holding the path's lock until closed
+		 * @throws IOException if it cannot be secured or published; everything is given back
+		 */
+		public SocketFile publish(boolean keepBindPath) throws IOException {
+			Path path = this.options.path();
+			try {
+				Object key = secure(this.bindPath, this.options.permissions(), this.group);
+				SocketFile.publish(this.bindPath, path, key);
+				this.published = true;
+				if (!keepBindPath) {
+					removePrivateDirectory(this.bindPath);
+				}
+				return new SocketFile(path, key, this.lock, keepBindPath ? this.bindPath : null);
+			}
+			catch (IOException | RuntimeException ex) {
+				throw bindFailure(path, ex);
+			}
+			finally {
+				if (!this.published) {
+					close();
+				}
+			}
+		}
+
+		@Override
+		public void close() {
+			if (this.published) {
+				return;
+			}
+			removePrivateDirectory(this.bindPath);
+			this.lock.close();
+		}
+
+	}
+
+	private static void removePrivateDirectory(Path bindPath) {
+		try {
+			Files.deleteIfExists(bindPath);
+			Files.deleteIfExists(bindPath.getParent());
+		}
+		catch (IOException ex) {
+			logger.warn("Could not remove the private bind directory " + bindPath.getParent() + ": " + ex);
 		}
 	}
 
@@ -202,7 +311,7 @@ public final class SocketFile implements Closeable {
 				// chmods the new socket to 0666: both only reach files this user (or root) made,
 				// since nobody else can write to the directory.
 				channel.bind(AFUNIXSocketAddress.of(path));
-				bound = new SocketFile(path, secure(path, options.permissions(), group), lock);
+				bound = new SocketFile(path, secure(path, options.permissions(), group), lock, null);
 			}
 			finally {
 				if (restoreMode != null) {
