@@ -1,9 +1,15 @@
 package io.github.unixsocket.server;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,6 +48,12 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
 	volatile SocketFile socketFile;
 
+	/** Served instead of binding the configured address, {@code null} if none. */
+	final InheritedSocket inherited;
+
+	/** The file of the inherited socket's path when it started, to tell when it is replaced. */
+	private volatile Object inheritedFileKey;
+
 	AbstractUnixSocketServer(ServerBuilder<?> builder) {
 		this.name = builder.name;
 		this.fileOptions = builder.fileOptions;
@@ -50,6 +62,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		this.shutdownTimeout = builder.shutdownTimeout;
 		this.receiveBufferSize = builder.receiveBufferSize;
 		this.sendBufferSize = builder.sendBufferSize;
+		this.inherited = builder.inherited;
 	}
 
 	@Override
@@ -59,8 +72,57 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
 	@Override
 	public String address() {
+		if (this.inherited != null && this.inherited.address() != null) {
+			return this.inherited.address();
+		}
 		return (this.abstractName != null) ? NativeSockets.ABSTRACT_PREFIX + this.abstractName
 				: this.fileOptions.path().toString();
+	}
+
+	@Override
+	public boolean isInherited() {
+		return this.inherited != null;
+	}
+
+	/** Remember which file the inherited socket's path holds now. */
+	void rememberInheritedFile() {
+		this.inheritedFileKey = inheritedFileKey();
+	}
+
+	private Object inheritedFileKey() {
+		String address = this.inherited.address();
+		if (address == null || NativeSockets.isAbstract(address)) {
+			return null;
+		}
+		try {
+			return Files.readAttributes(Path.of(address), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+				.fileKey();
+		}
+		catch (IOException | RuntimeException ex) {
+			return null;
+		}
+	}
+
+	/** @return the file key of this server's socket file, {@code null} if it has none */
+	Object socketFileKey() {
+		if (this.inherited != null) {
+			return this.inheritedFileKey;
+		}
+		SocketFile file = this.socketFile;
+		return (file != null) ? file.fileKey() : null;
+	}
+
+	/** @return how the socket came to be, for the start log line */
+	String origin() {
+		if (this.inherited != null) {
+			return "inherited " + ((this.inherited.name() != null) ? "'" + this.inherited.name() + "', " : "")
+					+ "descriptor " + this.inherited.fd() + "; never bound, changed or removed here";
+		}
+		if (this.abstractName != null) {
+			return "abstract namespace";
+		}
+		return "mode " + FilePermissions.toOctal(permissions()) + ", group "
+				+ ((group() != null) ? group() : "of the process");
 	}
 
 	@Override
@@ -88,9 +150,17 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		return stop(this.shutdownTimeout);
 	}
 
-	/** An abstract address has no file: it is ours while it is bound. */
+	/**
+	 * An abstract address has no file: it is ours while it is bound. An inherited socket's
+	 * file is ours while the path still holds the file it held when the server started.
+	 */
 	@Override
 	public boolean isSocketFileOurs() {
+		if (this.inherited != null) {
+			Object key = this.inheritedFileKey;
+			return (key != null) ? this.state == ServerState.RUNNING && key.equals(inheritedFileKey())
+					: this.state == ServerState.RUNNING;
+		}
 		if (this.abstractName != null) {
 			return this.state == ServerState.RUNNING;
 		}
@@ -130,6 +200,8 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		Integer receiveBufferSize;
 
 		Integer sendBufferSize;
+
+		InheritedSocket inherited;
 
 		ServerBuilder(String name, SocketFileOptions fileOptions, String abstractName) {
 			if (name == null || name.isBlank()) {
@@ -175,6 +247,27 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 			return fileOptions(new SocketFileOptions(o.path(), o.permissions(), group, o.createDirectories(),
 					o.directoryPermissions()));
 		}
+
+		/**
+		 * Serve a socket this process inherited (systemd's socket activation) instead of
+		 * binding the configured address: nothing is created, changed or removed on the
+		 * filesystem. Its connections are served through junixsocket, on platform threads
+		 * or junixsocket's own event loop.
+		 * @param socket the inherited socket, of this server's type
+		 * @return this builder
+		 * @throws IllegalArgumentException if its type is not this server's
+		 */
+		public B inherited(InheritedSocket socket) {
+			if (socket != null && socket.type() != type()) {
+				throw new IllegalArgumentException(socket + " is a " + socket.type().name().toLowerCase(Locale.ROOT)
+						+ " socket, but server '" + this.name + "' is a " + type().name().toLowerCase(Locale.ROOT)
+						+ " server");
+			}
+			this.inherited = socket;
+			return self();
+		}
+
+		abstract ServerType type();
 
 		/**
 		 * @param listener sees the server's lifecycle and connection events

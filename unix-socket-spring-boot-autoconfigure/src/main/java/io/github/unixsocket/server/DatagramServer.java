@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -152,10 +153,14 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
 			}
 			NativeSockets.require(NativeSockets.datagramProblem());
-			if (this.abstractName != null) {
+			if (this.abstractName != null && this.inherited == null) {
 				NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
 			}
-			AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
+			AFUNIXDatagramChannel channel = (this.inherited != null) ? this.inherited.datagramChannel()
+					: AFUNIXDatagramChannel.open();
+			// The socket file is removed by SocketFile.deleteIfOurs(), only while still ours:
+			// junixsocket's own removal on close would take whatever is at the path by then.
+			channel.setDeleteOnClose(false);
 			SocketFile socketFile = null;
 			Selector selector = null;
 			try {
@@ -165,7 +170,10 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 				if (this.sendBufferSize != null) {
 					channel.setOption(StandardSocketOptions.SO_SNDBUF, this.sendBufferSize);
 				}
-				if (this.abstractName != null) {
+				if (this.inherited != null) {
+					rememberInheritedFile();
+				}
+				else if (this.abstractName != null) {
 					channel.bind(NativeSockets.abstractAddress(this.abstractName));
 				}
 				else {
@@ -179,7 +187,9 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			}
 			catch (IOException | RuntimeException ex) {
 				closeQuietly(selector);
-				closeQuietly(channel);
+				if (this.inherited == null) {
+					closeQuietly(channel);
+				}
 				if (socketFile != null) {
 					socketFile.deleteIfOurs();
 					socketFile.close();
@@ -188,7 +198,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			}
 			this.socketFile = socketFile;
 			this.channel = channel;
-			ReplyTargets.register(address(), socketFile);
+			ReplyTargets.register(address(), socketFileKey());
 			this.selector = selector;
 			if (this.dispatch == Dispatch.WORKERS) {
 				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 0, TimeUnit.SECONDS,
@@ -201,15 +211,12 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			this.receiver.setDaemon(false);
 			this.receiver.start();
 		}
-		if (this.abstractName != null) {
+		if (this.abstractName != null && this.inherited == null) {
 			logger.warn("Unix socket server '" + this.name + "' receives on abstract address " + address()
 					+ ": file permissions do not apply there, any process in this network namespace can send to it");
 		}
-		logger.info("Unix socket server '" + this.name + "' receiving on " + address() + " (datagram, "
-				+ ((this.abstractName != null) ? "abstract namespace"
-						: "mode " + FilePermissions.toOctal(permissions()) + ", group "
-								+ ((group() != null) ? group() : "of the process"))
-				+ ", dispatch " + this.dispatch.name().toLowerCase() + ", max message " + this.maxMessageSize
+		logger.info("Unix socket server '" + this.name + "' receiving on " + address() + " (datagram, " + origin()
+				+ ", dispatch " + this.dispatch.name().toLowerCase(Locale.ROOT) + ", max message " + this.maxMessageSize
 				+ " bytes)");
 		fire((listener) -> listener.serverStarted(this));
 	}
@@ -258,8 +265,11 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		this.dropped.addAndGet(left);
 		DrainResult result = new DrainResult(drained, left);
 		closeQuietly(this.selector);
-		closeQuietly(this.channel);
-		ReplyTargets.unregister(address(), this.socketFile);
+		if (this.inherited == null) {
+			// An inherited socket stays open: closing it would shut it down for systemd too.
+			closeQuietly(this.channel);
+		}
+		ReplyTargets.unregister(address(), socketFileKey());
 		if (this.socketFile != null) {
 			this.socketFile.close();
 		}
@@ -506,6 +516,11 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		@Override
 		Builder self() {
 			return this;
+		}
+
+		@Override
+		ServerType type() {
+			return ServerType.DATAGRAM;
 		}
 
 		public Builder handler(DatagramHandler handler) {

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,8 +55,8 @@ final class EventLoop {
 	/** {@link System#nanoTime()} after the last select: cheap enough to stamp every read with. */
 	long now = System.nanoTime();
 
-	EventLoop(String name) throws IOException {
-		this.selector = Selector.open();
+	EventLoop(String name, SelectorProvider provider) throws IOException {
+		this.selector = provider.openSelector();
 		this.thread = new Thread(this::run, name);
 		// Non-daemon: a running server keeps the JVM alive, like a web server does.
 		this.thread.setDaemon(false);
@@ -146,8 +147,12 @@ final class EventLoop {
 			logger.error("Event loop " + this.thread.getName() + " failed", ex);
 		}
 		finally {
+			// What is still registered is abandoned; a cancelled key's channel (an inherited
+			// socket, say) is not ours to close.
 			for (SelectionKey key : this.selector.keys()) {
-				ServerSupport.closeQuietly(key.channel());
+				if (key.isValid()) {
+					ServerSupport.closeQuietly(key.channel());
+				}
 			}
 			ServerSupport.closeQuietly(this.selector);
 		}

@@ -1,6 +1,7 @@
 package io.github.unixsocket.server;
 
 import java.io.IOException;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.newsclub.net.unix.AFUNIXSelectorProvider;
 
 /**
  * A few event loops, each a thread on a JDK {@link java.nio.channels.Selector} (epoll on
@@ -39,11 +41,16 @@ public final class EventLoopGroup {
 	private static final EventLoopGroup shared = new EventLoopGroup("unix-socket-loop", DEFAULT_THREADS,
 			DEFAULT_BLOCKED_THRESHOLD);
 
+	/** Serves junixsocket's channels, which need junixsocket's selector. */
+	private static volatile EventLoopGroup junixsocket;
+
 	private final String name;
 
 	private final int threads;
 
 	private final Duration blockedThreshold;
+
+	private final SelectorProvider provider;
 
 	private final AtomicInteger next = new AtomicInteger();
 
@@ -63,6 +70,10 @@ public final class EventLoopGroup {
 	 * @param blockedThreshold a loop busy with one task for longer is reported
 	 */
 	public EventLoopGroup(String name, int threads, Duration blockedThreshold) {
+		this(name, threads, blockedThreshold, SelectorProvider.provider());
+	}
+
+	private EventLoopGroup(String name, int threads, Duration blockedThreshold, SelectorProvider provider) {
 		if (threads < 1) {
 			throw new IllegalArgumentException("threads must be at least 1");
 		}
@@ -72,11 +83,33 @@ public final class EventLoopGroup {
 		this.name = Objects.requireNonNull(name, "name");
 		this.threads = threads;
 		this.blockedThreshold = blockedThreshold;
+		this.provider = provider;
 	}
 
 	/** @return the group servers use unless given another: {@link #DEFAULT_THREADS} loops */
 	public static EventLoopGroup shared() {
 		return shared;
+	}
+
+	/**
+	 * The loop that serves junixsocket's channels (abstract addresses, sockets inherited
+	 * from systemd): they cannot join a JDK selector. One thread, started with the first
+	 * server that uses it.
+	 * @return the group
+	 */
+	static EventLoopGroup junixsocket() {
+		EventLoopGroup group = junixsocket;
+		if (group == null) {
+			synchronized (EventLoopGroup.class) {
+				group = junixsocket;
+				if (group == null) {
+					group = new EventLoopGroup("unix-socket-junix-loop", 1, DEFAULT_BLOCKED_THRESHOLD,
+							AFUNIXSelectorProvider.provider());
+					junixsocket = group;
+				}
+			}
+		}
+		return group;
 	}
 
 	/** @return the number of loops */
@@ -113,7 +146,7 @@ public final class EventLoopGroup {
 			List<EventLoop> loops = new ArrayList<>();
 			try {
 				for (int i = 0; i < this.threads; i++) {
-					loops.add(new EventLoop(this.name + "-" + (i + 1)));
+					loops.add(new EventLoop(this.name + "-" + (i + 1), this.provider));
 				}
 			}
 			catch (IOException | RuntimeException ex) {

@@ -45,17 +45,21 @@ final class ReplyTargets {
 	private ReplyTargets() {
 	}
 
-	static void register(String address, SocketFile file) {
+	/**
+	 * @param address a bound datagram socket's address
+	 * @param fileKey its file's key, {@code null} if it has no file
+	 */
+	static void register(String address, Object fileKey) {
 		ownAddresses.add(address);
-		if (file != null) {
-			ownFiles.add(file.fileKey());
+		if (fileKey != null) {
+			ownFiles.add(fileKey);
 		}
 	}
 
-	static void unregister(String address, SocketFile file) {
+	static void unregister(String address, Object fileKey) {
 		ownAddresses.remove(address);
-		if (file != null) {
-			ownFiles.remove(file.fileKey());
+		if (fileKey != null) {
+			ownFiles.remove(fileKey);
 		}
 	}
 

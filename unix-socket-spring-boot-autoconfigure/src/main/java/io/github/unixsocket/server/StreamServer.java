@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -152,29 +153,21 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private StreamServer(Builder builder) {
 		super(builder);
-		boolean framed = builder.messageHandler != null;
-		if (framed && this.abstractName == null) {
-			this.handler = null;
-			this.messages = new FramedMessages(builder.framing, builder.messageHandler, builder.maxMessageSize);
-		}
-		else {
-			// junixsocket's channels cannot join a JDK selector: framing on the connection's thread.
-			this.handler = !framed ? builder.handler
-					: (builder.framing == Framing.LINES)
-							? FramedConnectionHandler.lines(builder.messageHandler, builder.maxMessageSize)
-							: FramedConnectionHandler.lengthPrefixed(builder.messageHandler, builder.maxMessageSize);
-			this.messages = null;
-		}
+		this.handler = builder.handler;
+		this.messages = (builder.messageHandler != null)
+				? new FramedMessages(builder.framing, builder.messageHandler, builder.maxMessageSize) : null;
 		this.dispatch = builder.dispatch;
 		this.workers = builder.workers;
 		this.workerExecutor = builder.workerExecutor;
-		this.eventLoops = (builder.eventLoops != null) ? builder.eventLoops : EventLoopGroup.shared();
+		// junixsocket's channels (abstract addresses, inherited sockets) need junixsocket's selector.
+		this.eventLoops = isJunixsocket() ? EventLoopGroup.junixsocket()
+				: (builder.eventLoops != null) ? builder.eventLoops : EventLoopGroup.shared();
 		this.customizer = builder.customizer;
 		this.peerPolicy = builder.peerPolicy;
 		// For a thread per connection: platform threads unless given (always on junixsocket's channels).
-		this.connectionThreads = (builder.threadFactory != null && this.abstractName == null) ? builder.threadFactory
+		this.connectionThreads = (builder.threadFactory != null && !isJunixsocket()) ? builder.threadFactory
 				: platformThreads("unix-socket-" + this.name + "-");
-		this.threadFactory = (this.abstractName == null) ? builder.threadFactory : null;
+		this.threadFactory = !isJunixsocket() ? builder.threadFactory : null;
 		this.idleTimeout = builder.idleTimeout;
 		this.messageTimeout = builder.messageTimeout;
 		this.bufferBudget = new BufferBudget(builder.bufferBudget);
@@ -222,6 +215,11 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return ServerType.STREAM;
 	}
 
+	/** junixsocket's blocking I/O starves virtual threads, and its channels need its selector. */
+	private boolean isJunixsocket() {
+		return this.abstractName != null || this.inherited != null;
+	}
+
 	/** @return how long a connection may go without a byte read or written, zero for no limit */
 	public Duration idleTimeout() {
 		return this.idleTimeout;
@@ -256,25 +254,32 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			if (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
 				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
 			}
-			if (this.abstractName != null) {
-				NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
+			ServerSocketChannel channel;
+			if (this.inherited != null) {
+				channel = this.inherited.streamChannel();
+				rememberInheritedFile();
 			}
-			ServerSocketChannel channel = (this.abstractName != null) ? AFUNIXServerSocketChannel.open()
-					: ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-			try {
+			else {
 				if (this.abstractName != null) {
-					channel.bind(NativeSockets.abstractAddress(this.abstractName), this.backlog);
+					NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
 				}
-				else {
-					this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
+				channel = (this.abstractName != null) ? AFUNIXServerSocketChannel.open()
+						: ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+				try {
+					if (this.abstractName != null) {
+						channel.bind(NativeSockets.abstractAddress(this.abstractName), this.backlog);
+					}
+					else {
+						this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
+					}
 				}
-			}
-			catch (IOException | RuntimeException ex) {
-				channel.close();
-				throw ex;
+				catch (IOException | RuntimeException ex) {
+					channel.close();
+					throw ex;
+				}
 			}
 			this.listener = channel;
-			if (this.messages != null) {
+			if (this.messages != null || this.inherited != null) {
 				startLoops(channel);
 			}
 			else {
@@ -290,16 +295,13 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				}
 			}
 		}
-		if (this.abstractName != null) {
+		if (this.abstractName != null && this.inherited == null) {
 			logger.warn("Unix socket server '" + this.name + "' listens on abstract address " + address()
 					+ ": file permissions do not apply there, "
 					+ (this.peerPolicy.allowsAnyone() ? "any process in this network namespace can connect"
 							: "only peers allowed by " + this.peerPolicy + " are served"));
 		}
-		logger.info("Unix socket server '" + this.name + "' listening on " + address() + " (stream, "
-				+ ((this.abstractName != null) ? "abstract namespace"
-						: "mode " + FilePermissions.toOctal(permissions()) + ", group "
-								+ ((group() != null) ? group() : "of the process"))
+		logger.info("Unix socket server '" + this.name + "' listening on " + address() + " (stream, " + origin()
 				+ ((this.messages != null) ? ", " + this.eventLoops + ", handler on "
 						+ ((this.dispatch == Dispatch.EVENT_LOOP) ? "the event loop" : "workers") : "")
 				+ ")");
@@ -324,7 +326,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		if (file != null) {
 			file.deleteIfOurs();
 		}
-		closeQuietly(this.listener);
+		if (this.acceptor != null) {
+			this.acceptor.stopAccepting();
+		}
+		if (this.inherited == null) {
+			closeQuietly(this.listener);
+		}
 		if (file != null) {
 			file.close();
 		}
@@ -345,7 +352,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		if (idleReaper != null) {
 			idleReaper.interrupt();
 		}
-		if (this.messages != null) {
+		if (this.acceptor != null) {
 			stopLoops();
 		}
 		DrainResult result = new DrainResult(this.drained.get(), stragglers.size());
@@ -432,6 +439,18 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			}
 			dispatch(accepted);
 		}
+	}
+
+	/** A connection accepted on a loop, for a handler that needs a thread of its own (blocking I/O). */
+	private void dispatchToThread(SocketChannel channel) {
+		try {
+			channel.configureBlocking(true);
+		}
+		catch (IOException ex) {
+			closeQuietly(channel);
+			return;
+		}
+		dispatch(channel);
 	}
 
 	private void dispatch(SocketChannel channel) {
@@ -648,7 +667,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.eventLoops.acquire();
 		try {
 			channel.configureBlocking(false);
-			if (this.dispatch == Dispatch.WORKERS && this.workerExecutor == null && this.threadFactory == null) {
+			if (this.messages != null && this.dispatch == Dispatch.WORKERS && this.workerExecutor == null
+					&& this.threadFactory == null) {
 				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 60, TimeUnit.SECONDS,
 						new LinkedBlockingQueue<>(), platformThreads("unix-socket-" + this.name + "-worker-"));
 				this.workerPool.allowCoreThreadTimeOut(true);
@@ -702,6 +722,27 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			this.loop = loop;
 		}
 
+		/**
+		 * Stop accepting, and return once no more will be. The channel is not closed here:
+		 * closing a junixsocket channel shuts the socket down for every descriptor of it,
+		 * which an inherited socket must survive.
+		 */
+		void stopAccepting() {
+			CountDownLatch stopped = new CountDownLatch(1);
+			this.loop.execute(() -> {
+				if (this.key != null) {
+					this.key.cancel();
+				}
+				stopped.countDown();
+			});
+			try {
+				stopped.await(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
 		void register() {
 			try {
 				this.key = this.channel.register(this.loop.selector(), SelectionKey.OP_ACCEPT, this);
@@ -744,7 +785,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				if (accepted == null) {
 					return;
 				}
-				dispatchToLoop(accepted);
+				if (StreamServer.this.messages != null) {
+					dispatchToLoop(accepted);
+				}
+				else {
+					dispatchToThread(accepted);
+				}
 			}
 		}
 
@@ -869,6 +915,11 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		@Override
 		Builder self() {
 			return this;
+		}
+
+		@Override
+		ServerType type() {
+			return ServerType.STREAM;
 		}
 
 		/**

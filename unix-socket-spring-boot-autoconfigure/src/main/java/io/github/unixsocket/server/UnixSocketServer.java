@@ -62,8 +62,16 @@ public interface UnixSocketServer extends AutoCloseable {
 		stop(Duration.ZERO);
 	}
 
-	/** @return whether the socket file at the path is the one this server bound */
+	/** @return whether the socket file at the path is the one this server bound (or inherited) */
 	boolean isSocketFileOurs();
+
+	/**
+	 * @return whether the server serves a socket it inherited (systemd's socket activation)
+	 * instead of one it bound
+	 */
+	default boolean isInherited() {
+		return false;
+	}
 
 	/** @return currently open connections */
 	int openConnections();
