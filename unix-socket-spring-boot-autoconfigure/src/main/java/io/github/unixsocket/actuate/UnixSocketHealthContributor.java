@@ -60,6 +60,9 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 		ServerState state = server.state();
 		String problem = problem(server, state);
 		Health.Builder health = (problem != null) ? Health.down().withDetail("reason", problem) : Health.up();
+		if (server.isInherited()) {
+			health.withDetail("inherited", true);
+		}
 		return health.withDetail("path", server.address())
 			.withDetail("type", lower(server.type()))
 			.withDetail("state", lower(state))

@@ -96,7 +96,7 @@ public class UnixSocketsEndpoint {
 		}
 		return new ServerDescriptor(server.name(), server.address(), UnixSocketHealthContributor.lower(server.type()),
 				this.protocols.apply(server.name()), UnixSocketHealthContributor.lower(server.state()),
-				permissions(server), server.group(), server.isSocketFileOurs(),
+				permissions(server), server.group(), server.isSocketFileOurs(), server.isInherited(),
 				server.openConnections(), server.acceptedConnections(), server.rejectedConnections(), rejectedByReason,
 				server.handlerErrors(), server.datagramsReceived(), datagram(server, DatagramServer::datagramsReplied),
 				datagram(server, DatagramServer::datagramsDropped), datagram(server, DatagramServer::datagramsTruncated),
@@ -109,9 +109,13 @@ public class UnixSocketsEndpoint {
 		return (server instanceof StreamServer streamServer) ? value.applyAsLong(streamServer) : 0;
 	}
 
-	/** An abstract address has no file, so no mode: absent rather than a misleading "0000". */
+	/**
+	 * An abstract address has no file, so no mode; an inherited socket's mode is systemd's
+	 * ({@code SocketMode=}), not the configured one: absent rather than misleading.
+	 */
 	private static String permissions(UnixSocketServer server) {
-		return NativeSockets.isAbstract(server.address()) ? null : FilePermissions.toOctal(server.permissions());
+		return (NativeSockets.isAbstract(server.address()) || server.isInherited()) ? null
+				: FilePermissions.toOctal(server.permissions());
 	}
 
 	private static long datagram(UnixSocketServer server, ToLongFunction<DatagramServer> counter) {
@@ -152,6 +156,9 @@ public class UnixSocketsEndpoint {
 	 * address, which has no file
 	 * @param group group of the socket file, {@code null} for the process's group
 	 * @param socketFileOurs whether the file at the path is still the one the server bound
+	 * (or inherited)
+	 * @param inherited whether the socket was passed by systemd (socket activation) rather
+	 * than bound by the server
 	 * @param openConnections connections open now
 	 * @param acceptedConnections connections handed to the handler so far
 	 * @param rejectedConnections connections closed before their handler ran
@@ -173,7 +180,8 @@ public class UnixSocketsEndpoint {
 	 * @param connections open connections; only in a single server's view
 	 */
 	public record ServerDescriptor(String name, String path, String type, String protocol, String state,
-			String permissions, String group, boolean socketFileOurs, int openConnections, long acceptedConnections,
+			String permissions, String group, boolean socketFileOurs, boolean inherited, int openConnections,
+			long acceptedConnections,
 			long rejectedConnections, Map<String, Long> rejectedByReason, long handlerErrors, long datagramsReceived,
 			long datagramsReplied, long datagramsDropped, long datagramsTruncated, long datagramRepliesRefused,
 			long bytesReceived, long bytesSent,

@@ -6,6 +6,7 @@ import java.util.function.Function;
 import io.github.unixsocket.server.ConnectionCustomizer;
 import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.ServerListener;
+import io.github.unixsocket.systemd.SocketActivation;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -33,11 +34,13 @@ public final class UnixSocketAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UnixSocketServers unixSocketServers(UnixSocketProperties properties, Environment environment,
-			EventLoopGroup unixSocketEventLoops, ListableBeanFactory beanFactory,
+			EventLoopGroup unixSocketEventLoops, InheritedSockets unixSocketInheritedSockets,
+			ListableBeanFactory beanFactory,
 			ObjectProvider<UnixSocketServerCustomizer> customizers,
 			ObjectProvider<UnixSocketDatagramServerCustomizer> datagramCustomizers,
 			ObjectProvider<ConnectionCustomizer> connectionCustomizers, ObjectProvider<ServerListener> listeners) {
-		return new UnixSocketServers(properties, connectionThreads(environment), unixSocketEventLoops, beanFactory,
+		return new UnixSocketServers(properties, connectionThreads(environment), unixSocketEventLoops,
+				unixSocketInheritedSockets, beanFactory,
 				customizers.orderedStream().toList(), datagramCustomizers.orderedStream().toList(),
 				connectionCustomizers.orderedStream().toList(), listeners.orderedStream().toList());
 	}
@@ -55,6 +58,14 @@ public final class UnixSocketAutoConfiguration {
 					"Set 'unix-socket.event-loop.threads' to 1 or more and 'unix-socket.event-loop.blocked-threshold' "
 							+ "to a positive duration, or remove them for the defaults");
 		}
+	}
+
+	/** Sockets passed by systemd (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES), read once. */
+	@Bean
+	@ConditionalOnMissingBean
+	InheritedSockets unixSocketInheritedSockets(Environment environment) {
+		return new InheritedSockets(
+				SocketActivation.fromEnvironment(environment::getProperty, ProcessHandle.current().pid()));
 	}
 
 	@Bean

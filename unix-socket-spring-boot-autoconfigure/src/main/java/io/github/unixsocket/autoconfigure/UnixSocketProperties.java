@@ -31,8 +31,34 @@ public class UnixSocketProperties {
 
 	private final EventLoop eventLoop = new EventLoop();
 
+	private final Systemd systemd = new Systemd();
+
 	public EventLoop getEventLoop() {
 		return this.eventLoop;
+	}
+
+	public Systemd getSystemd() {
+		return this.systemd;
+	}
+
+	/** Working with systemd. */
+	public static class Systemd {
+
+		/**
+		 * Whether to notify systemd (NOTIFY_SOCKET): READY=1 once the application is ready,
+		 * STOPPING=1 at shutdown, STATUS=, WATCHDOG=1 while live (WATCHDOG_USEC),
+		 * EXTEND_TIMEOUT_USEC= while servers drain. Nothing is sent when NOTIFY_SOCKET is not set.
+		 */
+		private boolean notify = true;
+
+		public boolean isNotify() {
+			return this.notify;
+		}
+
+		public void setNotify(boolean notify) {
+			this.notify = notify;
+		}
+
 	}
 
 	public boolean isEnabled() {
@@ -59,6 +85,20 @@ public class UnixSocketProperties {
 
 		/** SOCK_DGRAM: datagrams. */
 		DATAGRAM
+
+	}
+
+	/** Whether a server serves a socket passed by systemd (socket activation). */
+	public enum Activation {
+
+		/** Serve the socket systemd passed for this server if there is one, else bind the path. */
+		AUTO,
+
+		/** Serve the socket systemd passed; startup fails when there is none. */
+		REQUIRED,
+
+		/** Always bind the path; a socket systemd passed is not used. */
+		OFF
 
 	}
 
@@ -206,6 +246,13 @@ public class UnixSocketProperties {
 		private StreamServer.Dispatch dispatch;
 
 		/**
+		 * Whether to serve a socket passed by systemd's socket activation (LISTEN_FDS), matched
+		 * by FileDescriptorName= equal to this server's name, else by its path: auto (when one
+		 * is passed, else bind the path), required (startup fails without one) or off.
+		 */
+		private Activation activation = Activation.AUTO;
+
+		/**
 		 * Platform threads that run the handler with dispatch workers when virtual threads
 		 * are not enabled; started when needed, ended when idle. Default: 8.
 		 */
@@ -327,6 +374,14 @@ public class UnixSocketProperties {
 
 		public void setMaxMessageSize(DataSize maxMessageSize) {
 			this.maxMessageSize = maxMessageSize;
+		}
+
+		public Activation getActivation() {
+			return this.activation;
+		}
+
+		public void setActivation(Activation activation) {
+			this.activation = activation;
 		}
 
 		public StreamServer.Dispatch getDispatch() {

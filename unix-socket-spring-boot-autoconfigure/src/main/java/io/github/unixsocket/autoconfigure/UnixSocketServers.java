@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
 
@@ -14,7 +15,9 @@ import io.github.unixsocket.server.ConnectionCustomizer;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.EventLoopGroup;
+import io.github.unixsocket.server.InheritedSocket;
 import io.github.unixsocket.server.ServerListener;
+import io.github.unixsocket.server.ServerType;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
 
@@ -53,6 +56,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param properties the properties
 	 * @param threadFactories connection thread factory for a server name
 	 * @param eventLoops the loops that serve lines, length-prefixed and commands servers
+	 * @param inherited sockets passed by systemd, for the servers they match
 	 * @param beanFactory where {@link UnixSocketHandler} beans are looked up
 	 * @param customizers applied to each stream server's builder
 	 * @param datagramCustomizers applied to each datagram server's builder
@@ -61,7 +65,8 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @throws UnixSocketConfigurationException for the first invalid property
 	 */
 	public UnixSocketServers(UnixSocketProperties properties, Function<String, ThreadFactory> threadFactories,
-			EventLoopGroup eventLoops, ListableBeanFactory beanFactory, List<UnixSocketServerCustomizer> customizers,
+			EventLoopGroup eventLoops, InheritedSockets inherited, ListableBeanFactory beanFactory,
+			List<UnixSocketServerCustomizer> customizers,
 			List<UnixSocketDatagramServerCustomizer> datagramCustomizers,
 			List<ConnectionCustomizer> connectionCustomizers, List<ServerListener> listeners) {
 		this.beanFactory = beanFactory;
@@ -69,16 +74,21 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 		this.datagramCustomizers = List.copyOf(datagramCustomizers);
 		this.connectionCustomizers = List.copyOf(connectionCustomizers);
 		this.listeners = List.copyOf(listeners);
+		Set<String> names = properties.getServers().keySet();
 		properties.getServers().forEach((name, server) -> {
 			ServerPropertiesMapper mapper = new ServerPropertiesMapper(name, server);
 			this.mappers.put(name, mapper);
+			InheritedSocket socket = inherited.take(name, server.getPath(),
+					mapper.isDatagram() ? ServerType.DATAGRAM : ServerType.STREAM, server.getActivation(), names);
 			if (mapper.isDatagram()) {
-				this.datagramBuilders.put(name, mapper.toDatagramBuilder());
+				this.datagramBuilders.put(name, mapper.toDatagramBuilder().inherited(socket));
 			}
 			else {
-				this.builders.put(name, mapper.toBuilder(threadFactories.apply(name)).eventLoops(eventLoops));
+				this.builders.put(name,
+						mapper.toBuilder(threadFactories.apply(name)).eventLoops(eventLoops).inherited(socket));
 			}
 		});
+		inherited.reportUnused();
 	}
 
 	@Override

@@ -404,7 +404,7 @@ class UnixSocketAutoConfigurationTests {
 	@Import(EchoHandler.class)
 	static class CustomServersConfiguration {
 
-		final UnixSocketServers servers = new UnixSocketServers(new UnixSocketProperties(), (name) -> null, EventLoopGroup.shared(),
+		final UnixSocketServers servers = new UnixSocketServers(new UnixSocketProperties(), (name) -> null, EventLoopGroup.shared(), InheritedSockets.none(),
 				new org.springframework.beans.factory.support.DefaultListableBeanFactory(), java.util.List.of(),
 				java.util.List.of(), java.util.List.of(), java.util.List.of());
 

@@ -1,0 +1,134 @@
+package io.github.unixsocket.autoconfigure;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.github.unixsocket.server.AbstractUnixSocketServer;
+import io.github.unixsocket.server.ServerState;
+import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.systemd.SystemdNotifier;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.LivenessState;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
+
+/**
+ * Keeps systemd informed ({@code Type=notify} services): {@code READY=1} once the
+ * application is ready (its readiness becomes {@code ACCEPTING_TRAFFIC}, after every server
+ * started), {@code STOPPING=1} when shutdown begins, {@code STATUS=} with the servers and
+ * open connections at those points, {@code WATCHDOG=1} at half of {@code WATCHDOG_USEC}
+ * while the application's liveness is {@code CORRECT} (so a broken application is
+ * restarted), and {@code EXTEND_TIMEOUT_USEC=} while servers drain.
+ */
+public class SystemdNotifications implements ApplicationListener<ApplicationEvent>, DisposableBean {
+
+	/** How often a running drain asks systemd for more time, and how much. */
+	private static final Duration EXTEND_PERIOD = Duration.ofSeconds(5);
+
+	private final SystemdNotifier notifier;
+
+	private final Supplier<Collection<UnixSocketServer>> servers;
+
+	private final Supplier<LivenessState> liveness;
+
+	private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "unix-socket-systemd");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	private volatile boolean ready;
+
+	/**
+	 * @param notifier where notifications go
+	 * @param servers the Unix socket servers, for the status line and the drain
+	 * @param liveness the application's liveness, read before each watchdog ping
+	 */
+	public SystemdNotifications(SystemdNotifier notifier, Supplier<Collection<UnixSocketServer>> servers,
+			Supplier<LivenessState> liveness) {
+		this.notifier = notifier;
+		this.servers = servers;
+		this.liveness = liveness;
+	}
+
+	@Override
+	public void onApplicationEvent(ApplicationEvent event) {
+		if (event instanceof AvailabilityChangeEvent<?> change && change.getState() instanceof ReadinessState state) {
+			readiness(state);
+		}
+		else if (event instanceof ContextClosedEvent) {
+			stopping();
+		}
+	}
+
+	private void readiness(ReadinessState state) {
+		if (state == ReadinessState.ACCEPTING_TRAFFIC && !this.ready) {
+			this.ready = true;
+			this.notifier.notify("READY=1\n" + SystemdNotifier.status(status("Ready")));
+			Duration watchdog = this.notifier.watchdogInterval();
+			if (watchdog != null) {
+				long period = Math.max(1, watchdog.toMillis() / 2);
+				this.scheduler.scheduleAtFixedRate(this::watchdog, 0, period, TimeUnit.MILLISECONDS);
+			}
+		}
+		else if (state == ReadinessState.REFUSING_TRAFFIC) {
+			this.notifier.notify(SystemdNotifier.status(status("Refusing traffic")));
+		}
+	}
+
+	private void watchdog() {
+		// Silence when broken: systemd then restarts the service, as WatchdogSec= intends.
+		if (this.liveness.get() == LivenessState.CORRECT) {
+			this.notifier.notify("WATCHDOG=1");
+		}
+	}
+
+	private void stopping() {
+		Duration drain = this.servers.get()
+			.stream()
+			.filter(AbstractUnixSocketServer.class::isInstance)
+			.map((server) -> ((AbstractUnixSocketServer) server).shutdownTimeout())
+			.max(Duration::compareTo)
+			.orElse(Duration.ZERO);
+		this.notifier.notify("STOPPING=1\n" + extendTimeout(drain.plus(EXTEND_PERIOD)) + "\n"
+				+ SystemdNotifier.status(status("Stopping")));
+		this.scheduler.scheduleAtFixedRate(this::extendWhileDraining, EXTEND_PERIOD.toMillis(),
+				EXTEND_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	private void extendWhileDraining() {
+		if (this.servers.get().stream().anyMatch((server) -> server.state() == ServerState.DRAINING)) {
+			this.notifier.notify(extendTimeout(EXTEND_PERIOD.multipliedBy(2)) + "\n"
+					+ SystemdNotifier.status(status("Draining")));
+		}
+	}
+
+	private static String extendTimeout(Duration duration) {
+		return "EXTEND_TIMEOUT_USEC=" + TimeUnit.NANOSECONDS.toMicros(duration.toNanos());
+	}
+
+	/** @return e.g. {@code Ready: 3 of 3 Unix socket servers running, 2 open connections} */
+	String status(String phase) {
+		List<UnixSocketServer> all = List.copyOf(this.servers.get());
+		long running = all.stream().filter(UnixSocketServer::isRunning).count();
+		int open = all.stream().mapToInt(UnixSocketServer::openConnections).sum();
+		return phase + ": " + running + " of " + all.size() + " Unix socket servers running, " + open
+				+ " open connection" + ((open == 1) ? "" : "s");
+	}
+
+	@Override
+	public void destroy() {
+		this.scheduler.shutdownNow();
+		this.notifier.close();
+	}
+
+}

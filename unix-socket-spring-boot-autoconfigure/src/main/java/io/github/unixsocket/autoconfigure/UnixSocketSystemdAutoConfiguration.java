@@ -1,0 +1,51 @@
+package io.github.unixsocket.autoconfigure;
+
+import java.io.IOException;
+import java.util.List;
+
+import io.github.unixsocket.systemd.SystemdNotifier;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.LivenessState;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * systemd notifications ({@code sd_notify}) when systemd asked for them: only when the
+ * environment has {@code NOTIFY_SOCKET}, and {@code unix-socket.systemd.notify} is not
+ * {@code false}. See {@link SystemdNotifications}.
+ */
+@AutoConfiguration(after = UnixSocketAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "unix-socket.systemd.notify", matchIfMissing = true)
+@ConditionalOnProperty(name = SystemdNotifier.NOTIFY_SOCKET)
+public final class UnixSocketSystemdAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	SystemdNotifications unixSocketSystemdNotifications(Environment environment,
+			ObjectProvider<UnixSocketServers> servers, ObjectProvider<ApplicationAvailability> availability) {
+		SystemdNotifier notifier;
+		try {
+			notifier = SystemdNotifier.fromEnvironment(environment::getProperty, ProcessHandle.current().pid());
+		}
+		catch (IOException ex) {
+			throw new UnixSocketConfigurationException(
+					"systemd's NOTIFY_SOCKET '" + environment.getProperty(SystemdNotifier.NOTIFY_SOCKET)
+							+ "' cannot be used: " + ex.getMessage(),
+					"Check the service's environment, or set 'unix-socket.systemd.notify' to false");
+		}
+		return new SystemdNotifications(notifier, () -> {
+			UnixSocketServers registry = servers.getIfAvailable();
+			return (registry != null) ? registry.all() : List.of();
+		}, () -> {
+			ApplicationAvailability state = availability.getIfAvailable();
+			return (state != null) ? state.getLivenessState() : LivenessState.CORRECT;
+		});
+	}
+
+}

@@ -1,0 +1,134 @@
+package io.github.unixsocket.systemd;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+/**
+ * Tells systemd how the service is doing, as {@code sd_notify(3)} does: newline-separated
+ * {@code KEY=VALUE} assignments in one datagram to {@code $NOTIFY_SOCKET} (a path, or
+ * {@code @name} in the abstract namespace). A notifier exists only when systemd asked for
+ * notifications; sending never blocks and never fails the caller.
+ */
+public final class SystemdNotifier implements Closeable {
+
+	private static final Log logger = LogFactory.getLog(SystemdNotifier.class);
+
+	/** The variable naming the socket to notify. */
+	public static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";
+
+	private final AFUNIXSocketAddress socket;
+
+	private final String description;
+
+	private final Duration watchdogInterval;
+
+	private final AFUNIXDatagramChannel channel;
+
+	private SystemdNotifier(AFUNIXSocketAddress socket, String description, Duration watchdogInterval)
+			throws IOException {
+		this.socket = socket;
+		this.description = description;
+		this.watchdogInterval = watchdogInterval;
+		this.channel = AFUNIXDatagramChannel.open();
+		this.channel.configureBlocking(false);
+	}
+
+	/**
+	 * @param environment the process environment, by variable name
+	 * @param pid this process's id, to check {@code WATCHDOG_PID}
+	 * @return a notifier, or {@code null} when {@code NOTIFY_SOCKET} is not set
+	 * @throws IOException if the socket address is invalid or no channel can be opened
+	 */
+	public static SystemdNotifier fromEnvironment(Function<String, String> environment, long pid) throws IOException {
+		String value = environment.apply(NOTIFY_SOCKET);
+		if (value == null || value.isEmpty()) {
+			return null;
+		}
+		AFUNIXSocketAddress address = value.startsWith("@")
+				? AFUNIXSocketAddress.inAbstractNamespace(value.substring(1))
+				: AFUNIXSocketAddress.of(Path.of(value));
+		return new SystemdNotifier(address, value, watchdogInterval(environment, pid));
+	}
+
+	/**
+	 * {@code WATCHDOG_USEC}, when it is meant for this process ({@code WATCHDOG_PID}
+	 * unset or equal to {@code pid}).
+	 */
+	static Duration watchdogInterval(Function<String, String> environment, long pid) {
+		String usec = environment.apply("WATCHDOG_USEC");
+		String watchdogPid = environment.apply("WATCHDOG_PID");
+		if (usec == null || (watchdogPid != null && !watchdogPid.equals(Long.toString(pid)))) {
+			return null;
+		}
+		try {
+			long micros = Long.parseLong(usec.trim());
+			return (micros > 0) ? Duration.ofNanos(micros * 1000) : null;
+		}
+		catch (NumberFormatException ex) {
+			logger.warn("Ignoring WATCHDOG_USEC='" + usec + "': not a number of microseconds");
+			return null;
+		}
+	}
+
+	/**
+	 * @return how often systemd expects {@code WATCHDOG=1} at the latest, {@code null}
+	 * when the watchdog is off or meant for another process
+	 */
+	public Duration watchdogInterval() {
+		return this.watchdogInterval;
+	}
+
+	/**
+	 * Send assignments, for example {@code "READY=1\nSTATUS=serving"}.
+	 * @param state newline-separated {@code KEY=VALUE} lines
+	 * @return whether the datagram was sent
+	 */
+	public boolean notify(String state) {
+		try {
+			int sent = this.channel.send(ByteBuffer.wrap(state.getBytes(StandardCharsets.UTF_8)), this.socket);
+			if (sent > 0) {
+				return true;
+			}
+			logger.debug("systemd notification not sent: " + this.description + " is full");
+		}
+		catch (IOException ex) {
+			logger.debug("systemd notification not sent to " + this.description + ": " + ex);
+		}
+		return false;
+	}
+
+	/**
+	 * A {@code STATUS=} line: one line, as systemd shows it.
+	 * @param status free text
+	 * @return {@code STATUS=...} with newlines replaced
+	 */
+	public static String status(String status) {
+		return "STATUS=" + status.replace('\n', ' ');
+	}
+
+	@Override
+	public void close() {
+		try {
+			this.channel.close();
+		}
+		catch (IOException ex) {
+			// nothing to release
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "systemd notifier for " + this.description;
+	}
+
+}
