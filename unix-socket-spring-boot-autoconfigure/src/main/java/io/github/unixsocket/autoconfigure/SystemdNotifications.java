@@ -49,7 +49,8 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 	private volatile boolean ready;
 
 	/**
-	 * @param notifier where notifications go
+	 * @param notifier where notifications go, {@code null} when systemd did not ask for
+	 * them: then nothing is sent
 	 * @param servers the Unix socket servers, for the status line and the drain
 	 * @param liveness the application's liveness, read before each watchdog ping
 	 */
@@ -62,6 +63,9 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 
 	@Override
 	public void onApplicationEvent(ApplicationEvent event) {
+		if (this.notifier == null) {
+			return;
+		}
 		if (event instanceof AvailabilityChangeEvent<?> change && change.getState() instanceof ReadinessState state) {
 			readiness(state);
 		}
@@ -125,10 +129,17 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 				+ " open connection" + ((open == 1) ? "" : "s");
 	}
 
+	/** @return whether systemd asked for notifications ({@code NOTIFY_SOCKET} is set) */
+	public boolean isActive() {
+		return this.notifier != null;
+	}
+
 	@Override
 	public void destroy() {
 		this.scheduler.shutdownNow();
-		this.notifier.close();
+		if (this.notifier != null) {
+			this.notifier.close();
+		}
 	}
 
 }

@@ -9,20 +9,20 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.LivenessState;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
 /**
- * systemd notifications ({@code sd_notify}) when systemd asked for them: only when the
- * environment has {@code NOTIFY_SOCKET}, and {@code unix-socket.systemd.notify} is not
- * {@code false}. See {@link SystemdNotifications}.
+ * systemd notifications ({@code sd_notify}) unless {@code unix-socket.systemd.notify} is
+ * {@code false}; they are sent only when systemd asked for them ({@code NOTIFY_SOCKET}).
+ * That variable is read when the bean is created, not in a condition: an AOT-processed
+ * application decides its conditions at build time, where systemd is not. See
+ * {@link SystemdNotifications}.
  */
 @AutoConfiguration(after = UnixSocketAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "unix-socket.systemd.notify", matchIfMissing = true)
-@ConditionalOnProperty(name = SystemdNotifier.NOTIFY_SOCKET)
 public final class UnixSocketSystemdAutoConfiguration {
 
 	@Bean

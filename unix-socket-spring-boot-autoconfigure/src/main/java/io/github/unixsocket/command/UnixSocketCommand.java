@@ -6,6 +6,8 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import org.springframework.aot.hint.annotation.Reflective;
+
 /**
  * Marks a method of a {@link io.github.unixsocket.handler.UnixSocketHandler} bean as a
  * command of a {@code protocol: commands} server. Parameters are bound by name from the
@@ -32,6 +34,7 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@Reflective(UnixSocketCommandReflectiveProcessor.class)
 public @interface UnixSocketCommand {
 
 	/**
