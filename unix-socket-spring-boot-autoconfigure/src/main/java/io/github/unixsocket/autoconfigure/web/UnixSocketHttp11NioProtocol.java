@@ -56,6 +56,9 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 		this.socket = socket;
 		this.settings = settings;
 		this.endpoint.socket = socket;
+		// Tomcat's connector refuses to start without a port unless its endpoint names a socket
+		// path: the configured one until start() names where it really binds.
+		this.endpoint.setUnixDomainSocketPath(socket.address());
 	}
 
 	/** @return the socket this protocol serves, {@code null} until configured */
@@ -144,7 +147,10 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 			});
 			Connection connection = socket.admit(channel, () -> closeQuietly(channel));
 			if (connection == null) {
-				// false: the acceptor closes the channel before a byte is read, so no response.
+				// Closed before Tomcat reads a byte, so no response. The acceptor's own closeSocket
+				// only closes channels that got a wrapper: destroySocket closes it and gives back
+				// its place in maxConnections.
+				destroySocket(channel);
 				return false;
 			}
 			this.connections.put(channel, connection);
