@@ -2,6 +2,8 @@ package io.github.unixsocket.autoconfigure.web;
 
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import org.apache.catalina.startup.Tomcat;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -9,6 +11,7 @@ import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfi
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.jetty.JettyWebServerFactory;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -39,6 +42,18 @@ class UnixSocketManagementChildContextConfiguration {
 		TomcatUnixSocketCustomizer tomcatManagementUnixSocketCustomizer(BeanFactory beanFactory,
 				ObjectProvider<UnixSocketServers> servers) {
 			return new TomcatUnixSocketCustomizer(sockets(beanFactory, servers));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ Server.class, UnixDomainServerConnector.class, JettyWebServerFactory.class })
+	static class JettyManagementUnixSocket {
+
+		@Bean
+		JettyUnixSocketCustomizer jettyManagementUnixSocketCustomizer(BeanFactory beanFactory,
+				ObjectProvider<UnixSocketServers> servers) {
+			return new JettyUnixSocketCustomizer(sockets(beanFactory, servers));
 		}
 
 	}
