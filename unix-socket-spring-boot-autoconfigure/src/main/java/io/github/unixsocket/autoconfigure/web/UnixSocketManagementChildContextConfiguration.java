@@ -6,15 +6,20 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.jetty.JettyWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.server.WebFilter;
+import reactor.netty.http.server.HttpServer;
 
 /**
  * Puts a separate management server (Actuator with {@code management.server.port}
@@ -54,6 +59,24 @@ class UnixSocketManagementChildContextConfiguration {
 		JettyUnixSocketCustomizer jettyManagementUnixSocketCustomizer(BeanFactory beanFactory,
 				ObjectProvider<UnixSocketServers> servers) {
 			return new JettyUnixSocketCustomizer(sockets(beanFactory, servers));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ HttpServer.class, NettyReactiveWebServerFactory.class, WebFilter.class })
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	static class NettyManagementUnixSocket {
+
+		@Bean
+		NettyUnixSocketServer nettyManagementUnixSocketServer(ListableBeanFactory beanFactory,
+				ObjectProvider<UnixSocketServers> servers) {
+			return new NettyUnixSocketServer(sockets(beanFactory, servers), beanFactory);
+		}
+
+		@Bean
+		WebFilter unixSocketManagementPeerWebFilter() {
+			return new NettyUnixSocketServer.PeerWebFilter();
 		}
 
 	}
