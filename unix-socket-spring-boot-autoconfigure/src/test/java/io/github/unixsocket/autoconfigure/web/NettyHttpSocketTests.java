@@ -42,6 +42,12 @@ class NettyHttpSocketTests extends AbstractHttpSocketTests {
 				+ "org.springframework.boot.jetty.autoconfigure.actuate.web.server.JettyReactiveManagementContextAutoConfiguration";
 	}
 
+	/** WebFlux's management child context also routes the application's RouterFunction beans. */
+	@Override
+	boolean managementServesOnlyActuator() {
+		return false;
+	}
+
 	@Test
 	void reactorNettysHttpClientOverTheSocket() {
 		Path socket = this.dir.resolve("client.sock");
