@@ -80,7 +80,7 @@ final class HttpUnixSockets {
 	}
 
 	/**
-	 * Validate the properties, build the socket and register it.
+	 * Validate the properties and build the socket.
 	 * @return the socket
 	 * @throws UnixSocketConfigurationException naming the first invalid property
 	 */
@@ -113,12 +113,23 @@ final class HttpUnixSockets {
 		PeerPolicy policy = peerPolicy();
 		SocketFileOptions options = new SocketFileOptions(Path.of(path), permissions, group,
 				this.properties.isCreateDirectories(), directoryPermissions);
-		HttpUnixSocket socket = new HttpUnixSocket(this.name, options, policy);
+		return new HttpUnixSocket(this.name, options, policy);
+	}
+
+	/**
+	 * Register the socket (only now: a web server factory may be created without a server
+	 * ever starting, as in a mock web environment, and would show as not started) and
+	 * take its path.
+	 * @param socket the socket
+	 * @return where the web server binds
+	 * @throws IOException if the path cannot be taken
+	 */
+	Path prepare(HttpUnixSocket socket) throws java.io.IOException {
 		UnixSocketServers servers = this.registry.getIfAvailable();
 		if (servers != null) {
 			servers.register(socket);
 		}
-		return socket;
+		return socket.prepare();
 	}
 
 	private PeerPolicy peerPolicy() {

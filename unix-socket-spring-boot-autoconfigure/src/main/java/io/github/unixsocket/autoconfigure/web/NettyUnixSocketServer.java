@@ -113,7 +113,7 @@ class NettyUnixSocketServer
 
 	private SocketAddress bindAddress(HttpUnixSocket socket) {
 		try {
-			Path path = socket.prepare();
+			Path path = this.sockets.prepare(socket);
 			return UnixDomainSocketAddress.of(path);
 		}
 		catch (IOException ex) {

@@ -74,7 +74,7 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 		}
 		Path bindPath;
 		try {
-			bindPath = socket.prepare();
+			bindPath = this.settings.prepare(socket);
 		}
 		catch (IOException ex) {
 			throw this.settings.startFailure("Tomcat", ex);

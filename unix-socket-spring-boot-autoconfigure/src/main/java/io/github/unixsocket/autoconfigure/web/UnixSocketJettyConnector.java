@@ -90,7 +90,7 @@ class UnixSocketJettyConnector extends UnixDomainServerConnector {
 	@Override
 	protected void doStart() throws Exception {
 		try {
-			setUnixDomainPath(this.socket.prepare());
+			setUnixDomainPath(this.settings.prepare(this.socket));
 		}
 		catch (IOException ex) {
 			throw this.settings.startFailure("Jetty", ex);
