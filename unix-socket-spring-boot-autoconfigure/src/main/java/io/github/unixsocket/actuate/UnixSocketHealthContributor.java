@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import io.github.unixsocket.server.ServerState;
@@ -25,7 +26,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 public class UnixSocketHealthContributor implements CompositeHealthContributor {
 
-	private final Collection<String> names;
+	private final Supplier<Collection<String>> names;
 
 	private final Function<String, UnixSocketServer> servers;
 
@@ -35,18 +36,30 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 	 * after this contributor; one not built yet is reported as not started)
 	 */
 	public UnixSocketHealthContributor(Collection<String> names, Function<String, UnixSocketServer> servers) {
-		this.names = List.copyOf(names);
+		List<String> fixed = List.copyOf(names);
+		this.names = () -> fixed;
+		this.servers = servers;
+	}
+
+	/**
+	 * @param names the server names, asked on every health check (a web server's socket
+	 * is registered when the web server is created)
+	 * @param servers a server by name, looked up on every health check
+	 */
+	public UnixSocketHealthContributor(Supplier<Collection<String>> names,
+			Function<String, UnixSocketServer> servers) {
+		this.names = names;
 		this.servers = servers;
 	}
 
 	@Override
 	public HealthContributor getContributor(String name) {
-		return this.names.contains(name) ? indicator(name) : null;
+		return this.names.get().contains(name) ? indicator(name) : null;
 	}
 
 	@Override
 	public Stream<Entry> stream() {
-		return this.names.stream().map((name) -> new Entry(name, indicator(name)));
+		return this.names.get().stream().map((name) -> new Entry(name, indicator(name)));
 	}
 
 	private HealthIndicator indicator(String name) {

@@ -2,6 +2,9 @@ package io.github.unixsocket.actuate;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -68,6 +71,12 @@ public class UnixSocketMetrics implements MeterBinder {
 
 	private final EventLoopGroup eventLoops;
 
+	/** Servers added by {@link #bindServer}, bound to every registry from then on. */
+	private final Set<String> added = ConcurrentHashMap.newKeySet();
+
+	/** The names bound so far, per registry (a binder may be bound to several). */
+	private final Map<MeterRegistry, Set<String>> bound = new ConcurrentHashMap<>();
+
 	/**
 	 * @param names the server names
 	 * @param servers a server by name, looked up when a meter is read (servers may be
@@ -88,7 +97,29 @@ public class UnixSocketMetrics implements MeterBinder {
 				.description("Times an event loop was busy with one task for longer than its blocked threshold")
 				.register(registry);
 		}
+		this.bound.putIfAbsent(registry, ConcurrentHashMap.newKeySet());
 		for (String name : this.names) {
+			bind(registry, name);
+		}
+		this.added.forEach((name) -> bind(registry, name));
+	}
+
+	/**
+	 * Add the meters of a server that was registered after the meters were bound (a web
+	 * server's socket), now and in every registry bound later; nothing happens for a name
+	 * already bound.
+	 * @param name the server's name
+	 */
+	public void bindServer(String name) {
+		this.added.add(name);
+		this.bound.keySet().forEach((registry) -> bind(registry, name));
+	}
+
+	private void bind(MeterRegistry registry, String name) {
+		if (!this.bound.computeIfAbsent(registry, (key) -> ConcurrentHashMap.newKeySet()).add(name)) {
+			return;
+		}
+		{
 			Tags tags = Tags.of("server", name);
 			Gauge.builder("unix.socket.connections.current", this, read(name, UnixSocketServer::openConnections))
 				.description("Open connections")

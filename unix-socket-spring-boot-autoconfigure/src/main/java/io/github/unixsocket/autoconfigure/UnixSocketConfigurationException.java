@@ -1,5 +1,8 @@
 package io.github.unixsocket.autoconfigure;
 
+import io.github.unixsocket.server.SocketFile;
+import io.github.unixsocket.server.SocketFileException;
+
 /**
  * Thrown at startup when a Unix socket server cannot be configured or started. Carries
  * the description and the fix shown by {@link UnixSocketFailureAnalyzer}.
@@ -27,6 +30,38 @@ public class UnixSocketConfigurationException extends RuntimeException {
 		String name = "unix-socket.servers." + server + "." + property;
 		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + name + "': "
 				+ problem, "Update '" + name + "': " + fix);
+	}
+
+	/**
+	 * A socket path could not be taken: the fix depends on why.
+	 * @param description what failed
+	 * @param property the prefix of the socket's properties, ending with a dot (e.g.
+	 * {@code "server.unix-socket."})
+	 * @param ex the failure; a {@link SocketFileException} says why
+	 * @return the exception to throw
+	 */
+	public static UnixSocketConfigurationException socketFileFailure(String description, String property,
+			Exception ex) {
+		String action;
+		if (ex instanceof SocketFileException socketFile) {
+			action = switch (socketFile.reason()) {
+				case PATH_TOO_LONG -> "Use a shorter '" + property + "path' (at most " + SocketFile.MAX_PATH_BYTES + " bytes)";
+				case DIRECTORY_MISSING -> "Create the directory, or set '" + property
+						+ "create-directories' to true and make sure this process may create it";
+				case IN_USE -> "Stop the process that listens on this socket, or change '" + property + "path'";
+				case NOT_A_SOCKET -> "Move or delete that file yourself if it is not needed, or change '" + property
+						+ "path'";
+				case UNTRUSTED_DIRECTORY -> "Use a directory of its own for the socket, owned by this user and "
+						+ "writable by it only (e.g. under /run/<app> or $XDG_RUNTIME_DIR): change '" + property
+						+ "path', or fix that directory's owner and mode";
+				case IO_ERROR -> "Check that this process may write to the socket's directory and belongs to '"
+						+ property + "group' if that is set";
+			};
+		}
+		else {
+			action = "Check '" + property + "*' and the permissions of the socket's directory";
+		}
+		return new UnixSocketConfigurationException(description, action, ex);
 	}
 
 }

@@ -3,11 +3,15 @@ package io.github.unixsocket.autoconfigure;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
@@ -40,6 +44,11 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	private final Map<String, DatagramServer.Builder> datagramBuilders = new LinkedHashMap<>();
 
 	private final Map<String, UnixSocketServer> servers = new LinkedHashMap<>();
+
+	/** Servers run by something else (a web server's socket): listed here, started and stopped there. */
+	private final Map<String, UnixSocketServer> registered = new ConcurrentHashMap<>();
+
+	private final List<Consumer<UnixSocketServer>> registrationListeners = new CopyOnWriteArrayList<>();
 
 	private final ListableBeanFactory beanFactory;
 
@@ -136,12 +145,62 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @return the server, or {@code null} if none has that name
 	 */
 	public UnixSocketServer get(String name) {
-		return this.servers.get(name);
+		UnixSocketServer server = this.servers.get(name);
+		return (server != null) ? server : this.registered.get(name);
 	}
 
-	/** @return all servers, in configuration order */
+	/**
+	 * @return all servers: the configured ones in configuration order, then those
+	 * {@link #register registered} by a web server, by name
+	 */
 	public Collection<UnixSocketServer> all() {
+		List<UnixSocketServer> all = new ArrayList<>(this.servers.values());
+		this.registered.values().stream().sorted(Comparator.comparing(UnixSocketServer::name)).forEach(all::add);
+		return Collections.unmodifiableList(all);
+	}
+
+	/**
+	 * @return the names of every server: configured ones (known before they are built)
+	 * and registered ones
+	 */
+	public Collection<String> names() {
+		List<String> names = new ArrayList<>(this.mappers.keySet());
+		this.registered.keySet().stream().sorted().forEach(names::add);
+		return Collections.unmodifiableList(names);
+	}
+
+	/** @return the servers of {@code unix-socket.servers}, which {@link UnixSocketServersLifecycle} runs */
+	Collection<UnixSocketServer> configured() {
 		return Collections.unmodifiableCollection(new ArrayList<>(this.servers.values()));
+	}
+
+	/**
+	 * List a server that something else starts and stops, such as the Unix socket of the
+	 * application's web server: it shows in {@link #all()} (so in health, the endpoint and
+	 * metrics) but is not started, stopped or closed by this registry. Registering a server
+	 * under the same name again replaces it (a web server that is created anew).
+	 * @param server the server
+	 * @throws UnixSocketConfigurationException if a configured server has its name
+	 */
+	public void register(UnixSocketServer server) {
+		if (this.mappers.containsKey(server.name())) {
+			throw new UnixSocketConfigurationException(
+					"Unix socket server name '" + server.name() + "' is used twice: by 'unix-socket.servers."
+							+ server.name() + "' and by " + server,
+					"Rename 'unix-socket.servers." + server.name() + "': '" + server.name()
+							+ "' is the name of the web server's socket");
+		}
+		this.registered.put(server.name(), server);
+		this.registrationListeners.forEach((listener) -> listener.accept(server));
+	}
+
+	/**
+	 * @param listener called with every server {@link #register registered}: at once for
+	 * those registered already, then for each new one (metrics bind their meters this way)
+	 */
+	public void onRegistration(Consumer<UnixSocketServer> listener) {
+		this.registrationListeners.add(listener);
+		this.registered.values().forEach(listener);
 	}
 
 	/** Close whatever a drain left open, e.g. when the shutdown phase timed out. */

@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import io.github.unixsocket.server.NativeSockets;
-import io.github.unixsocket.server.SocketFile;
-import io.github.unixsocket.server.SocketFileException;
 import io.github.unixsocket.server.UnixSocketServer;
 
 import org.springframework.context.SmartLifecycle;
@@ -33,7 +31,7 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 	@Override
 	public void start() {
 		List<UnixSocketServer> started = new ArrayList<>();
-		for (UnixSocketServer server : this.servers.all()) {
+		for (UnixSocketServer server : this.servers.configured()) {
 			if (server.isRunning()) {
 				continue;
 			}
@@ -62,7 +60,7 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 
 	@Override
 	public void stop(Runnable callback) {
-		List<UnixSocketServer> running = this.servers.all().stream().filter(UnixSocketServer::isRunning).toList();
+		List<UnixSocketServer> running = this.servers.configured().stream().filter(UnixSocketServer::isRunning).toList();
 		if (running.isEmpty()) {
 			callback.run();
 			return;
@@ -97,7 +95,7 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 
 	@Override
 	public boolean isRunning() {
-		return this.servers.all().stream().anyMatch(UnixSocketServer::isRunning);
+		return this.servers.configured().stream().anyMatch(UnixSocketServer::isRunning);
 	}
 
 	@Override
@@ -108,29 +106,10 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 	private UnixSocketConfigurationException startFailure(UnixSocketServer server, Exception ex) {
 		String property = "unix-socket.servers." + server.name() + ".";
 		String description = "Unix socket server '" + server.name() + "' could not start: " + ex.getMessage();
-		String action;
 		if (NativeSockets.isAbstract(server.address())) {
 			return abstractStartFailure(server, ex, property, description);
 		}
-		if (ex instanceof SocketFileException socketFile) {
-			action = switch (socketFile.reason()) {
-				case PATH_TOO_LONG -> "Use a shorter '" + property + "path' (at most " + SocketFile.MAX_PATH_BYTES + " bytes)";
-				case DIRECTORY_MISSING -> "Create the directory, or set '" + property
-						+ "create-directories' to true and make sure this process may create it";
-				case IN_USE -> "Stop the process that listens on this socket, or change '" + property + "path'";
-				case NOT_A_SOCKET -> "Move or delete that file yourself if it is not needed, or change '" + property
-						+ "path'";
-				case UNTRUSTED_DIRECTORY -> "Use a directory of its own for the socket, owned by this user and "
-						+ "writable by it only (e.g. under /run/<app> or $XDG_RUNTIME_DIR): change '" + property
-						+ "path', or fix that directory's owner and mode";
-				case IO_ERROR -> "Check that this process may write to the socket's directory and belongs to '"
-						+ property + "group' if that is set";
-			};
-		}
-		else {
-			action = "Check '" + property + "*' and the permissions of the socket's directory";
-		}
-		return new UnixSocketConfigurationException(description, action, ex);
+		return UnixSocketConfigurationException.socketFileFailure(description, property, ex);
 	}
 
 	/** An abstract address has no file and no directory: what fails there is mostly a taken name. */
@@ -138,7 +117,7 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 			String property, String description) {
 		String address = server.address();
 		String find = "'ss -xap | grep -F -- \"" + address + "\"' shows who holds it";
-		for (UnixSocketServer other : this.servers.all()) {
+		for (UnixSocketServer other : this.servers.configured()) {
 			if (other != server && other.type() == server.type() && other.address().equals(address)) {
 				return new UnixSocketConfigurationException(
 						"Unix socket servers '" + other.name() + "' and '" + server.name() + "' both use abstract address "

@@ -4,6 +4,8 @@ import java.util.Locale;
 import java.util.function.Function;
 
 import io.github.unixsocket.autoconfigure.UnixSocketProperties;
+import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.server.HttpUnixSocket;
 
 /** The configured protocol of a server, as shown in Actuator and observation tags. */
 final class ServerProtocols {
@@ -11,10 +13,13 @@ final class ServerProtocols {
 	private ServerProtocols() {
 	}
 
-	static Function<String, String> of(UnixSocketProperties properties) {
+	static Function<String, String> of(UnixSocketProperties properties, UnixSocketServers servers) {
 		return (name) -> {
 			UnixSocketProperties.Server server = properties.getServers().get(name);
-			return (server != null) ? server.getProtocol().name().toLowerCase(Locale.ROOT).replace('_', '-') : null;
+			if (server != null) {
+				return server.getProtocol().name().toLowerCase(Locale.ROOT).replace('_', '-');
+			}
+			return (servers.get(name) instanceof HttpUnixSocket) ? HttpUnixSocket.PROTOCOL : null;
 		};
 	}
 

@@ -2,7 +2,6 @@ package io.github.unixsocket.autoconfigure.actuate;
 
 import io.github.unixsocket.actuate.UnixSocketHealthContributor;
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
-import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -25,9 +24,9 @@ public final class UnixSocketHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "unixSocketHealthContributor")
-	UnixSocketHealthContributor unixSocketHealthContributor(UnixSocketServers servers,
-			UnixSocketProperties properties) {
-		return new UnixSocketHealthContributor(properties.getServers().keySet(), servers::get);
+	UnixSocketHealthContributor unixSocketHealthContributor(UnixSocketServers servers) {
+		// Names asked each time: a web server's socket is registered when the web server is created.
+		return new UnixSocketHealthContributor(servers::names, servers::get);
 	}
 
 }

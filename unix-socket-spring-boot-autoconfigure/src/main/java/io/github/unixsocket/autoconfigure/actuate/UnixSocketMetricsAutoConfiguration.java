@@ -29,8 +29,12 @@ public final class UnixSocketMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	UnixSocketMetrics unixSocketMetrics(UnixSocketServers servers, UnixSocketProperties properties,
 			ObjectProvider<EventLoopGroup> eventLoops) {
-		// Names from the properties: meters may be bound before the servers are built.
-		return new UnixSocketMetrics(properties.getServers().keySet(), servers::get, eventLoops.getIfUnique());
+		// Names from the properties: meters may be bound before the servers are built. A web
+		// server's socket is registered later, when the web server is created: bound then.
+		UnixSocketMetrics metrics = new UnixSocketMetrics(properties.getServers().keySet(), servers::get,
+				eventLoops.getIfUnique());
+		servers.onRegistration((server) -> metrics.bindServer(server.name()));
+		return metrics;
 	}
 
 }

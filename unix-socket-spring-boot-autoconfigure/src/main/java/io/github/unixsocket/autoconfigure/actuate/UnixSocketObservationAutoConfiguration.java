@@ -50,8 +50,8 @@ public final class UnixSocketObservationAutoConfiguration {
 
 	@Bean
 	UnixSocketServerCustomizer unixSocketObservationCustomizer(UnixSocketObservations observations,
-			UnixSocketProperties properties) {
-		Function<String, String> protocols = ServerProtocols.of(properties);
+			UnixSocketProperties properties, ObjectProvider<UnixSocketServers> servers) {
+		Function<String, String> protocols = (name) -> ServerProtocols.of(properties, servers.getObject()).apply(name);
 		// Raw servers: one observation per connection; framed servers: one per message.
 		return (name, builder) -> builder
 			.decorateHandler((handler) -> observations.observe(name, protocols.apply(name), handler))

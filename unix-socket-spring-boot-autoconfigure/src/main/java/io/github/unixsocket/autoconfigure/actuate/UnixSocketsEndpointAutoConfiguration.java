@@ -25,7 +25,7 @@ public final class UnixSocketsEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UnixSocketsEndpoint unixSocketsEndpoint(UnixSocketServers servers, UnixSocketProperties properties) {
-		return new UnixSocketsEndpoint(servers::all, ServerProtocols.of(properties));
+		return new UnixSocketsEndpoint(servers::all, ServerProtocols.of(properties, servers));
 	}
 
 }

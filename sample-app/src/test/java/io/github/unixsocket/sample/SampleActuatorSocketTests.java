@@ -1,0 +1,56 @@
+package io.github.unixsocket.sample;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The sample's Actuator over actuator.sock with curl, as the README shows it. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class SampleActuatorSocketTests {
+
+	@TempDir
+	static Path socketDir;
+
+	@DynamicPropertySource
+	static void socketDir(DynamicPropertyRegistry registry) {
+		registry.add("sample.socket-dir", () -> socketDir.toString());
+	}
+
+	@Test
+	void healthEndpointAndMetricsOverTheSocket() throws Exception {
+		Path socket = socketDir.resolve("actuator.sock");
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)))
+			.isEqualTo("rw-------");
+		assertThat(curl(socket, "/actuator/health/unixSocket")).contains("\"http\"").contains("\"status\":\"UP\"");
+		assertThat(curl(socket, "/actuator/unixsockets/http")).contains("\"protocol\":\"http\"")
+			.contains("\"user\":\"root\"");
+		assertThat(curl(socket, "/actuator/metrics/unix.socket.connections.current?tag=server:http"))
+			.contains("\"name\":\"unix.socket.connections.current\"");
+	}
+
+	private static String curl(Path socket, String path) throws Exception {
+		Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) || "true".equals(System.getenv("CI")),
+				"SKIPPED: curl is not installed");
+		Process process = new ProcessBuilder("curl", "-s", "--max-time", "10", "--unix-socket", socket.toString(),
+				"http://localhost" + path)
+			.start();
+		String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+		return out;
+	}
+
+}

@@ -1,0 +1,180 @@
+package io.github.unixsocket.autoconfigure.web;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.nio.file.attribute.PosixFilePermission;
+
+import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
+import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.server.FilePermissions;
+import io.github.unixsocket.server.HttpUnixSocket;
+import io.github.unixsocket.server.NativeSockets;
+import io.github.unixsocket.server.PeerPolicy;
+import io.github.unixsocket.server.SocketFile;
+import io.github.unixsocket.server.SocketFileException;
+import io.github.unixsocket.server.SocketFileOptions;
+
+import org.springframework.beans.factory.ObjectProvider;
+
+/**
+ * Turns {@code server.unix-socket.*} (or {@code management.server.unix-socket.*}) into a
+ * validated {@link HttpUnixSocket}, registered with the application's
+ * {@link UnixSocketServers}. Every invalid value fails at startup naming its property.
+ */
+final class HttpUnixSockets {
+
+	/** Registry name of the application web server's socket. */
+	static final String SERVER_NAME = "http";
+
+	/** Registry name of the management server's socket. */
+	static final String MANAGEMENT_NAME = "management";
+
+	private final String name;
+
+	private final String prefix;
+
+	private final HttpUnixSocketProperties properties;
+
+	private final ObjectProvider<UnixSocketServers> registry;
+
+	/**
+	 * @param name the socket's name in the registry
+	 * @param prefix its properties' prefix, ending with a dot
+	 * @param properties its properties
+	 * @param registry where it is listed, if the application has one
+	 */
+	HttpUnixSockets(String name, String prefix, HttpUnixSocketProperties properties,
+			ObjectProvider<UnixSocketServers> registry) {
+		this.name = name;
+		this.prefix = prefix;
+		this.properties = properties;
+		this.registry = registry;
+	}
+
+	String prefix() {
+		return this.prefix;
+	}
+
+	/**
+	 * @param port the web server's port after every customizer ran
+	 * @return whether a socket is configured for a server that serves HTTP at all; fails
+	 * if the server would listen nowhere
+	 */
+	boolean isConfigured(int port) {
+		boolean hasPath = this.properties.getPath() != null && !this.properties.getPath().isBlank();
+		if (!this.properties.isTcpEnabled() && !hasPath) {
+			throw new UnixSocketConfigurationException(
+					"'" + this.prefix + "tcp-enabled' is false but '" + this.prefix
+							+ "path' is not set: the web server would listen nowhere",
+					"Set '" + this.prefix + "path' to the socket the web server should listen on, or remove '"
+							+ this.prefix + "tcp-enabled'");
+		}
+		// port -1 keeps Spring Boot's meaning: this web server serves no HTTP at all.
+		return hasPath && port >= 0;
+	}
+
+	/** @return whether the TCP port is kept */
+	boolean isTcpEnabled() {
+		return this.properties.isTcpEnabled();
+	}
+
+	/**
+	 * Validate the properties and build the socket.
+	 * @return the socket
+	 * @throws UnixSocketConfigurationException naming the first invalid property
+	 */
+	HttpUnixSocket create() {
+		String path = this.properties.getPath().trim();
+		if (NativeSockets.isAbstract(path)) {
+			throw invalid("path", path, "a web server's socket needs a file: the abstract namespace is not supported",
+					"use a file path such as /run/<app>/http.sock");
+		}
+		try {
+			SocketFile.checkLength(Path.of(path).toAbsolutePath().normalize());
+		}
+		catch (SocketFileException ex) {
+			throw invalid("path", path, ex.getMessage(),
+					"use a path of at most " + SocketFile.MAX_PATH_BYTES + " bytes");
+		}
+		Set<PosixFilePermission> permissions = mode("permissions", this.properties.getPermissions());
+		Set<PosixFilePermission> directoryPermissions = mode("directory-permissions",
+				this.properties.getDirectoryPermissions());
+		String group = this.properties.getGroup();
+		if (group != null && !group.isBlank()) {
+			try {
+				SocketFile.lookupGroup(group.trim());
+			}
+			catch (IllegalArgumentException ex) {
+				throw invalid("group", group, ex.getMessage(),
+						"use a group this process belongs to, by name or numeric gid, or remove it for the process's group");
+			}
+		}
+		PeerPolicy policy = peerPolicy();
+		SocketFileOptions options = new SocketFileOptions(Path.of(path), permissions, group,
+				this.properties.isCreateDirectories(), directoryPermissions);
+		return new HttpUnixSocket(this.name, options, policy);
+	}
+
+	/**
+	 * Register the socket (only now: a web server factory may be created without a server
+	 * ever starting, as in a mock web environment, and would show as not started) and
+	 * take its path.
+	 * @param socket the socket
+	 * @return where the web server binds
+	 * @throws IOException if the path cannot be taken
+	 */
+	Path prepare(HttpUnixSocket socket) throws java.io.IOException {
+		UnixSocketServers servers = this.registry.getIfAvailable();
+		if (servers != null) {
+			servers.register(socket);
+		}
+		return socket.prepare();
+	}
+
+	private PeerPolicy peerPolicy() {
+		List<String> users = this.properties.getPeer().getAllowedUsers();
+		List<String> groups = this.properties.getPeer().getAllowedGroups();
+		try {
+			PeerPolicy.of(users, List.of());
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid("peer.allowed-users", users, ex.getMessage(), "list existing users by name or numeric uid");
+		}
+		try {
+			return PeerPolicy.of(users, groups);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid("peer.allowed-groups", groups, ex.getMessage(),
+					"list existing groups by name or numeric gid");
+		}
+	}
+
+	private Set<PosixFilePermission> mode(String property, String value) {
+		try {
+			return FilePermissions.parse(value);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(property, value, ex.getMessage(), "use octal like \"0660\" or symbolic like \"rw-rw----\"");
+		}
+	}
+
+	private UnixSocketConfigurationException invalid(String property, Object value, String problem, String fix) {
+		String name = this.prefix + property;
+		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + name + "': "
+				+ problem, "Update '" + name + "': " + fix);
+	}
+
+	/**
+	 * @param server the web server, for the message
+	 * @param ex why the socket could not be taken or published
+	 * @return the startup failure, naming the property and the fix
+	 */
+	UnixSocketConfigurationException startFailure(String server, Exception ex) {
+		return UnixSocketConfigurationException.socketFileFailure(
+				server + " could not listen on its Unix socket '" + this.prefix + "path' (" + this.properties.getPath()
+						+ "): " + ex.getMessage(),
+				this.prefix, ex);
+	}
+
+}

@@ -1,0 +1,212 @@
+package io.github.unixsocket.autoconfigure.web;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+
+import io.github.unixsocket.server.Connection;
+import io.github.unixsocket.server.HttpUnixSocket;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.util.AttributeKey;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.ConnectionObserver;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.Ordered;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+/**
+ * Puts a Reactor Netty web server (WebFlux) on its Unix socket. Reactor Netty binds one
+ * address per server: with {@code tcp-enabled: false} the web server itself binds the
+ * socket; with the TCP port kept, a second Reactor Netty server, configured like the
+ * first (the last of its customizers captures it) and serving the same
+ * {@link HttpHandler}, binds the socket right after the web server starts and is
+ * disposed right before it stops.
+ * <p>
+ * Either way the socket is bound in a private directory, published once bound, and each
+ * accepted channel's peer ({@code SO_PEERCRED}, read through Netty's
+ * {@link NioChannelOption}) is checked before the HTTP codec sees a byte. With Netty's
+ * native epoll transport the credentials cannot be read that way: such a peer is unknown
+ * and refused when an allow-list is set (the socket server itself always runs on NIO).
+ */
+class NettyUnixSocketServer
+		implements WebServerFactoryCustomizer<NettyReactiveWebServerFactory>, SmartLifecycle, Ordered {
+
+	/** The connection's peer, on the Netty channel. */
+	static final AttributeKey<Connection> PEER = AttributeKey.valueOf(HttpUnixSocket.PEER_ATTRIBUTE);
+
+	private static final Log logger = LogFactory.getLog(NettyUnixSocketServer.class);
+
+	private final HttpUnixSockets sockets;
+
+	private final ListableBeanFactory beanFactory;
+
+	private volatile HttpUnixSocket socket;
+
+	/** The web server's Reactor Netty server, for a second one on the socket. */
+	private volatile HttpServer captured;
+
+	private volatile DisposableServer secondary;
+
+	private volatile reactor.netty.resources.LoopResources loops;
+
+	/**
+	 * @param sockets the socket's settings
+	 * @param beanFactory the web server's context: its own {@link HttpHandler} is served (a
+	 * management child context's, not the application's)
+	 */
+	NettyUnixSocketServer(HttpUnixSockets sockets, ListableBeanFactory beanFactory) {
+		this.sockets = sockets;
+		this.beanFactory = beanFactory;
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public void customize(NettyReactiveWebServerFactory factory) {
+		if (!this.sockets.isConfigured(factory.getPort())) {
+			return;
+		}
+		HttpUnixSocket socket = this.sockets.create();
+		this.socket = socket;
+		if (this.sockets.isTcpEnabled()) {
+			// Added last, so it sees the server every other customizer made.
+			factory.addServerCustomizers((server) -> {
+				this.captured = server;
+				return server;
+			});
+		}
+		else {
+			factory.addServerCustomizers((server) -> onSocket(server, socket));
+		}
+	}
+
+	private HttpServer onSocket(HttpServer server, HttpUnixSocket socket) {
+		return server.bindAddress(() -> bindAddress(socket))
+			.doOnBound((bound) -> publish(socket))
+			.doOnUnbound((unbound) -> {
+				socket.unpublish();
+				socket.release();
+			})
+			.doOnChannelInit((observer, channel, remote) -> admit(socket, channel));
+	}
+
+	private SocketAddress bindAddress(HttpUnixSocket socket) {
+		try {
+			Path path = this.sockets.prepare(socket);
+			return UnixDomainSocketAddress.of(path);
+		}
+		catch (IOException ex) {
+			throw this.sockets.startFailure("Reactor Netty", ex);
+		}
+	}
+
+	private void publish(HttpUnixSocket socket) {
+		try {
+			socket.publish("Reactor Netty", true);
+		}
+		catch (IOException ex) {
+			throw this.sockets.startFailure("Reactor Netty", ex);
+		}
+	}
+
+	private static void admit(HttpUnixSocket socket, Channel channel) {
+		UnixDomainPrincipal principal = null;
+		try {
+			principal = channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.SO_PEERCRED));
+		}
+		catch (RuntimeException ex) {
+			// Not a NIO channel (native transport): the peer stays unknown.
+		}
+		Connection connection = socket.admit(principal, channel::close, channel::isOpen);
+		if (connection == null) {
+			channel.close();
+			return;
+		}
+		channel.attr(PEER).set(connection);
+		channel.closeFuture().addListener((future) -> socket.closed(connection));
+	}
+
+	@Override
+	public int getPhase() {
+		// Right after the web server starts, right before it stops.
+		return WebServerApplicationContext.START_STOP_LIFECYCLE_PHASE + 1;
+	}
+
+	@Override
+	public void start() {
+		HttpServer captured = this.captured;
+		HttpUnixSocket socket = this.socket;
+		if (captured == null || socket == null || this.secondary != null) {
+			return;
+		}
+		String[] names = this.beanFactory.getBeanNamesForType(HttpHandler.class);
+		HttpHandler handler = (names.length == 1) ? this.beanFactory.getBean(names[0], HttpHandler.class) : null;
+		if (handler == null) {
+			logger.warn("No HttpHandler: the Unix socket of '" + this.sockets.prefix() + "path' is not served");
+			return;
+		}
+		// NIO (preferNative false), where Netty reads the peer's credentials as a JDK socket option.
+		this.loops = reactor.netty.resources.LoopResources.create("unix-socket-http", 1, true);
+		this.secondary = onSocket(captured, socket).handle(new ReactorHttpHandlerAdapter(handler))
+			.runOn(this.loops, false)
+			.bindNow();
+	}
+
+	@Override
+	public void stop() {
+		DisposableServer secondary = this.secondary;
+		if (secondary != null) {
+			this.secondary = null;
+			secondary.disposeNow();
+		}
+		reactor.netty.resources.LoopResources loops = this.loops;
+		if (loops != null) {
+			this.loops = null;
+			loops.disposeLater().block();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.secondary != null;
+	}
+
+	/** Copies the peer from the Netty channel to the exchange attribute {@link HttpUnixSocket#PEER_ATTRIBUTE}. */
+	static final class PeerWebFilter implements WebFilter {
+
+		@Override
+		public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+			Object request = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+			if (request instanceof reactor.netty.Connection connection) {
+				Connection peer = connection.channel().attr(PEER).get();
+				if (peer != null) {
+					exchange.getAttributes().put(HttpUnixSocket.PEER_ATTRIBUTE, peer.peer());
+				}
+			}
+			return chain.filter(exchange);
+		}
+
+	}
+
+}

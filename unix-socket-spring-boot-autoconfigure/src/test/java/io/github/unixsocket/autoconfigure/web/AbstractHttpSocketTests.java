@@ -1,0 +1,263 @@
+package io.github.unixsocket.autoconfigure.web;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
+import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.server.HttpUnixSocket;
+import io.github.unixsocket.server.RejectReason;
+import io.github.unixsocket.server.ServerState;
+import io.github.unixsocket.server.UnixSocketServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.NestedExceptionUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The guarantees of an application web server's Unix socket, the same for every web
+ * server: real applications, real sockets in a temporary directory, {@code curl} as the
+ * client.
+ */
+abstract class AbstractHttpSocketTests {
+
+	@TempDir
+	Path dir;
+
+	private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+
+	/** @return the application's configuration class */
+	abstract Class<?> application();
+
+	abstract WebApplicationType webApplicationType();
+
+	/** @return auto-configurations of the other web servers, excluded */
+	abstract String excludedAutoConfigurations();
+
+	/** @return what the peer endpoint answers for a request that came over TCP */
+	String noPeer() {
+		return "none";
+	}
+
+	/** @return whether the management server answers the application's own routes with 404 */
+	boolean managementServesOnlyActuator() {
+		return true;
+	}
+
+	ConfigurableApplicationContext start(String... properties) {
+		List<String> all = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off",
+				"spring.autoconfigure.exclude=" + excludedAutoConfigurations(),
+				"management.endpoints.web.exposure.include=health,unixsockets,metrics",
+				"management.endpoint.health.show-details=always"));
+		all.addAll(List.of(properties));
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(application())
+			.web(webApplicationType())
+			.properties(all.toArray(String[]::new))
+			.run();
+		this.contexts.add(context);
+		return context;
+	}
+
+	@AfterEach
+	void close() {
+		this.contexts.forEach(ConfigurableApplicationContext::close);
+	}
+
+	static int port(ConfigurableApplicationContext context) {
+		return ((WebServerApplicationContext) context).getWebServer().getPort();
+	}
+
+	@Test
+	void servesTheSocketBesideTcpAndGivesRequestsThePeer() throws Exception {
+		Path socket = this.dir.resolve("http.sock");
+		ConfigurableApplicationContext context = start("server.unix-socket.path=" + socket);
+		Curl.Result overSocket = Curl.get(socket, "/peer");
+		assertThat(overSocket.status()).isEqualTo(200);
+		assertThat(overSocket.body()).isEqualTo("user=root, group=root");
+		Curl.Result overTcp = Curl.getTcp("http://localhost:" + port(context) + "/peer");
+		assertThat(overTcp.status()).isEqualTo(200);
+		assertThat(overTcp.body()).isEqualTo(noPeer());
+		assertThat(mode(socket)).isEqualTo("rw-------");
+		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+		assertThat(server).isInstanceOf(HttpUnixSocket.class);
+		assertThat(server.state()).isEqualTo(ServerState.RUNNING);
+		assertThat(server.isSocketFileOurs()).isTrue();
+		assertThat(server.acceptedConnections()).isPositive();
+		// Only the socket file and its lock beside it: the private bind directory is hidden.
+		context.close();
+		assertThat(socket).doesNotExist();
+		assertThat(server.state()).isEqualTo(ServerState.STOPPED);
+		try (var files = Files.list(this.dir)) {
+			assertThat(files.map((file) -> file.getFileName().toString())).isEmpty();
+		}
+	}
+
+	@Test
+	void socketOnlyWithTcpDisabled() throws Exception {
+		Path socket = this.dir.resolve("only.sock");
+		ConfigurableApplicationContext context = start("server.unix-socket.path=" + socket,
+				"server.unix-socket.tcp-enabled=false", "server.unix-socket.permissions=0660");
+		assertThat(Curl.get(socket, "/peer").status()).isEqualTo(200);
+		assertThat(port(context)).isLessThanOrEqualTo(0);
+		assertThat(mode(socket)).isEqualTo("rw-rw----");
+	}
+
+	@Test
+	void actuatorOnTheManagementServersSocket() throws Exception {
+		Path socket = this.dir.resolve("actuator.sock");
+		ConfigurableApplicationContext context = start("management.server.port=0",
+				"management.server.unix-socket.path=" + socket);
+		Curl.Result health = Curl.get(socket, "/actuator/health");
+		assertThat(health.status()).isEqualTo(200);
+		assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"management\"");
+		Curl.Result servers = Curl.get(socket, "/actuator/unixsockets/management");
+		assertThat(servers.body()).contains("\"protocol\":\"http\"")
+			.contains("\"permissions\":\"0600\"")
+			.contains("\"socketFileOurs\":true")
+			.contains("\"user\":\"root\"");
+		assertThat(Curl.get(socket, "/actuator/metrics/unix.socket.connections.accepted?tag=server:management")
+			.status()).isEqualTo(200);
+		if (managementServesOnlyActuator()) {
+			// The application itself is not on the socket.
+			assertThat(Curl.get(socket, "/peer").status()).isEqualTo(404);
+		}
+		// Deleted file: DOWN, seen over the management server's TCP port.
+		Files.delete(socket);
+		int managementPort = Integer.parseInt(context.getEnvironment().getProperty("local.management.port"));
+		Curl.Result down = Curl.getTcp("http://localhost:" + managementPort + "/actuator/health/unixSocket");
+		assertThat(down.status()).isEqualTo(503);
+		assertThat(down.body()).contains("socket file was deleted");
+	}
+
+	@Test
+	void peerNotOnTheAllowListGetsNoHttpResponse() throws Exception {
+		Curl.require(true);
+		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path socket = this.dir.resolve("allow.sock");
+		ConfigurableApplicationContext context = start("server.unix-socket.path=" + socket,
+				"server.unix-socket.permissions=0666", "server.unix-socket.peer.allowed-users=root");
+		Curl.Result nobody = Curl.getAsNobody(socket, "/peer");
+		assertThat(nobody.status()).isZero();
+		assertThat(nobody.body()).isEmpty();
+		// 52: empty reply; 56: reset (closed with the request unread); 7: closed before curl
+		// had sent it. The server's count below shows it connected and was refused.
+		assertThat(nobody.exitCode()).as("curl's exit code").isIn(7, 52, 56);
+		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+		assertThat(server.rejectedConnections(RejectReason.UNAUTHORIZED)).isEqualTo(1);
+		assertThat(Curl.get(socket, "/peer").body()).isEqualTo("user=root, group=root");
+	}
+
+	@Test
+	void staleSocketIsReclaimed() throws Exception {
+		Path socket = this.dir.resolve("stale.sock");
+		// What kill -9 leaves behind: a socket file nobody listens on.
+		try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			crashed.bind(UnixDomainSocketAddress.of(socket));
+		}
+		assertThat(socket).exists();
+		start("server.unix-socket.path=" + socket);
+		assertThat(Curl.get(socket, "/peer").status()).isEqualTo(200);
+	}
+
+	@Test
+	void liveSocketIsNeverTaken() throws Exception {
+		Path socket = this.dir.resolve("live.sock");
+		try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			other.bind(UnixDomainSocketAddress.of(socket));
+			assertThatThrownBy(() -> start("server.unix-socket.path=" + socket)).satisfies((ex) -> {
+				UnixSocketConfigurationException cause = configurationFailure(ex);
+				assertThat(cause.getMessage()).contains("in use").contains(socket.toString());
+				assertThat(cause.getAction()).contains("'server.unix-socket.path'");
+			});
+			// Still the other process's socket, still answering.
+			try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+				assertThat(client.isConnected()).isTrue();
+			}
+		}
+	}
+
+	@Test
+	void pathNeverHasBroaderModeWhileTheServerStarts() throws Exception {
+		Path socket = this.dir.resolve("race.sock");
+		List<String> seen = new CopyOnWriteArrayList<>();
+		AtomicBoolean polling = new AtomicBoolean(true);
+		Thread poller = new Thread(() -> {
+			while (polling.get()) {
+				try {
+					seen.add(mode(socket));
+				}
+				catch (IOException ex) {
+					// not there yet
+				}
+			}
+		});
+		poller.start();
+		try {
+			start("server.unix-socket.path=" + socket);
+			await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+		}
+		finally {
+			polling.set(false);
+			poller.join();
+		}
+		assertThat(seen).isNotEmpty().allMatch("rw-------"::equals);
+	}
+
+	@Test
+	void fileTakenOverByAnotherProcessIsNotRemovedOnStop() throws Exception {
+		Path socket = this.dir.resolve("taken.sock");
+		ConfigurableApplicationContext context = start("server.unix-socket.path=" + socket);
+		Files.delete(socket);
+		try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			other.bind(UnixDomainSocketAddress.of(socket));
+			UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+			assertThat(server.isSocketFileOurs()).isFalse();
+			context.close();
+			assertThat(socket).exists();
+			try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+				assertThat(client.isConnected()).isTrue();
+			}
+		}
+	}
+
+	static String mode(Path path) throws IOException {
+		return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+	}
+
+	static UnixSocketConfigurationException configurationFailure(Throwable ex) {
+		Throwable cause = ex;
+		while (cause != null && !(cause instanceof UnixSocketConfigurationException)) {
+			cause = cause.getCause();
+		}
+		assertThat(cause).as(() -> "no UnixSocketConfigurationException in "
+				+ NestedExceptionUtils.getMostSpecificCause(ex)).isNotNull();
+		return (UnixSocketConfigurationException) cause;
+	}
+
+	static Map<String, String> none() {
+		return Map.of();
+	}
+
+}

@@ -1,0 +1,101 @@
+package io.github.unixsocket.autoconfigure.web;
+
+import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
+import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
+import org.apache.catalina.startup.Tomcat;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.junit.jupiter.api.Test;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Bad configuration fails at startup with a message naming the property and the fix; each
+ * web server's auto-configuration backs off without that server.
+ */
+class HttpSocketConfigurationTests {
+
+	private static UnixSocketConfigurationException failure(String... properties) {
+		Throwable[] thrown = new Throwable[1];
+		assertThatThrownBy(() -> new SpringApplicationBuilder(TomcatHttpSocketTests.ServletApp.class)
+			.web(WebApplicationType.SERVLET)
+			.properties("server.port=0", "spring.main.banner-mode=off",
+					"spring.autoconfigure.exclude=org.springframework.boot.jetty.autoconfigure.servlet.JettyServletWebServerAutoConfiguration")
+			.properties(properties)
+			.run()
+			.close()).satisfies((ex) -> thrown[0] = ex);
+		return AbstractHttpSocketTests.configurationFailure(thrown[0]);
+	}
+
+	@Test
+	void pathTooLong() {
+		UnixSocketConfigurationException ex = failure("server.unix-socket.path=/tmp/" + "x".repeat(120) + ".sock");
+		assertThat(ex.getMessage()).contains("'server.unix-socket.path'").contains("limit");
+		assertThat(ex.getAction()).contains("Update 'server.unix-socket.path'").contains("at most 107 bytes");
+	}
+
+	@Test
+	void unknownGroup() {
+		UnixSocketConfigurationException ex = failure("server.unix-socket.path=/tmp/ok.sock",
+				"server.unix-socket.group=no-such-group-here");
+		assertThat(ex.getMessage()).contains("'server.unix-socket.group'").contains("no-such-group-here");
+		assertThat(ex.getAction()).contains("Update 'server.unix-socket.group'");
+	}
+
+	@Test
+	void tcpOffWithoutSocket() {
+		UnixSocketConfigurationException ex = failure("server.unix-socket.tcp-enabled=false");
+		assertThat(ex.getMessage()).contains("'server.unix-socket.tcp-enabled' is false")
+			.contains("'server.unix-socket.path' is not set");
+		assertThat(ex.getAction()).contains("Set 'server.unix-socket.path'");
+	}
+
+	@Test
+	void unknownAllowedUser() {
+		UnixSocketConfigurationException ex = failure("server.unix-socket.path=/tmp/ok.sock",
+				"server.unix-socket.peer.allowed-users=no-such-user-here");
+		assertThat(ex.getMessage()).contains("'server.unix-socket.peer.allowed-users'");
+	}
+
+	private final WebApplicationContextRunner servlet = new WebApplicationContextRunner().withConfiguration(
+			AutoConfigurations.of(UnixSocketAutoConfiguration.class, TomcatUnixSocketAutoConfiguration.class,
+					JettyUnixSocketAutoConfiguration.class));
+
+	@Test
+	void tomcatBacksOffWithoutTomcat() {
+		this.servlet.withClassLoader(new FilteredClassLoader(Tomcat.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(TomcatUnixSocketCustomizer.class)
+				.hasSingleBean(JettyUnixSocketCustomizer.class));
+	}
+
+	@Test
+	void jettyBacksOffWithoutItsUnixDomainConnector() {
+		this.servlet.withClassLoader(new FilteredClassLoader(UnixDomainServerConnector.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(JettyUnixSocketCustomizer.class)
+				.hasSingleBean(TomcatUnixSocketCustomizer.class));
+	}
+
+	@Test
+	void nettyBacksOffWithoutReactorNetty() {
+		ReactiveWebApplicationContextRunner reactive = new ReactiveWebApplicationContextRunner().withConfiguration(
+				AutoConfigurations.of(UnixSocketAutoConfiguration.class, NettyUnixSocketAutoConfiguration.class));
+		reactive.run((context) -> assertThat(context).hasSingleBean(NettyUnixSocketServer.class));
+		reactive.withClassLoader(new FilteredClassLoader(HttpServer.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(NettyUnixSocketServer.class));
+	}
+
+	@Test
+	void masterSwitchTurnsItOff() {
+		this.servlet.withPropertyValues("unix-socket.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(TomcatUnixSocketCustomizer.class));
+	}
+
+}
