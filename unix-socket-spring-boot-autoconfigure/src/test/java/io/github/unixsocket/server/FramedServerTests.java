@@ -153,6 +153,15 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	void theLargestLimitStillFramesLines() throws Exception {
+		Path path = start(Framing.LINES, UPPER, FramedConnectionHandler.MAX_LIMIT);
+		try (TestClient client = TestClient.connect(path)) {
+			String requests = "first line\nsecond line\nthird line\n";
+			assertThat(client.exchange(requests)).isEqualTo(requests.toUpperCase(Locale.ROOT));
+		}
+	}
+
+	@Test
 	void lengthPrefixedFramesSplitAndPipelined() throws Exception {
 		Path path = start(Framing.LENGTH_PREFIXED, UPPER, 1024);
 		try (TestClient client = TestClient.connect(path)) {
