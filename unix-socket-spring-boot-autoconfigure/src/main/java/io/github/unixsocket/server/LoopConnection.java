@@ -42,6 +42,12 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private static final Log logger = LogFactory.getLog(LoopConnection.class);
 
+	/**
+	 * Queued for the worker in place of a message that was too large (compared by identity):
+	 * its last reply goes out after the replies to the messages before it.
+	 */
+	private static final byte[] TOO_LARGE = new byte[0];
+
 	/** Unsent replies (or queued messages) above this stop reading from the connection. */
 	static final int HIGH_WATER_MARK = 256 * 1024;
 
@@ -528,6 +534,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			reply(this.framing.handler().handle(this, message));
 			return;
 		}
+		handOff(message);
+	}
+
+	/** To the worker, behind the messages already waiting for it. */
+	private void handOff(byte[] message) {
 		boolean start;
 		synchronized (this.out) {
 			this.waiting.add(message);
@@ -660,7 +671,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 				this.waitingBytes -= message.length;
 			}
 			try {
-				byte[] reply = this.framing.handler().handle(this, message);
+				byte[] reply = (message == TOO_LARGE)
+						? this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize())
+						: this.framing.handler().handle(this, message);
 				if (reply != null) {
 					enqueue(this.framing.frame(reply));
 				}
@@ -680,7 +693,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	private void tooLarge() {
-		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
 		if (logger.isDebugEnabled()) {
 			logger.debug("Closing " + this + ": message larger than " + this.framing.maxMessageSize() + " bytes");
 		}
@@ -689,9 +701,13 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		setInterest(SelectionKey.OP_READ, false);
 		synchronized (this.out) {
 			this.closeWhenFlushed = true;
-			this.waiting.clear();
-			this.waitingBytes = 0;
 		}
+		if (this.workers != null) {
+			// The messages received before it are still answered, first.
+			handOff(TOO_LARGE);
+			return;
+		}
+		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
 		if (last != null) {
 			try {
 				reply(last);

@@ -153,6 +153,25 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	void messagesPipelinedBeforeATooLargeOneAreAnsweredFirst() throws Exception {
+		AtomicInteger tooLarge = new AtomicInteger();
+		Path path = start(Framing.LINES, tooLargeSays(tooLarge), 10);
+		try (TestClient client = TestClient.connect(path)) {
+			StringBuilder requests = new StringBuilder();
+			StringBuilder replies = new StringBuilder();
+			for (int i = 0; i < 100; i++) {
+				requests.append("line ").append(i).append('\n');
+				replies.append("line ").append(i).append('\n');
+			}
+			client.write(requests + "0123456789ABCDEF\n");
+			String expected = replies + "too large, max 10\n";
+			assertThat(client.read(expected.length())).isEqualTo(expected);
+			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+		}
+		assertThat(tooLarge).hasValue(1);
+	}
+
+	@Test
 	void theLargestLimitStillFramesLines() throws Exception {
 		Path path = start(Framing.LINES, UPPER, FramedConnectionHandler.MAX_LIMIT);
 		try (TestClient client = TestClient.connect(path)) {
