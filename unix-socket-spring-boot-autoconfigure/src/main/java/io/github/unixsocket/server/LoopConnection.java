@@ -763,10 +763,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
+	/** Under {@code out}, any thread. */
 	private void pauseReading() {
 		if (!this.readPaused) {
 			this.readPaused = true;
-			onLoop(() -> setInterest(SelectionKey.OP_READ, false));
+			onLoop(this::updateReading);
 		}
 	}
 
@@ -777,9 +778,20 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			}
 			this.readPaused = false;
 		}
-		if (!this.inputEnded) {
-			setInterest(SelectionKey.OP_READ, true);
+		updateReading();
+	}
+
+	/**
+	 * Loop thread: read, or not, as the state is now. A pause from a worker reaches the loop
+	 * as a task, which may run after the loop has already resumed reading (the replies
+	 * drained meanwhile): it must not turn reading off for good.
+	 */
+	private void updateReading() {
+		boolean paused;
+		synchronized (this.out) {
+			paused = this.readPaused;
 		}
+		setInterest(SelectionKey.OP_READ, !paused && !this.inputEnded);
 	}
 
 	/** Loop thread. */
