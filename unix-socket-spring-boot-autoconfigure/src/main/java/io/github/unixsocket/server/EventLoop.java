@@ -51,7 +51,10 @@ final class EventLoop {
 
 	private volatile boolean running = true;
 
-	/** {@link System#nanoTime()} after the last select: cheap enough to stamp every read with. */
+	/**
+	 * {@link System#nanoTime()} when the current ready channel or task was taken up (the
+	 * watchdog's clock reading, shared): cheap enough to stamp every read with.
+	 */
 	long now = System.nanoTime();
 
 	EventLoop(String name) throws IOException {
@@ -154,7 +157,9 @@ final class EventLoop {
 	}
 
 	private void ready(SelectionKey key) {
-		this.busySince = System.nanoTime() | 1;
+		// Not the time select returned at: keys are handled inside select, after a wait of any length.
+		this.now = System.nanoTime();
+		this.busySince = this.now | 1;
 		try {
 			((Ready) key.attachment()).ready(key);
 		}
@@ -169,7 +174,8 @@ final class EventLoop {
 	private void runTasks() {
 		Runnable task;
 		while ((task = this.tasks.poll()) != null) {
-			this.busySince = System.nanoTime() | 1;
+			this.now = System.nanoTime();
+			this.busySince = this.now | 1;
 			try {
 				task.run();
 			}

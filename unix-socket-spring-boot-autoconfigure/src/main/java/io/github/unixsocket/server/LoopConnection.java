@@ -496,8 +496,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			tooLarge();
 			return;
 		}
-		this.messageStartedNanos = this.loop.now | 1;
-		append(data, data.remaining());
+		if (append(data, data.remaining())) {
+			updateMessageClock();
+		}
 	}
 
 	/** @return {@code false} if the buffer budget would not grant the room (the connection is closed) */
@@ -688,6 +689,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 		onLoop(() -> {
 			resumeReadingIfBelowWaterMark();
+			updateMessageClock();
 			afterProgress();
 		});
 	}
@@ -792,6 +794,27 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			paused = this.readPaused;
 		}
 		setInterest(SelectionKey.OP_READ, !paused && !this.inputEnded);
+		updateMessageClock();
+	}
+
+	/**
+	 * Loop thread: the message timeout runs while a started message waits for the rest of its
+	 * bytes, from when its first bytes arrived or, if the handler was busy with earlier
+	 * messages or back-pressure kept the connection unread meanwhile, from when that ended
+	 * (as on a thread per connection: time in the handler does not count).
+	 */
+	private void updateMessageClock() {
+		boolean waitedFor;
+		synchronized (this.out) {
+			waitedFor = this.partial != null && !this.workerRunning && !this.readPaused;
+		}
+		if (!waitedFor) {
+			this.messageStartedNanos = 0;
+		}
+		else if (this.messageStartedNanos == 0) {
+			// Read now: a handler on the loop may have run since the loop last read the clock.
+			this.messageStartedNanos = System.nanoTime() | 1;
+		}
 	}
 
 	/** Loop thread. */

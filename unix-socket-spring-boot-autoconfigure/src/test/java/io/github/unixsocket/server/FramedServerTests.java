@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
@@ -458,6 +459,48 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	void timeInTheHandlerDoesNotCountAgainstTheMessageTimeout() throws Exception {
+		Path path = start(Framing.LINES, (connection, message) -> {
+			if (new String(message, StandardCharsets.UTF_8).equals("slow")) {
+				Thread.sleep(800);
+			}
+			return UPPER.handle(connection, message);
+		}, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(400)));
+		StreamServer server = server();
+		try (TestClient pipelining = TestClient.connect(path)) {
+			// "slow" keeps its handler busy for twice the timeout; "fas" waits behind it, its first bytes sent.
+			pipelining.write("slow\nfas");
+			assertThat(pipelining.read(5)).isEqualTo("SLOW\n");
+			// Its clock starts when the handler is done: the rest, sent right away, is in time.
+			pipelining.write("t\n");
+			assertThat(pipelining.read(5)).isEqualTo("FAST\n");
+			assertThat(pipelining.exchange("after\n")).isEqualTo("AFTER\n");
+		}
+		assertThat(server.rejectedConnections(RejectReason.MESSAGE_TIMEOUT)).isZero();
+	}
+
+	@Test
+	void messageTimeoutDoesNotRunWhileRepliesWaitForTheClientToRead() throws Exception {
+		Path path = start(Framing.LINES, UPPER, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(200)));
+		StreamServer server = server();
+		StringBuilder requests = new StringBuilder();
+		for (int i = 0; requests.length() < 2 * 1024 * 1024; i++) {
+			requests.append("request ").append(i).append('\n');
+		}
+		try (TestClient client = TestClient.connect(path)) {
+			// Unread replies hold the server back from reading the rest: a message it has begun included.
+			CompletableFuture<Void> writing = inThread(() -> client.write(requests + "partial"));
+			awaitStable(server::bytesReceived, Duration.ofMillis(500));
+			assertThat(writing).isNotDone();
+			assertThat(client.read(requests.length())).isEqualTo(requests.toString().toUpperCase(Locale.ROOT));
+			writing.get(10, TimeUnit.SECONDS);
+			client.write("\n");
+			assertThat(client.read(8)).isEqualTo("PARTIAL\n");
+		}
+		assertThat(server.rejectedConnections(RejectReason.MESSAGE_TIMEOUT)).isZero();
+	}
+
+	@Test
 	void messageTimeoutCatchesAClientThatTricklesItsMessage() throws Exception {
 		Path path = start(Framing.LINES, UPPER, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(500)));
 		StreamServer server = server();
@@ -551,6 +594,28 @@ abstract class FramedServerTests {
 
 		void run() throws Exception;
 
+	}
+
+	/**
+	 * Wait until a value stops changing for a while (to show that something no longer happens).
+	 * @return the value
+	 */
+	static long awaitStable(LongSupplier value, Duration quiet) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+		long last = value.getAsLong();
+		long since = System.nanoTime();
+		while (System.nanoTime() - since < quiet.toNanos()) {
+			if (System.nanoTime() > deadline) {
+				throw new AssertionError("still changing after 20s: " + last);
+			}
+			Thread.sleep(20);
+			long now = value.getAsLong();
+			if (now != last) {
+				last = now;
+				since = System.nanoTime();
+			}
+		}
+		return last;
 	}
 
 	static MessageHandler tooLargeSays(AtomicInteger count) {

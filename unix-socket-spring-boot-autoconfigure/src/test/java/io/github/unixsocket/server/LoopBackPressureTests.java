@@ -12,7 +12,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import static io.github.unixsocket.server.FramedServerTests.awaitStable;
 import static io.github.unixsocket.server.FramedServerTests.inThread;
 import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -171,28 +171,6 @@ class LoopBackPressureTests {
 		finally {
 			release.countDown();
 		}
-	}
-
-	/**
-	 * Wait until a value stops changing for a while (to show that something no longer happens).
-	 * @return the value
-	 */
-	static long awaitStable(LongSupplier value, Duration quiet) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-		long last = value.getAsLong();
-		long since = System.nanoTime();
-		while (System.nanoTime() - since < quiet.toNanos()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("still changing after 20s: " + last);
-			}
-			Thread.sleep(20);
-			long now = value.getAsLong();
-			if (now != last) {
-				last = now;
-				since = System.nanoTime();
-			}
-		}
-		return last;
 	}
 
 	private static void await(CountDownLatch latch) {
