@@ -545,6 +545,30 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	void drainWaitsForAMessageWhoseRestArrivesInPieces() throws Exception {
+		Path path = start(Framing.LINES, UPPER, 1024);
+		StreamServer server = server();
+		try (TestClient midMessage = TestClient.connect(path)) {
+			midMessage.write("a message ");
+			awaitCondition(() -> server.bytesReceived() == 10);
+			CompletableFuture<DrainResult> stopping = CompletableFuture
+				.supplyAsync(() -> server.stop(Duration.ofSeconds(60)));
+			awaitCondition(() -> server.state() == ServerState.DRAINING);
+			long received = 10;
+			for (String piece : new String[] { "in ", "several ", "pieces" }) {
+				midMessage.write(piece);
+				received += piece.length();
+				long expected = received;
+				awaitCondition(() -> server.bytesReceived() == expected);
+			}
+			midMessage.write("\n");
+			assertThat(midMessage.read(28)).isEqualTo("A MESSAGE IN SEVERAL PIECES\n");
+			assertThat(midMessage.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+			assertThat(stopping.get(10, TimeUnit.SECONDS)).isEqualTo(new DrainResult(1, 0));
+		}
+	}
+
+	@Test
 	void handlerFailureClosesOnlyThatConnection() throws Exception {
 		Path path = start(Framing.LINES, (connection, message) -> {
 			if (message.length == 0) {
