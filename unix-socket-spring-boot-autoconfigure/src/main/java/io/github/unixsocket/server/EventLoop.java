@@ -104,6 +104,11 @@ final class EventLoop {
 	/** Stop the loop and wait for it; the channels still registered are closed. */
 	void shutdown() {
 		this.running = false;
+		if (this.thread.getState() == Thread.State.NEW) {
+			// Never started (the group gave up starting its loops): its thread will not close the selector.
+			ServerSupport.closeQuietly(this.selector);
+			return;
+		}
 		this.selector.wakeup();
 		if (!inLoop()) {
 			ServerSupport.join(this.thread, Duration.ofSeconds(10));

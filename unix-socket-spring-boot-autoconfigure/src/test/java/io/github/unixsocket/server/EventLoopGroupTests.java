@@ -134,6 +134,14 @@ class EventLoopGroupTests {
 	}
 
 	@Test
+	void loopThatNeverStartedReleasesItsSelector() throws Exception {
+		// What EventLoopGroup does with the loops it opened when opening the next one fails (no descriptor left).
+		EventLoop loop = new EventLoop("never-started");
+		loop.shutdown();
+		assertThat(loop.selector().isOpen()).isFalse();
+	}
+
+	@Test
 	void settingsAreChecked() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new EventLoopGroup("none", 0, Duration.ofSeconds(1)));
 		assertThatIllegalArgumentException().isThrownBy(() -> new EventLoopGroup("zero", 1, Duration.ZERO));
