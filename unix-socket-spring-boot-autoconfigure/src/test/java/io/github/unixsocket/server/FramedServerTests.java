@@ -1,6 +1,7 @@
 package io.github.unixsocket.server;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -307,7 +308,10 @@ abstract class FramedServerTests {
 				in.write(requests.toString().getBytes(StandardCharsets.UTF_8));
 			}
 		});
-		String output = new String(socat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		String output;
+		try (InputStream out = socat.getInputStream()) {
+			output = new String(out.readAllBytes(), StandardCharsets.UTF_8);
+		}
 		assertThat(socat.waitFor(10, TimeUnit.SECONDS)).isTrue();
 		writing.get(10, TimeUnit.SECONDS);
 		assertThat(output).isEqualTo(replies.toString());
