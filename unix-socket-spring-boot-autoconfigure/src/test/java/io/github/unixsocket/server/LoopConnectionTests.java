@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -230,7 +231,7 @@ class LoopConnectionTests {
 			}
 		});
 		reader.start();
-		List<java.util.concurrent.CompletableFuture<Void>> clients = new ArrayList<>();
+		List<CompletableFuture<Void>> clients = new ArrayList<>();
 		for (int c = 0; c < 4; c++) {
 			clients.add(FramedServerTests.inThread(() -> {
 				for (int i = 0; i < 250; i++) {
@@ -240,7 +241,7 @@ class LoopConnectionTests {
 				}
 			}));
 		}
-		for (java.util.concurrent.CompletableFuture<Void> client : clients) {
+		for (CompletableFuture<Void> client : clients) {
 			client.get(30, TimeUnit.SECONDS);
 		}
 		awaitCondition(() -> server.openConnections() == 0);
