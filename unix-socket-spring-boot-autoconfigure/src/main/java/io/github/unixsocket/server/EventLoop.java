@@ -52,7 +52,10 @@ final class EventLoop {
 
 	private volatile boolean running = true;
 
-	/** {@link System#nanoTime()} after the last select: cheap enough to stamp every read with. */
+	/**
+	 * {@link System#nanoTime()} when the current ready channel or task was taken up (the
+	 * watchdog's clock reading, shared): cheap enough to stamp every read with.
+	 */
 	long now = System.nanoTime();
 
 	EventLoop(String name, SelectorProvider provider) throws IOException {
@@ -102,6 +105,11 @@ final class EventLoop {
 	/** Stop the loop and wait for it; the channels still registered are closed. */
 	void shutdown() {
 		this.running = false;
+		if (this.thread.getState() == Thread.State.NEW) {
+			// Never started (the group gave up starting its loops): its thread will not close the selector.
+			ServerSupport.closeQuietly(this.selector);
+			return;
+		}
 		this.selector.wakeup();
 		if (!inLoop()) {
 			ServerSupport.join(this.thread, Duration.ofSeconds(10));
@@ -159,7 +167,9 @@ final class EventLoop {
 	}
 
 	private void ready(SelectionKey key) {
-		this.busySince = System.nanoTime() | 1;
+		// Not the time select returned at: keys are handled inside select, after a wait of any length.
+		this.now = System.nanoTime();
+		this.busySince = this.now | 1;
 		try {
 			((Ready) key.attachment()).ready(key);
 		}
@@ -174,7 +184,8 @@ final class EventLoop {
 	private void runTasks() {
 		Runnable task;
 		while ((task = this.tasks.poll()) != null) {
-			this.busySince = System.nanoTime() | 1;
+			this.now = System.nanoTime();
+			this.busySince = this.now | 1;
 			try {
 				task.run();
 			}

@@ -176,7 +176,8 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 		private void serve() throws Exception {
 			while (deliverBuffered()) {
 				flush();
-				if (this.connection.isDraining()) {
+				// Draining: done once everything received is answered, not in the middle of a message.
+				if (this.connection.isDraining() && this.end == this.start) {
 					return;
 				}
 				if (!fillNextOrRest()) {

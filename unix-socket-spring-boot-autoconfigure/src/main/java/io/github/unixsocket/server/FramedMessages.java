@@ -65,7 +65,8 @@ final class FramedMessages {
 	int messageEnd(ByteBuffer data, int start) {
 		int limit = data.limit();
 		if (lines()) {
-			int scanLimit = Math.min(limit, start + this.maxMessageSize + 1);
+			// In long arithmetic: near the largest limit, start + limit would overflow an int.
+			int scanLimit = (int) Math.min(limit, (long) start + this.maxMessageSize + 1);
 			for (int i = start; i < scanLimit; i++) {
 				if (data.get(i) == '\n') {
 					return i;

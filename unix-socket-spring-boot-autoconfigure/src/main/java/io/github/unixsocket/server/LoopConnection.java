@@ -42,6 +42,12 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private static final Log logger = LogFactory.getLog(LoopConnection.class);
 
+	/**
+	 * Queued for the worker in place of a message that was too large (compared by identity):
+	 * its last reply goes out after the replies to the messages before it.
+	 */
+	private static final byte[] TOO_LARGE = new byte[0];
+
 	/** Unsent replies (or queued messages) above this stop reading from the connection. */
 	static final int HIGH_WATER_MARK = 256 * 1024;
 
@@ -490,8 +496,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			tooLarge();
 			return;
 		}
-		this.messageStartedNanos = this.loop.now | 1;
-		append(data, data.remaining());
+		if (append(data, data.remaining())) {
+			updateMessageClock();
+		}
 	}
 
 	/** @return {@code false} if the buffer budget would not grant the room (the connection is closed) */
@@ -528,6 +535,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			reply(this.framing.handler().handle(this, message));
 			return;
 		}
+		handOff(message);
+	}
+
+	/** To the worker, behind the messages already waiting for it. */
+	private void handOff(byte[] message) {
 		boolean start;
 		synchronized (this.out) {
 			this.waiting.add(message);
@@ -660,7 +672,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 				this.waitingBytes -= message.length;
 			}
 			try {
-				byte[] reply = this.framing.handler().handle(this, message);
+				byte[] reply = (message == TOO_LARGE)
+						? this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize())
+						: this.framing.handler().handle(this, message);
 				if (reply != null) {
 					enqueue(this.framing.frame(reply));
 				}
@@ -675,12 +689,12 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 		onLoop(() -> {
 			resumeReadingIfBelowWaterMark();
+			updateMessageClock();
 			afterProgress();
 		});
 	}
 
 	private void tooLarge() {
-		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
 		if (logger.isDebugEnabled()) {
 			logger.debug("Closing " + this + ": message larger than " + this.framing.maxMessageSize() + " bytes");
 		}
@@ -689,9 +703,13 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		setInterest(SelectionKey.OP_READ, false);
 		synchronized (this.out) {
 			this.closeWhenFlushed = true;
-			this.waiting.clear();
-			this.waitingBytes = 0;
 		}
+		if (this.workers != null) {
+			// The messages received before it are still answered, first.
+			handOff(TOO_LARGE);
+			return;
+		}
+		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
 		if (last != null) {
 			try {
 				reply(last);
@@ -747,10 +765,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
+	/** Under {@code out}, any thread. */
 	private void pauseReading() {
 		if (!this.readPaused) {
 			this.readPaused = true;
-			onLoop(() -> setInterest(SelectionKey.OP_READ, false));
+			onLoop(this::updateReading);
 		}
 	}
 
@@ -761,8 +780,40 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			}
 			this.readPaused = false;
 		}
-		if (!this.inputEnded) {
-			setInterest(SelectionKey.OP_READ, true);
+		updateReading();
+	}
+
+	/**
+	 * Loop thread: read, or not, as the state is now. A pause from a worker reaches the loop
+	 * as a task, which may run after the loop has already resumed reading (the replies
+	 * drained meanwhile): it must not turn reading off for good.
+	 */
+	private void updateReading() {
+		boolean paused;
+		synchronized (this.out) {
+			paused = this.readPaused;
+		}
+		setInterest(SelectionKey.OP_READ, !paused && !this.inputEnded);
+		updateMessageClock();
+	}
+
+	/**
+	 * Loop thread: the message timeout runs while a started message waits for the rest of its
+	 * bytes, from when its first bytes arrived or, if the handler was busy with earlier
+	 * messages or back-pressure kept the connection unread meanwhile, from when that ended
+	 * (as on a thread per connection: time in the handler does not count).
+	 */
+	private void updateMessageClock() {
+		boolean waitedFor;
+		synchronized (this.out) {
+			waitedFor = this.partial != null && !this.workerRunning && !this.readPaused;
+		}
+		if (!waitedFor) {
+			this.messageStartedNanos = 0;
+		}
+		else if (this.messageStartedNanos == 0) {
+			// Read now: a handler on the loop may have run since the loop last read the clock.
+			this.messageStartedNanos = System.nanoTime() | 1;
 		}
 	}
 

@@ -40,6 +40,19 @@ class FramedMessagesTests {
 	}
 
 	@Test
+	void linesAreFoundAnywhereInTheReadBufferUnderTheLargestLimit() {
+		FramedMessages largest = new FramedMessages(Framing.LINES, NONE, FramedConnectionHandler.MAX_LIMIT);
+		int start = EventLoop.BUFFER_SIZE - 3;
+		assertThat(largest.messageEnd(endingWith("ab\n"), start)).isEqualTo(start + 2);
+		assertThat(largest.messageEnd(endingWith("abc"), start)).as("may still end").isEqualTo(-1);
+	}
+
+	private static ByteBuffer endingWith(String text) {
+		ByteBuffer data = ByteBuffer.allocate(EventLoop.BUFFER_SIZE);
+		return data.position(EventLoop.BUFFER_SIZE - text.length()).put(bytes(text)).flip();
+	}
+
+	@Test
 	void aLineInProgressIsCompletedByTheNextNewline() {
 		byte[] partial = "12".getBytes(StandardCharsets.US_ASCII);
 		assertThat(this.lines.stillNeeded(partial, 2, bytes("3\nrest"))).isEqualTo(2);
