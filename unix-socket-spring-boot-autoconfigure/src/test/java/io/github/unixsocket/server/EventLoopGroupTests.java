@@ -136,7 +136,7 @@ class EventLoopGroupTests {
 	@Test
 	void loopThatNeverStartedReleasesItsSelector() throws Exception {
 		// What EventLoopGroup does with the loops it opened when opening the next one fails (no descriptor left).
-		EventLoop loop = new EventLoop("never-started");
+		EventLoop loop = new EventLoop("never-started", java.nio.channels.spi.SelectorProvider.provider());
 		loop.shutdown();
 		assertThat(loop.selector().isOpen()).isFalse();
 	}
