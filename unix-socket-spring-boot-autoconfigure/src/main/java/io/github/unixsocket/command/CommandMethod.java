@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.PeerCredentials;
 import tools.jackson.core.JacksonException;
@@ -65,7 +64,7 @@ final class CommandMethod implements CommandProcessor.Command {
 		this.mapper = mapper;
 		this.conversionService = conversionService;
 		if (this.name.isEmpty() || this.name.chars().anyMatch(Character::isWhitespace)) {
-			throw new UnixSocketConfigurationException(
+			throw new CommandDefinitionException(
 					"Command method " + describe(method) + " on Unix socket server '" + serverName
 							+ "' has the name '" + annotation.name() + "'",
 					"Name the command with one word without spaces, e.g. @UnixSocketCommand(name = \"status\")");
@@ -77,7 +76,7 @@ final class CommandMethod implements CommandProcessor.Command {
 			Parameter bound = new Parameter(parameter, mapper.constructType(parameter.getGenericParameterType()));
 			if (bound.kind == Kind.ARGUMENT) {
 				if (bound.name == null) {
-					throw new UnixSocketConfigurationException(
+					throw new CommandDefinitionException(
 							"The parameter names of command method " + describe(method) + " are not available",
 							"Compile with the '-parameters' flag (Spring Boot's Maven and Gradle plugins set it)");
 				}

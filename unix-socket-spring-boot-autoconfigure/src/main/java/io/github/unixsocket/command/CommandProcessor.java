@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
-import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.MessageHandler;
 import org.apache.commons.logging.Log;
@@ -78,14 +77,14 @@ public final class CommandProcessor implements MessageHandler {
 	 * @param conversionService converts text arguments to parameter types
 	 * @param interceptors wrap each invocation, first outermost
 	 * @return the processor
-	 * @throws UnixSocketConfigurationException if the bean has no command methods, or two
+	 * @throws CommandDefinitionException if the bean has no command methods, or two
 	 * with the same name (built-ins included)
 	 */
 	public static CommandProcessor of(String serverName, Object bean, JsonMapper mapper,
 			ConversionService conversionService, List<CommandInterceptor> interceptors) {
 		List<CommandMethod> methods = CommandMethod.discover(serverName, bean, mapper, conversionService);
 		if (methods.isEmpty()) {
-			throw new UnixSocketConfigurationException(
+			throw new CommandDefinitionException(
 					"Handler bean for Unix socket server '" + serverName + "' (protocol commands), a "
 							+ bean.getClass().getName() + ", has no @UnixSocketCommand methods",
 					"Annotate the bean's command methods with @" + UnixSocketCommand.class.getName()
@@ -97,7 +96,7 @@ public final class CommandProcessor implements MessageHandler {
 	private void add(Command command) {
 		Command previous = this.commands.putIfAbsent(command.name(), command);
 		if (previous != null) {
-			throw new UnixSocketConfigurationException(
+			throw new CommandDefinitionException(
 					"Unix socket server '" + this.serverName + "' has two commands named '" + command.name() + "': "
 							+ previous.source() + " and " + command.source(),
 					"Give each @UnixSocketCommand a unique name; 'help' and 'ping' are built in");

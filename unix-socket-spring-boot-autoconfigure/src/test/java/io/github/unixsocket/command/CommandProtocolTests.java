@@ -228,14 +228,14 @@ class CommandProtocolTests {
 		this.runner.withUserConfiguration(DuplicateCommands.class)
 			.withPropertyValues("unix-socket.servers.commands.path=" + socket(),
 					"unix-socket.servers.commands.protocol=commands")
-			.run((context) -> assertThat(startupFailure(context)).hasMessageContaining("two commands named 'same'")
-				.hasMessageContaining("DuplicateCommands.one()")
-				.hasMessageContaining("DuplicateCommands.two()"));
+			.run((context) -> assertThat(startupFailure(context).description()).contains("two commands named 'same'")
+				.contains("DuplicateCommands.one()")
+				.contains("DuplicateCommands.two()"));
 		this.runner.withUserConfiguration(PingCommand.class)
 			.withPropertyValues("unix-socket.servers.commands.path=" + socket(),
 					"unix-socket.servers.commands.protocol=commands")
-			.run((context) -> assertThat(startupFailure(context)).hasMessageContaining("two commands named 'ping'")
-				.hasMessageContaining("built in"));
+			.run((context) -> assertThat(startupFailure(context).description()).contains("two commands named 'ping'")
+				.contains("built in"));
 	}
 
 	@Test
@@ -244,28 +244,29 @@ class CommandProtocolTests {
 			.withPropertyValues("unix-socket.servers.commands.path=" + socket(),
 					"unix-socket.servers.commands.protocol=lines")
 			.run((context) -> {
-				UnixSocketConfigurationException failure = startupFailure(context);
-				assertThat(failure).hasMessageContaining("(protocol lines)")
-					.hasMessageContaining("does not implement " + MessageHandler.class.getName());
-				assertThat(failure.getAction()).contains("commands for @UnixSocketCommand methods");
+				Failure failure = startupFailure(context);
+				assertThat(failure.description()).contains("(protocol lines)")
+					.contains("does not implement " + MessageHandler.class.getName());
+				assertThat(failure.action()).contains("commands for @UnixSocketCommand methods");
 			});
 		this.runner.withUserConfiguration(UpperHandler.class)
 			.withPropertyValues("unix-socket.servers.commands.path=" + socket(),
 					"unix-socket.servers.commands.protocol=commands")
-			.run((context) -> assertThat(startupFailure(context)).hasMessageContaining("has no @UnixSocketCommand methods"));
+			.run((context) -> assertThat(startupFailure(context).description())
+				.contains("has no @UnixSocketCommand methods"));
 		this.runner.withUserConfiguration(UpperHandler.class)
 			.withPropertyValues("unix-socket.servers.commands.path=" + socket())
-			.run((context) -> assertThat(startupFailure(context))
-				.hasMessageContaining("does not implement " + ConnectionHandler.class.getName()));
+			.run((context) -> assertThat(startupFailure(context).description())
+				.contains("does not implement " + ConnectionHandler.class.getName()));
 	}
 
 	@Test
 	void maxMessageSizeMustBePositive() {
 		for (String size : new String[] { "0", "-1KB", "3GB" }) {
 			commands("unix-socket.servers.commands.max-message-size=" + size).run((context) -> {
-				UnixSocketConfigurationException failure = startupFailure(context);
-				assertThat(failure).hasMessageContaining("unix-socket.servers.commands.max-message-size");
-				assertThat(failure.getAction()).contains("64KB for commands");
+				Failure failure = startupFailure(context);
+				assertThat(failure.description()).contains("unix-socket.servers.commands.max-message-size");
+				assertThat(failure.action()).contains("64KB for commands");
 			});
 		}
 	}
@@ -273,9 +274,9 @@ class CommandProtocolTests {
 	@Test
 	void commandsNeedJacksonAndSayHowToGetIt() {
 		commands().withClassLoader(new FilteredClassLoader("tools.jackson")).run((context) -> {
-			UnixSocketConfigurationException failure = startupFailure(context);
-			assertThat(failure).hasMessageContaining("needs Jackson 3");
-			assertThat(failure.getAction()).contains("spring-boot-starter-jackson");
+			Failure failure = startupFailure(context);
+			assertThat(failure.description()).contains("needs Jackson 3");
+			assertThat(failure.action()).contains("spring-boot-starter-jackson");
 		});
 		this.runner.withUserConfiguration(UpperHandler.class)
 			.withClassLoader(new FilteredClassLoader("tools.jackson"))
@@ -308,14 +309,21 @@ class CommandProtocolTests {
 			});
 	}
 
-	private static UnixSocketConfigurationException startupFailure(AssertableApplicationContext context) {
+	/** What the startup failure report shows: from either failure that carries an action. */
+	private static Failure startupFailure(AssertableApplicationContext context) {
 		assertThat(context).hasFailed();
-		Throwable failure = context.getStartupFailure();
-		while (failure != null && !(failure instanceof UnixSocketConfigurationException)) {
-			failure = failure.getCause();
+		for (Throwable failure = context.getStartupFailure(); failure != null; failure = failure.getCause()) {
+			if (failure instanceof UnixSocketConfigurationException configuration) {
+				return new Failure(configuration.getMessage(), configuration.getAction());
+			}
+			if (failure instanceof CommandDefinitionException definition) {
+				return new Failure(definition.getMessage(), definition.getAction());
+			}
 		}
-		assertThat(failure).as("cause of %s", context.getStartupFailure()).isNotNull();
-		return (UnixSocketConfigurationException) failure;
+		throw new AssertionError("no failure with an action in " + context.getStartupFailure());
+	}
+
+	private record Failure(String description, String action) {
 	}
 
 	/** The server closed with the client's bytes unread: the kernel may report that as a reset. */
