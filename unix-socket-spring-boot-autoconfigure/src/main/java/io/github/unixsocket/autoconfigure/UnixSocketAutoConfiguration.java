@@ -36,12 +36,11 @@ public final class UnixSocketAutoConfiguration {
 	UnixSocketServers unixSocketServers(UnixSocketProperties properties, Environment environment,
 			EventLoopGroup unixSocketEventLoops, InheritedSockets unixSocketInheritedSockets,
 			ListableBeanFactory beanFactory,
-			ObjectProvider<UnixSocketServerCustomizer> customizers,
-			ObjectProvider<UnixSocketDatagramServerCustomizer> datagramCustomizers,
+			ObjectProvider<UnixSocketServerCustomizer<?>> customizers,
 			ObjectProvider<ConnectionCustomizer> connectionCustomizers, ObjectProvider<ServerListener> listeners) {
 		return new UnixSocketServers(properties, connectionThreads(environment), unixSocketEventLoops,
 				unixSocketInheritedSockets, beanFactory,
-				customizers.orderedStream().toList(), datagramCustomizers.orderedStream().toList(),
+				customizers.orderedStream().toList(),
 				connectionCustomizers.orderedStream().toList(), listeners.orderedStream().toList());
 	}
 

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.AbstractUnixSocketServer.ServerBuilder;
 import io.github.unixsocket.server.ConnectionCustomizer;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
@@ -28,6 +29,7 @@ import io.github.unixsocket.server.UnixSocketServer;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.util.LambdaSafe;
 
 /**
  * The application's Unix socket servers, by name. Properties are validated when this
@@ -52,9 +54,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 
 	private final ListableBeanFactory beanFactory;
 
-	private final List<UnixSocketServerCustomizer> customizers;
-
-	private final List<UnixSocketDatagramServerCustomizer> datagramCustomizers;
+	private final List<UnixSocketServerCustomizer<?>> customizers;
 
 	private final List<ConnectionCustomizer> connectionCustomizers;
 
@@ -67,20 +67,17 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param eventLoops the loops that serve lines, length-prefixed and commands servers
 	 * @param inherited sockets passed by systemd, for the servers they match
 	 * @param beanFactory where {@link UnixSocketHandler} beans are looked up
-	 * @param customizers applied to each stream server's builder
-	 * @param datagramCustomizers applied to each datagram server's builder
+	 * @param customizers applied to the builders of the servers their type argument names
 	 * @param connectionCustomizers applied, in order, to every accepted connection
 	 * @param listeners added to every server
 	 * @throws UnixSocketConfigurationException for the first invalid property
 	 */
 	public UnixSocketServers(UnixSocketProperties properties, Function<String, ThreadFactory> threadFactories,
 			EventLoopGroup eventLoops, InheritedSockets inherited, ListableBeanFactory beanFactory,
-			List<UnixSocketServerCustomizer> customizers,
-			List<UnixSocketDatagramServerCustomizer> datagramCustomizers,
-			List<ConnectionCustomizer> connectionCustomizers, List<ServerListener> listeners) {
+			List<UnixSocketServerCustomizer<?>> customizers, List<ConnectionCustomizer> connectionCustomizers,
+			List<ServerListener> listeners) {
 		this.beanFactory = beanFactory;
 		this.customizers = List.copyOf(customizers);
-		this.datagramCustomizers = List.copyOf(datagramCustomizers);
 		this.connectionCustomizers = List.copyOf(connectionCustomizers);
 		this.listeners = List.copyOf(listeners);
 		Set<String> names = properties.getServers().keySet();
@@ -123,15 +120,23 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 			builder.customizer(this::customizeConnection);
 		}
 		this.listeners.forEach(builder::listener);
-		this.customizers.forEach((customizer) -> customizer.customize(name, builder));
+		customize(name, builder);
 		return builder.build();
 	}
 
 	private UnixSocketServer buildDatagramServer(String name, DatagramHandler handler) {
 		DatagramServer.Builder builder = this.datagramBuilders.get(name).handler(handler);
 		this.listeners.forEach(builder::listener);
-		this.datagramCustomizers.forEach((customizer) -> customizer.customize(name, builder));
+		customize(name, builder);
 		return builder.build();
+	}
+
+	/** Each customizer whose type argument accepts this builder, as Boot applies web server customizers. */
+	@SuppressWarnings("unchecked")
+	private void customize(String name, ServerBuilder<?> builder) {
+		LambdaSafe.callbacks(UnixSocketServerCustomizer.class, this.customizers, builder)
+			.withLogger(UnixSocketServers.class)
+			.invoke((customizer) -> customizer.customize(name, builder));
 	}
 
 	private void customizeConnection(io.github.unixsocket.server.Connection connection) throws Exception {

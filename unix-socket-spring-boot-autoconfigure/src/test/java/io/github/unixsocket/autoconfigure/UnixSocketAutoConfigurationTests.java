@@ -406,7 +406,7 @@ class UnixSocketAutoConfigurationTests {
 
 		final UnixSocketServers servers = new UnixSocketServers(new UnixSocketProperties(), (name) -> null, EventLoopGroup.shared(), InheritedSockets.none(),
 				new org.springframework.beans.factory.support.DefaultListableBeanFactory(), java.util.List.of(),
-				java.util.List.of(), java.util.List.of(), java.util.List.of());
+				java.util.List.of(), java.util.List.of());
 
 		@Bean
 		UnixSocketServers customServers() {
@@ -431,7 +431,7 @@ class UnixSocketAutoConfigurationTests {
 		}
 
 		@Bean
-		UnixSocketServerCustomizer maxConnectionsCustomizer() {
+		UnixSocketServerCustomizer<StreamServer.Builder> maxConnectionsCustomizer() {
 			return (name, builder) -> builder.maxConnections(7);
 		}
 

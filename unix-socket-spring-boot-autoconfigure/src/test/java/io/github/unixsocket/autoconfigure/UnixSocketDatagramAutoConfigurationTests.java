@@ -10,16 +10,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.AbstractUnixSocketServer.ServerBuilder;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.Datagram;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.ServerListener;
 import io.github.unixsocket.server.ServerType;
+import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.TestClient;
 import io.github.unixsocket.server.UnixSocketServer;
 import org.junit.jupiter.api.Test;
@@ -88,9 +91,17 @@ class UnixSocketDatagramAutoConfigurationTests {
 	@Test
 	void mapsDatagramPropertiesAndAppliesDatagramCustomizersAndListeners() {
 		CompletableFuture<String> started = new CompletableFuture<>();
+		List<String> customized = new CopyOnWriteArrayList<>();
 		this.runner.withUserConfiguration(CountingHandler.class)
-			.withBean(UnixSocketDatagramServerCustomizer.class,
-					() -> (name, builder) -> builder.maxMessageSize(name.length()))
+			.withBean("datagramCustomizer", UnixSocketServerCustomizer.class,
+					() -> (UnixSocketServerCustomizer<DatagramServer.Builder>) (name, builder) -> builder
+						.maxMessageSize(name.length()))
+			.withBean("streamCustomizer", UnixSocketServerCustomizer.class,
+					() -> (UnixSocketServerCustomizer<StreamServer.Builder>) (name, builder) -> customized
+						.add("stream " + name + " " + builder.getClass().getSimpleName()))
+			.withBean("anyCustomizer", UnixSocketServerCustomizer.class,
+					() -> (UnixSocketServerCustomizer<ServerBuilder<?>>) (name, builder) -> customized
+						.add("any " + name + " " + builder.getClass().getSimpleName()))
 			.withBean(ServerListener.class, () -> new ServerListener() {
 				@Override
 				public void serverStarted(UnixSocketServer server) {
@@ -106,6 +117,7 @@ class UnixSocketDatagramAutoConfigurationTests {
 				DatagramServer server = (DatagramServer) context.getBean(UnixSocketServers.class).get("events");
 				assertThat(server.dispatch()).isEqualTo(DatagramServer.Dispatch.WORKERS);
 				assertThat(server.maxMessageSize()).isEqualTo(6);
+				assertThat(customized).containsExactly("any events Builder");
 				assertThat(started.get(10, TimeUnit.SECONDS)).isEqualTo("events DATAGRAM");
 			});
 	}

@@ -10,6 +10,7 @@ import io.github.unixsocket.command.CommandInterceptor;
 import io.github.unixsocket.observation.UnixSocketCommandObservationConvention;
 import io.github.unixsocket.observation.UnixSocketHandlerObservationConvention;
 import io.github.unixsocket.observation.UnixSocketObservations;
+import io.github.unixsocket.server.StreamServer;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -49,7 +50,7 @@ public final class UnixSocketObservationAutoConfiguration {
 	}
 
 	@Bean
-	UnixSocketServerCustomizer unixSocketObservationCustomizer(UnixSocketObservations observations,
+	UnixSocketServerCustomizer<StreamServer.Builder> unixSocketObservationCustomizer(UnixSocketObservations observations,
 			UnixSocketProperties properties, ObjectProvider<UnixSocketServers> servers) {
 		Function<String, String> protocols = (name) -> ServerProtocols.of(properties, servers.getObject()).apply(name);
 		// Raw servers: one observation per connection; framed servers: one per message.
