@@ -99,7 +99,7 @@ class UnixSocketTestDirectoryContextCustomizer implements ContextCustomizer {
 			this.environment.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, paths));
 			// Keep Boot's relaxed-binding view of all sources first, as it must be.
 			ConfigurationPropertySources.attach(this.environment);
-			logger.info("Unix sockets of this test context are in " + this.directory + " " + paths.values());
+			logger.info("Unix sockets of this test context are in " + this.directory + ": " + paths.keySet());
 		}
 
 		@Override
