@@ -17,40 +17,36 @@ import java.util.stream.Stream;
 
 import io.github.unixsocket.client.CommandReply;
 import io.github.unixsocket.client.UnixSocketClient;
+import io.github.unixsocket.test.UnixSocketTest;
+import io.github.unixsocket.test.UnixSocketTestClients;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggingSystem;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Drives the sample's {@code admin.sock} with socat and with the Java client. */
-@SpringBootTest
+/**
+ * Drives the sample's {@code admin.sock} with socat and with the Java client. Every handler
+ * runs ({@code status} lists all servers), each server on a socket of this test context.
+ */
+@UnixSocketTest
 @Timeout(60)
 class AdminSocketTests {
 
-	@TempDir
-	static Path socketDir;
+	@Autowired
+	UnixSocketTestClients sockets;
 
 	@Autowired
 	LoggingSystem loggingSystem;
 
-	@DynamicPropertySource
-	static void socketDir(DynamicPropertyRegistry registry) {
-		registry.add("sample.socket-dir", () -> socketDir.toString());
-	}
-
 	private Path admin() {
-		return socketDir.resolve("admin.sock");
+		return this.sockets.path("admin");
 	}
 
 	@Test
@@ -62,13 +58,14 @@ class AdminSocketTests {
 	void socatStatusAsInTheReadme() throws Exception {
 		requireOnPath("socat");
 		String reply = run("status\n", "socat", "-", "UNIX-CONNECT:" + admin());
-		assertThat(reply).startsWith("{\"status\":\"ok\",\"payload\":{\"servers\":{\"echo\":{\"path\":\"" + socketDir
-				+ "/echo.sock\",\"type\":\"stream\"").endsWith("\"datagramsReceived\":0}}\n");
+		assertThat(reply).startsWith("{\"status\":\"ok\",\"payload\":{\"servers\":{\"echo\":{\"path\":\""
+				+ this.sockets.path("echo") + "\",\"type\":\"stream\"").endsWith("\"datagramsReceived\":0}}\n");
 	}
 
 	@Test
 	void goldenTranscriptOverSocat() throws Exception {
 		requireOnPath("socat");
+		String socketDir = admin().getParent().toString();
 		List<String> requests = new ArrayList<>();
 		List<String> expected = new ArrayList<>();
 		try (InputStream in = getClass().getResourceAsStream("/transcripts/admin.txt")) {
@@ -77,7 +74,7 @@ class AdminSocketTests {
 					requests.add(line.substring(1).stripLeading());
 				}
 				else if (line.startsWith("<")) {
-					expected.add(line.substring(1).stripLeading().replace("<dir>", socketDir.toString()));
+					expected.add(line.substring(1).stripLeading().replace("<dir>", socketDir));
 				}
 			}
 		}
@@ -96,10 +93,7 @@ class AdminSocketTests {
 
 	@Test
 	void javaClientAgainstTheSample() throws Exception {
-		try (UnixSocketClient client = UnixSocketClient.builder(admin())
-			.connectTimeout(Duration.ofSeconds(5))
-			.readTimeout(Duration.ofSeconds(20))
-			.connect()) {
+		try (UnixSocketClient client = this.sockets.withTimeout(Duration.ofSeconds(20)).commands("admin")) {
 			assertThat(client.send("ping", Map.of()).payload(String.class)).isEqualTo("pong");
 			assertThat(client.send("echo", Map.of("text", "héllo wörld")).payload(String.class))
 				.isEqualTo("héllo wörld");
@@ -108,7 +102,7 @@ class AdminSocketTests {
 			assertThat(this.loggingSystem.getLoggerConfiguration("sample.client").getEffectiveLevel())
 				.isEqualTo(LogLevel.DEBUG);
 			assertThat(client.send("nope", Map.of()).error()).isEqualTo("unknown command 'nope' (try 'help')");
-			try (UnixSocketClient echo = UnixSocketClient.connect(socketDir.resolve("echo.sock"))) {
+			try (UnixSocketClient echo = this.sockets.lines("echo")) {
 				assertThat(echo.sendLine("raw bytes come back")).isEqualTo("raw bytes come back");
 				await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 					JsonNode status = client.send("status", Map.of()).payload();

@@ -10,32 +10,27 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.github.unixsocket.test.RawConnection;
+import io.github.unixsocket.test.UnixSocketTest;
+import io.github.unixsocket.test.UnixSocketTestClients;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Drives the sample's {@code echo.sock} with real command-line clients. */
-@SpringBootTest
+/** Drives the sample's {@code echo.sock} with real command-line clients, and the test client. */
+@UnixSocketTest(handlers = EchoHandler.class)
 @Timeout(60)
 class EchoSocketTests {
 
-	@TempDir
-	static Path socketDir;
-
-	@DynamicPropertySource
-	static void socketDir(DynamicPropertyRegistry registry) {
-		registry.add("sample.socket-dir", () -> socketDir.toString());
-	}
+	@Autowired
+	UnixSocketTestClients sockets;
 
 	private Path echo() {
-		return socketDir.resolve("echo.sock");
+		return this.sockets.path("echo");
 	}
 
 	@Test
@@ -56,6 +51,16 @@ class EchoSocketTests {
 		// -N: shut down the write side at end of input, so the server sees EOF and nc exits.
 		String reply = run("hello from nc\n", "nc", "-N", "-U", echo().toString());
 		assertThat(reply).isEqualTo("hello from nc\n");
+	}
+
+	@Test
+	void everyByteComesBackUntilTheClientCloses() throws IOException {
+		try (RawConnection echo = this.sockets.connect("echo")) {
+			assertThat(echo.write("one\n").readLine()).isEqualTo("one");
+			assertThat(echo.write(new byte[] { 0, (byte) 0xff }).readNBytes(2)).containsExactly(0, 0xff);
+			// Half-closed: the handler sees the end, echoes what is left and closes its side.
+			assertThat(echo.write("the end").shutdownOutput().readAll()).isEqualTo("the end");
+		}
 	}
 
 	private static void requireOnPath(String command) {

@@ -14,30 +14,24 @@ import java.util.stream.Stream;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.client.UnixDatagramClient;
 import io.github.unixsocket.server.DatagramServer;
+import io.github.unixsocket.test.UnixSocketTest;
+import io.github.unixsocket.test.UnixSocketTestClients;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Drives the sample's {@code events.sock} with real command-line clients. */
-@SpringBootTest
+/** Drives the sample's {@code events.sock} with real command-line clients, and the Java client. */
+@UnixSocketTest(handlers = EventsHandler.class)
 @Timeout(60)
 class EventsSocketTests {
 
-	@TempDir
-	static Path socketDir;
-
-	@DynamicPropertySource
-	static void socketDir(DynamicPropertyRegistry registry) {
-		registry.add("sample.socket-dir", () -> socketDir.toString());
-	}
+	@Autowired
+	UnixSocketTestClients sockets;
 
 	@Autowired
 	EventsHandler handler;
@@ -46,7 +40,7 @@ class EventsSocketTests {
 	UnixSocketServers servers;
 
 	private Path events() {
-		return socketDir.resolve("events.sock");
+		return this.sockets.path("events");
 	}
 
 	@Test
@@ -66,15 +60,15 @@ class EventsSocketTests {
 
 	@Test
 	void javaDatagramClientGetsAReply() throws Exception {
-		try (UnixDatagramClient client = UnixDatagramClient.connect(socketDir.resolve("events.sock"))) {
+		try (UnixDatagramClient client = this.sockets.datagram("events")) {
 			assertThat(client.request("from java", Duration.ofSeconds(5))).matches("ok \\d+");
 		}
 	}
 
 	@Test
-	void socatWithABoundAddressGetsAReply() throws Exception {
+	void socatWithABoundAddressGetsAReply(@TempDir Path clientDir) throws Exception {
 		requireOnPath("socat");
-		Path client = socketDir.resolve("socat-" + System.nanoTime() + ".sock");
+		Path client = clientDir.resolve("socat.sock");
 		String reply = run("hello from socat\n", "socat", "-t", "3", "-",
 				"UNIX-SENDTO:" + events() + ",bind=" + client);
 		assertThat(reply).matches("ok \\d+");

@@ -7,32 +7,33 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
+import io.github.unixsocket.test.AutoConfigureUnixSocketTestClients;
+import io.github.unixsocket.test.UnixSocketTestClients;
+import io.github.unixsocket.test.UnixSocketTestDirectory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The sample's Actuator over actuator.sock with curl, as the README shows it. */
+/**
+ * The sample's Actuator over actuator.sock with curl, as the README shows it (in this test
+ * context's socket directory, the web server's socket is {@code http.sock}).
+ */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@UnixSocketTestDirectory
+@AutoConfigureUnixSocketTestClients
 class SampleActuatorSocketTests {
 
-	@TempDir
-	static Path socketDir;
-
-	@DynamicPropertySource
-	static void socketDir(DynamicPropertyRegistry registry) {
-		registry.add("sample.socket-dir", () -> socketDir.toString());
-	}
+	@Autowired
+	UnixSocketTestClients sockets;
 
 	@Test
 	void healthEndpointAndMetricsOverTheSocket() throws Exception {
-		Path socket = socketDir.resolve("actuator.sock");
+		Path socket = this.sockets.path("http");
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)))
 			.isEqualTo("rw-------");
 		assertThat(curl(socket, "/actuator/health/unixSocket")).contains("\"http\"").contains("\"status\":\"UP\"");

@@ -23,17 +23,18 @@ import java.util.List;
 import java.util.Optional;
 
 import com.jayway.jsonpath.JsonPath;
+import io.github.unixsocket.test.AutoConfigureUnixSocketTestClients;
+import io.github.unixsocket.test.UnixSocketTestClients;
+import io.github.unixsocket.test.UnixSocketTestDirectory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
@@ -41,18 +42,15 @@ import static org.awaitility.Awaitility.await;
 
 /** Reads the sample's Actuator endpoints over HTTP while real clients hold connections to echo.sock. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@UnixSocketTestDirectory
+@AutoConfigureUnixSocketTestClients
 @Timeout(60)
 class SampleActuatorTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
 
-	@TempDir
-	static Path socketDir;
-
-	@DynamicPropertySource
-	static void socketDir(DynamicPropertyRegistry registry) {
-		registry.add("sample.socket-dir", () -> socketDir.toString());
-	}
+	@Autowired
+	UnixSocketTestClients sockets;
 
 	@LocalServerPort
 	int port;
@@ -60,7 +58,7 @@ class SampleActuatorTests {
 	private final HttpClient http = HttpClient.newHttpClient();
 
 	private Path echo() {
-		return socketDir.resolve("echo.sock");
+		return this.sockets.path("echo");
 	}
 
 	@Test

@@ -8,37 +8,34 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.jayway.jsonpath.JsonPath;
+import io.github.unixsocket.test.AutoConfigureUnixSocketTestClients;
+import io.github.unixsocket.test.UnixSocketTestClients;
+import io.github.unixsocket.test.UnixSocketTestDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** With unrestricted access, {@code DELETE /actuator/unixsockets/echo/{id}} closes that connection. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = "management.endpoint.unixsockets.access=unrestricted")
+@UnixSocketTestDirectory
+@AutoConfigureUnixSocketTestClients
 @Timeout(60)
 class SampleActuatorWriteAccessTests {
 
-	@TempDir
-	static Path socketDir;
-
-	@DynamicPropertySource
-	static void socketDir(DynamicPropertyRegistry registry) {
-		registry.add("sample.socket-dir", () -> socketDir.toString());
-	}
+	@Autowired
+	UnixSocketTestClients sockets;
 
 	@LocalServerPort
 	int port;
@@ -48,7 +45,7 @@ class SampleActuatorWriteAccessTests {
 	@Test
 	void deleteClosesTheConnection() throws Exception {
 		try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-			client.connect(UnixDomainSocketAddress.of(socketDir.resolve("echo.sock")));
+			client.connect(UnixDomainSocketAddress.of(this.sockets.path("echo")));
 			client.write(ByteBuffer.wrap(new byte[] { 'x' }));
 			assertThat(client.read(ByteBuffer.allocate(1))).isEqualTo(1);
 			HttpResponse<String> detail = send(HttpRequest.newBuilder(uri("/actuator/unixsockets/echo")).build());
