@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-import io.github.unixsocket.autoconfigure.UnixSocketDatagramServerCustomizer;
 import io.github.unixsocket.autoconfigure.UnixSocketServerCustomizer;
 import io.github.unixsocket.command.CommandInterceptor;
 import io.github.unixsocket.handler.UnixSocketHandler;
@@ -25,7 +24,7 @@ final class UnixSocketTypeExcludeFilter extends StandardAnnotationCustomizableTy
 
 	/** Beans that shape every server, as {@code WebMvcConfigurer}s do for {@code @WebMvcTest}. */
 	private static final Set<Class<?>> KNOWN_INCLUDES = Set.of(ConnectionCustomizer.class, ServerListener.class,
-			CommandInterceptor.class, UnixSocketServerCustomizer.class, UnixSocketDatagramServerCustomizer.class);
+			CommandInterceptor.class, UnixSocketServerCustomizer.class);
 
 	private static final Set<Class<?>> KNOWN_INCLUDES_AND_HANDLERS;
 
