@@ -13,7 +13,7 @@ import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
  * <pre>
  * java -jar benchmarks.jar run [options]                      # the whole matrix, see BenchRunner
  * java -jar benchmarks.jar server starter|nio|commands|datagram PATH [--virtual]
- * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]
+ * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S] [--lines]
  * </pre>
  */
 public final class Bench {
@@ -30,9 +30,11 @@ public final class Bench {
 			case "run" -> BenchRunner.main(rest);
 			case "server" -> server(rest);
 			case "load" -> {
-				LoadGenerator.Result result = new LoadGenerator(Path.of(rest[0]), Integer.parseInt(rest[1]),
-						Integer.parseInt(rest[2]))
-					.run(seconds(rest, 4, 1), seconds(rest, 3, 5));
+				boolean lines = Arrays.asList(rest).contains("--lines");
+				String[] numbers = Arrays.stream(rest).filter((arg) -> !arg.startsWith("--")).toArray(String[]::new);
+				LoadGenerator.Result result = new LoadGenerator(Path.of(numbers[0]), Integer.parseInt(numbers[1]),
+						Integer.parseInt(numbers[2]), lines)
+					.run(seconds(numbers, 4, 1), seconds(numbers, 3, 5));
 				System.out.println(result.line());
 			}
 			default -> usage();
@@ -57,7 +59,7 @@ public final class Bench {
 
 	private static void usage() {
 		System.err.println("usage: run [options] | server starter|nio|commands|datagram PATH [--virtual] "
-				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]");
+				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S] [--lines]");
 		System.exit(2);
 	}
 
