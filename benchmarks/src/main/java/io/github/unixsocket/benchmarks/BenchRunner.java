@@ -35,6 +35,7 @@ import java.util.stream.Stream;
  * java -jar benchmarks.jar run --jar target/benchmarks.jar [--java25 DIR] [--uds-load BIN]
  *      [--epoll BIN [--epoll-level]] [--dgram-sink BIN] [--baseline-jar JAR --baseline-name NAME]
  *      [--rounds 3] [--seconds 4] [--warmup 1] [--noisy 25] [--retry-budget 150] [--out RESULTS.md] [--quick]
+ *      [--only stream,raw,commands,dgram,idle,java-gen] [--levels 10,100,1000,1]
  * </pre>
  */
 final class BenchRunner {
@@ -115,13 +116,13 @@ final class BenchRunner {
 		else {
 			stream.addAll(present(linesLoop17, linesLoop25, linesWorkers17, linesWorkers25, raw17, raw25));
 		}
-		int[] streamLevels = quick ? new int[] { 100 } : new int[] { 10, 100, 1000, 1 };
+		int[] streamLevels = quick ? new int[] { 100 } : levels("10,100,1000,1");
 		matrix("stream", "Lines echo, 64 B (63 + newline), " + (c1 ? "`uds-load -n`" : "`LoadGenerator` line mode"),
 				rounds, streamLevels, stream, this::linesLoad);
 
 		// 2. The raw thread-per-connection echo against the same server built from an earlier commit.
 		String baselineJar = this.options.get("baseline-jar");
-		if (baselineJar != null && !quick) {
+		if (baselineJar != null && !quick && only("raw")) {
 			String base = this.options.getOrDefault("baseline-name", "baseline");
 			List<Server> raw = new ArrayList<>();
 			raw.add(raw17);
@@ -155,20 +156,20 @@ final class BenchRunner {
 		matrix("dgram", "Datagram sink, one sender, 64 B, " + (c1 ? "`uds-load --dgram` (bound sender)"
 				: "`DatagramLoad` (unbound sender)"), rounds, new int[] { 1 }, sinks,
 				c1 ? this::udsDatagramLoad : this::javaDatagramLoad);
-		if (c1 && !quick) {
+		if (c1 && !quick && only("dgram")) {
 			matrix("dgram-java", "Datagram sink, cross-check with `DatagramLoad` (junixsocket sender, unbound)", 1,
 					new int[] { 1 }, sinks, this::javaDatagramLoad);
 		}
 
 		// 5. Idle connections on a lines server.
 		int idle = quick ? 1000 : 10_000;
-		for (Server server : quick ? present((java25 != null) ? linesLoop25 : linesLoop17)
-				: present(linesLoop17, linesLoop25)) {
+		for (Server server : !only("idle") ? List.<Server>of() : quick
+				? present((java25 != null) ? linesLoop25 : linesLoop17) : present(linesLoop17, linesLoop25)) {
 			idle(server, idle);
 		}
 
 		// 6. Cross-check of the C load generator with the Java one.
-		if (c1 && !quick) {
+		if (c1 && !quick && only("java-gen")) {
 			List<Server> cross = new ArrayList<>(c);
 			cross.addAll(present(linesLoop17, linesLoop25, raw17, raw25));
 			matrix("java-gen", "Cross-check: the same servers under `LoadGenerator` (line mode), 64 B", 2,
@@ -201,7 +202,7 @@ final class BenchRunner {
 				"- method: closed-loop ping-pong (one message in flight per connection, every reply checked byte "
 						+ "for byte) from %s, each server in its own process; per measurement %ss warm-up + %ss "
 						+ "measured; servers alternate A B C A B C over %d round(s), each started once per round "
-						+ "(and primed for 2 s) and measured at each connection count of the table in turn; "
+						+ "(a JVM primed for 3 s) and measured at each connection count of the table in turn; "
 						+ "medians of the rounds; *ratio* = against the faster C server of the same table, "
 						+ "measured in the same run (else the first server)%s%n",
 				(this.udsLoad != null) ? "`uds-load` (C, one epoll thread, a process of its own)"
@@ -330,6 +331,9 @@ final class BenchRunner {
 
 	private void matrix(String key, String title, int rounds, int[] levels, List<Server> servers, ServerLoad load)
 			throws Exception {
+		if (!only(key.replaceFirst("-java$", ""))) {
+			return;
+		}
 		Duration warmup = duration("warmup", 1);
 		Duration measure = duration("seconds", 4);
 		Map<Integer, Map<Server, List<Sample>>> results = new LinkedHashMap<>();
@@ -341,8 +345,9 @@ final class BenchRunner {
 				Path socket = this.work.resolve(server.name().replaceAll("[^A-Za-z0-9-]", "_") + ".sock");
 				try (Running running = server.start(socket, this.work)) {
 					if (server.jvm()) {
-						// Primed: the first measurement should not pay for the JIT alone.
-						load.run(socket, Math.min(100, levels[0]), Duration.ZERO, Duration.ofSeconds(2), server);
+						// Primed: the first measurement should not pay for the JIT alone (C2 is still busy for
+						// ~3 s of load after a Spring Boot start; measured per thread on this machine).
+						load.run(socket, Math.min(100, levels[0]), Duration.ZERO, Duration.ofSeconds(3), server);
 					}
 					for (int level : levels) {
 						Sample sample = measure(running,
@@ -623,6 +628,18 @@ final class BenchRunner {
 	}
 
 	// --- Helpers --------------------------------------------------------------------------
+
+	/** @return whether {@code --only} (comma-separated: stream, raw, commands, dgram, idle, java-gen) includes it */
+	private boolean only(String key) {
+		String only = this.options.get("only");
+		return only == null || Arrays.asList(only.split(",")).contains(key);
+	}
+
+	/** @return the {@code --levels} option (connection counts, comma-separated) or the default */
+	private int[] levels(String fallback) {
+		return Arrays.stream(this.options.getOrDefault("levels", fallback).split(",")).mapToInt(Integer::parseInt)
+			.toArray();
+	}
 
 	private Duration duration(String option, double fallback) {
 		return Duration.ofMillis((long) (Double.parseDouble(this.options.getOrDefault(option, "" + fallback)) * 1000));
