@@ -57,12 +57,16 @@ final class BenchRunner {
 
 	private long retryBudgetNanos;
 
+	private long quietBudgetNanos;
+
 	private BenchRunner(Map<String, String> options) throws IOException {
 		this.options = options;
 		this.work = Files.createTempDirectory("uds-bench");
 		this.udsLoad = options.get("uds-load");
 		this.retryBudgetNanos = TimeUnit.SECONDS.toNanos(Long.parseLong(options.getOrDefault("retry-budget",
-				options.containsKey("quick") ? "0" : "150")));
+				options.containsKey("quick") ? "0" : "120")));
+		this.quietBudgetNanos = TimeUnit.SECONDS.toNanos(Long.parseLong(options.getOrDefault("quiet-budget",
+				options.containsKey("quick") ? "20" : "300")));
 	}
 
 	static void main(String[] args) throws Exception {
@@ -212,9 +216,12 @@ final class BenchRunner {
 		this.report.append(String.format(Locale.ROOT,
 				"- CPU columns: %% of one core over the measurement (warm-up included); *other* = everything on "
 						+ "the machine that is neither this server nor this client (other sessions, builds, kernel "
-						+ "threads, steal); a measurement with *other* > %s%% is re-run once and the quieter kept "
-						+ "(*tries*)%n%n",
-				this.options.getOrDefault("noisy", "25")));
+						+ "threads, steal); before each measurement the runner waits (up to %2$s s, %3$d s in all) "
+						+ "for *other* to drop below %1$s%%, and a measurement with *other* > %1$s%% is re-run once "
+						+ "(%4$d s in all) and the quieter kept (*tries*)%n%n",
+				this.options.getOrDefault("noisy", "25"), this.options.getOrDefault("quiet-wait", "10"),
+				TimeUnit.NANOSECONDS.toSeconds(this.quietBudgetNanos),
+				TimeUnit.NANOSECONDS.toSeconds(this.retryBudgetNanos)));
 	}
 
 	private Server java(String name, String java, String kind, String... flags) {
@@ -381,6 +388,7 @@ final class BenchRunner {
 		int attempts = 0;
 		while (true) {
 			attempts++;
+			awaitQuiet(running, noisy);
 			long start = System.nanoTime();
 			long busy0 = busyTicks();
 			long server0 = running.cpuTicks();
@@ -411,6 +419,32 @@ final class BenchRunner {
 			this.retryBudgetNanos -= System.nanoTime() - start;
 		}
 		return best.withCpu(best.serverPercent(), best.clientPercent(), best.otherPercent(), attempts);
+	}
+
+	/**
+	 * Wait while other processes take more than {@code noisy} % of a core (1 s samples), at most
+	 * {@code --quiet-wait} seconds (10) per measurement and {@code --quiet-budget} seconds in all.
+	 */
+	private void awaitQuiet(Running running, double noisy) throws Exception {
+		long self = ProcessHandle.current().pid();
+		long deadline = System.nanoTime()
+				+ Math.min(this.quietBudgetNanos, TimeUnit.SECONDS.toNanos(Long.parseLong(
+						this.options.getOrDefault("quiet-wait", "10"))));
+		long started = System.nanoTime();
+		while (System.nanoTime() < deadline) {
+			long busy0 = busyTicks();
+			long server0 = running.cpuTicks();
+			long self0 = processTicks(self);
+			long t0 = System.nanoTime();
+			Thread.sleep(1000);
+			double seconds = (System.nanoTime() - t0) / 1e9;
+			double other = ((busyTicks() - busy0) - (running.cpuTicks() - server0) - (processTicks(self) - self0))
+					/ (double) CLOCK_TICKS_PER_SECOND / seconds * 100;
+			if (other <= noisy) {
+				break;
+			}
+		}
+		this.quietBudgetNanos -= System.nanoTime() - started;
 	}
 
 	private void table(String key, String title, Map<Server, List<Sample>> results, boolean datagrams)
