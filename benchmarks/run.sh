@@ -1,25 +1,63 @@
 #!/usr/bin/env bash
-# Benchmarks the starter's stream server against baselines in the same run and writes
-# benchmarks/RESULTS.md. Takes ~10 minutes (QUICK=1: ~1 minute, one round, fewer scenarios).
-#   benchmarks/run.sh [extra runner options, e.g. --rounds 5 --seconds 10]
+# Benchmarks the starter's servers against C references measured in the same run and writes
+# benchmarks/RESULTS.md. Full run ~20 minutes; QUICK=1: ~2 minutes, one round, a subset.
+#   benchmarks/run.sh [extra runner options, e.g. --rounds 5 --seconds 6 --noisy 15]
+# Environment:
+#   UDS_BENCH     directory with the shared C tools' sources (uds-load.c, uds-echo-epoll.c);
+#                 default: the first shared/bench found in a parent directory of this repository.
+#                 Without it the project's own edge-triggered echo-epoll.c and the Java load
+#                 generator are used.
+#   BASELINE_REF  a git commit: its raw echo server (benchmarks.jar built from it) is measured
+#                 beside this build's ("no regression" check), e.g. BASELINE_REF=470393e
+#   JDK25         Temurin 25 home (default /usr/lib/jvm/temurin-25-jdk-amd64)
+#   QUICK=1       the ~2-minute subset
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./mvnw -q -B -ntp -pl benchmarks -am package -DskipTests
-mkdir -p benchmarks/target/c
+./mvnw -q -B -ntp -pl benchmarks -am package -DskipTests -Dfuzz.skip
+out=benchmarks/target/c
+mkdir -p "$out"
 args=(--jar benchmarks/target/benchmarks.jar --out benchmarks/RESULTS.md)
-if command -v gcc >/dev/null; then
-  gcc -O2 -Wall -o benchmarks/target/c/echo-epoll benchmarks/src/main/c/echo-epoll.c
-  gcc -O2 -Wall -o benchmarks/target/c/dgram-sink benchmarks/src/main/c/dgram-sink.c
-  args+=(--epoll benchmarks/target/c/echo-epoll --dgram-sink benchmarks/target/c/dgram-sink)
-else
-  echo "gcc not found: the C limit references (epoll echo, datagram sink) are skipped"
+
+if [ -z "${UDS_BENCH:-}" ]; then
+  dir=$(pwd)
+  while [ "$dir" != / ]; do
+    dir=$(dirname "$dir")
+    if [ -f "$dir/shared/bench/uds-load.c" ]; then UDS_BENCH=$dir/shared/bench; break; fi
+  done
 fi
+if command -v gcc >/dev/null; then
+  gcc -O2 -Wall -o "$out/dgram-sink" benchmarks/src/main/c/dgram-sink.c
+  args+=(--dgram-sink "$out/dgram-sink")
+  if [ -n "${UDS_BENCH:-}" ] && [ -f "$UDS_BENCH/uds-load.c" ] && [ -f "$UDS_BENCH/uds-echo-epoll.c" ]; then
+    # Built as its README says, into target/ (never committed).
+    gcc -O2 -Wall -pthread -o "$out/uds-load" "$UDS_BENCH/uds-load.c"
+    gcc -O2 -Wall -pthread -o "$out/uds-echo-epoll" "$UDS_BENCH/uds-echo-epoll.c"
+    args+=(--uds-load "$out/uds-load" --epoll "$out/uds-echo-epoll" --epoll-level)
+  else
+    echo "uds-load.c / uds-echo-epoll.c not found (set UDS_BENCH=...): using echo-epoll.c (edge-triggered only)" \
+         "and the Java load generator"
+    gcc -O2 -Wall -o "$out/echo-epoll" benchmarks/src/main/c/echo-epoll.c
+    args+=(--epoll "$out/echo-epoll")
+  fi
+else
+  echo "gcc not found: the C references (epoll echo, datagram sink) and uds-load are skipped"
+fi
+
+if [ -n "${BASELINE_REF:-}" ] && [ "${QUICK:-0}" != 1 ]; then
+  # The benchmarks jar of an earlier commit, built from its own sources under target/.
+  src=benchmarks/target/baseline/src
+  rm -rf "$src" && mkdir -p "$src"
+  git archive "$BASELINE_REF" | tar -x -C "$src"
+  (cd "$src" && ./mvnw -q -B -ntp -pl benchmarks -am package -DskipTests -Dfuzz.skip)
+  args+=(--baseline-jar "$src/benchmarks/target/benchmarks.jar" --baseline-name "$(git rev-parse --short "$BASELINE_REF")")
+fi
+
 JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 if [ -x "$JDK25/bin/java" ]; then
   args+=(--java25 "$JDK25")
 else
-  echo "no JDK 25 at $JDK25 (set JDK25=...): the virtual-thread scenarios are skipped"
+  echo "no JDK 25 at $JDK25 (set JDK25=...): the Java 25 scenarios are skipped"
 fi
 [ "${QUICK:-0}" = 1 ] && args+=(--quick)
 # 10,000 idle connections need file descriptors on both sides.

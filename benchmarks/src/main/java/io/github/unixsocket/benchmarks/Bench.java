@@ -2,9 +2,11 @@ package io.github.unixsocket.benchmarks;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import io.github.unixsocket.benchmarks.commands.StarterCommandsApplication;
 import io.github.unixsocket.benchmarks.datagram.StarterDatagramApplication;
+import io.github.unixsocket.benchmarks.lines.StarterLinesApplication;
 import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
 
 /**
@@ -12,8 +14,8 @@ import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
  *
  * <pre>
  * java -jar benchmarks.jar run [options]                      # the whole matrix, see BenchRunner
- * java -jar benchmarks.jar server starter|nio|commands|datagram PATH [--virtual]
- * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]
+ * java -jar benchmarks.jar server starter|lines|nio|commands|datagram PATH [--virtual] [--dispatch event-loop|workers]
+ * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S] [--lines]
  * </pre>
  */
 public final class Bench {
@@ -30,9 +32,11 @@ public final class Bench {
 			case "run" -> BenchRunner.main(rest);
 			case "server" -> server(rest);
 			case "load" -> {
-				LoadGenerator.Result result = new LoadGenerator(Path.of(rest[0]), Integer.parseInt(rest[1]),
-						Integer.parseInt(rest[2]))
-					.run(seconds(rest, 4, 1), seconds(rest, 3, 5));
+				boolean lines = Arrays.asList(rest).contains("--lines");
+				String[] numbers = Arrays.stream(rest).filter((arg) -> !arg.startsWith("--")).toArray(String[]::new);
+				LoadGenerator.Result result = new LoadGenerator(Path.of(numbers[0]), Integer.parseInt(numbers[1]),
+						Integer.parseInt(numbers[2]), lines)
+					.run(seconds(numbers, 4, 1), seconds(numbers, 3, 5));
 				System.out.println(result.line());
 			}
 			default -> usage();
@@ -40,11 +44,15 @@ public final class Bench {
 	}
 
 	private static void server(String[] args) throws Exception {
-		boolean virtual = Arrays.asList(args).contains("--virtual");
+		List<String> list = Arrays.asList(args);
+		boolean virtual = list.contains("--virtual");
+		int at = list.indexOf("--dispatch");
+		String dispatch = (at >= 0) ? args[at + 1] : "event-loop";
 		switch (args[0]) {
 			case "starter" -> StarterEchoApplication.run(Path.of(args[1]), virtual);
+			case "lines" -> StarterLinesApplication.run(Path.of(args[1]), virtual, dispatch);
 			case "nio" -> NioEchoServer.run(Path.of(args[1]), virtual);
-			case "commands" -> StarterCommandsApplication.run(Path.of(args[1]), virtual);
+			case "commands" -> StarterCommandsApplication.run(Path.of(args[1]), virtual, dispatch);
 			case "datagram" -> StarterDatagramApplication.run(Path.of(args[1]));
 			default -> usage();
 		}
@@ -56,8 +64,9 @@ public final class Bench {
 	}
 
 	private static void usage() {
-		System.err.println("usage: run [options] | server starter|nio|commands|datagram PATH [--virtual] "
-				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S]");
+		System.err.println("usage: run [options] | server starter|lines|nio|commands|datagram PATH [--virtual] "
+				+ "[--dispatch event-loop|workers] "
+				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S] [--lines]");
 		System.exit(2);
 	}
 

@@ -12,16 +12,21 @@ import java.util.List;
 
 /**
  * Holds many idle connections open and measures how long a fresh client takes to connect
- * and get a 64-byte echo while they are held.
+ * and get a 64-byte echo while they are held. For a {@code lines} server every message is
+ * a line: the 1-byte probe is {@code \n} (an empty line, echoed as one), the 64-byte one
+ * 63 letters and {@code \n}.
  */
 final class IdleProbe implements AutoCloseable {
 
 	private final Path path;
 
+	private final boolean lines;
+
 	private final List<SocketChannel> idle = new ArrayList<>();
 
-	IdleProbe(Path path) {
+	IdleProbe(Path path, boolean lines) {
 		this.path = path;
+		this.lines = lines;
 	}
 
 	/** Open {@code count} connections and prove each is served (one byte echoed). */
@@ -32,7 +37,7 @@ final class IdleProbe implements AutoCloseable {
 		}
 		ByteBuffer one = ByteBuffer.allocate(1);
 		for (SocketChannel channel : this.idle) {
-			one.clear().put((byte) 7).flip();
+			one.clear().put((byte) (this.lines ? '\n' : 7)).flip();
 			channel.write(one);
 		}
 		for (SocketChannel channel : this.idle) {
@@ -51,6 +56,12 @@ final class IdleProbe implements AutoCloseable {
 	double[] freshClientMicros(int samples) throws IOException {
 		double[] micros = new double[samples];
 		ByteBuffer out = ByteBuffer.allocate(64);
+		if (this.lines) {
+			while (out.position() < 63) {
+				out.put((byte) 'x');
+			}
+			out.put((byte) '\n');
+		}
 		ByteBuffer in = ByteBuffer.allocate(64);
 		for (int i = 0; i < samples; i++) {
 			long start = System.nanoTime();

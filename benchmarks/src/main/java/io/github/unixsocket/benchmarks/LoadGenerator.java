@@ -25,6 +25,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class LoadGenerator {
 
+	private static final char[] HEX = "0123456789abcdef".toCharArray();
+
 	private final Path path;
 
 	private final int connections;
@@ -36,16 +38,32 @@ public final class LoadGenerator {
 
 	private final byte[] reply;
 
+	/** Echo mode with messages that are lines. */
+	private final boolean lines;
+
 	/** Echo mode: messages of {@code messageBytes} with a 16-byte header. */
 	public LoadGenerator(Path path, int connections, int messageBytes) {
-		if (messageBytes < 16) {
-			throw new IllegalArgumentException("messages carry a 16-byte header: use at least 16 bytes");
+		this(path, connections, messageBytes, false);
+	}
+
+	/**
+	 * Echo mode.
+	 * @param path the server's socket
+	 * @param connections how many
+	 * @param messageBytes bytes per message, its 16-byte header (and newline) included
+	 * @param lines whether each message is a line: printable bytes, the last one {@code \n}
+	 */
+	public LoadGenerator(Path path, int connections, int messageBytes, boolean lines) {
+		if (messageBytes < (lines ? 17 : 16)) {
+			throw new IllegalArgumentException("messages carry a 16-byte header" + (lines ? " and a newline" : "")
+					+ ": use at least " + (lines ? 17 : 16) + " bytes");
 		}
 		this.path = path;
 		this.connections = connections;
 		this.messageBytes = messageBytes;
 		this.request = null;
 		this.reply = null;
+		this.lines = lines;
 	}
 
 	/** Request mode: the same request, the same expected reply. */
@@ -55,6 +73,7 @@ public final class LoadGenerator {
 		this.messageBytes = request.length;
 		this.request = request.clone();
 		this.reply = reply.clone();
+		this.lines = false;
 	}
 
 	/**
@@ -118,19 +137,24 @@ public final class LoadGenerator {
 			double seconds = (now - measureFrom) / 1e9;
 			return new Result(this.connections, this.messageBytes, requests, requests / seconds,
 					histogram.getValueAtPercentile(50) / 1e3, histogram.getValueAtPercentile(99) / 1e3,
-					histogram.getValueAtPercentile(99.9) / 1e3, errors);
+					histogram.getValueAtPercentile(99.9) / 1e3, errors, mode());
 		}
+	}
+
+	private String mode() {
+		return (this.reply != null) ? "request" : this.lines ? "lines" : "echo";
 	}
 
 	/** One line, {@code RESULT key=value ...}, and the parsed figures. */
 	public record Result(int connections, int messageBytes, long requests, double rps, double p50Micros,
-			double p99Micros, double p999Micros, long errors) {
+			double p99Micros, double p999Micros, long errors, String mode) {
 
 		public String line() {
 			return String.format(Locale.ROOT,
-					"RESULT conns=%d msg=%d requests=%d rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f errors=%d",
+					"RESULT conns=%d msg=%d requests=%d rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f errors=%d "
+							+ "mode=%s",
 					this.connections, this.messageBytes, this.requests, this.rps, this.p50Micros, this.p99Micros,
-					this.p999Micros, this.errors);
+					this.p999Micros, this.errors, this.mode);
 		}
 
 	}
@@ -157,7 +181,14 @@ public final class LoadGenerator {
 			this.id = id;
 			this.channel = channel;
 			byte[] reply = LoadGenerator.this.reply;
-			if (reply == null) {
+			if (reply == null && LoadGenerator.this.lines) {
+				for (int i = 16; i < this.out.capacity() - 1; i++) {
+					this.out.put(i, (byte) ('!' + Math.floorMod(i * 31 + id, 94)));
+				}
+				this.out.put(this.out.capacity() - 1, (byte) '\n');
+				this.expected = this.out;
+			}
+			else if (reply == null) {
 				for (int i = 16; i < this.out.capacity(); i++) {
 					this.out.put(i, (byte) (i * 31 + id));
 				}
@@ -173,7 +204,11 @@ public final class LoadGenerator {
 		void send(long now) throws IOException {
 			this.sequence++;
 			this.out.clear();
-			if (LoadGenerator.this.reply == null) {
+			if (LoadGenerator.this.lines) {
+				putHex(this.out, 0, this.id);
+				putHex(this.out, 8, (int) this.sequence);
+			}
+			else if (LoadGenerator.this.reply == null) {
 				this.out.putLong(0, this.id);
 				this.out.putLong(8, this.sequence);
 			}
@@ -194,6 +229,14 @@ public final class LoadGenerator {
 				throw new IOException("server closed connection " + this.id);
 			}
 			return !this.in.hasRemaining();
+		}
+
+		/** Eight hex digits of {@code value} at {@code index}: text, never a newline. */
+		private static void putHex(ByteBuffer buffer, int index, int value) {
+			for (int i = 7; i >= 0; i--) {
+				buffer.put(index + i, (byte) HEX[value & 0xF]);
+				value >>>= 4;
+			}
 		}
 
 		boolean verify() {

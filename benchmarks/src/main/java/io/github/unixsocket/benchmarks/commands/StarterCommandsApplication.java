@@ -13,10 +13,16 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication
 public class StarterCommandsApplication {
 
-	public static void run(Path path, boolean virtual) {
+	/**
+	 * @param path the socket
+	 * @param virtual {@code spring.threads.virtual.enabled}
+	 * @param dispatch {@code event-loop} or {@code workers}
+	 */
+	public static void run(Path path, boolean virtual, String dispatch) {
 		SpringApplication application = new SpringApplication(StarterCommandsApplication.class);
 		application.setBannerMode(Banner.Mode.OFF);
 		application.run("--unix-socket.servers.admin.path=" + path, "--unix-socket.servers.admin.protocol=commands",
+				"--unix-socket.servers.admin.dispatch=" + dispatch, "--unix-socket.servers.admin.max-connections=0",
 				"--spring.threads.virtual.enabled=" + virtual, "--logging.level.root=WARN",
 				"--spring.main.log-startup-info=false");
 		System.out.println("READY commands " + path);
