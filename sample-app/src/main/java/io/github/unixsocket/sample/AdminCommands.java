@@ -7,6 +7,7 @@ import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.command.CommandException;
 import io.github.unixsocket.command.UnixSocketCommand;
 import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.UnixSocketServer;
 
 import org.springframework.boot.logging.LogLevel;
@@ -41,8 +42,8 @@ class AdminCommands {
 		for (UnixSocketServer server : this.servers.all()) {
 			Map<String, Object> entry = new LinkedHashMap<>();
 			entry.put("path", server.address());
-			entry.put("type", server.type().name().toLowerCase());
-			entry.put("state", server.state().name().toLowerCase());
+			entry.put("type", EnumNames.of(server.type()));
+			entry.put("state", EnumNames.of(server.state()));
 			entry.put("openConnections", server.openConnections());
 			entry.put("acceptedConnections", server.acceptedConnections());
 			entry.put("rejectedConnections", server.rejectedConnections());

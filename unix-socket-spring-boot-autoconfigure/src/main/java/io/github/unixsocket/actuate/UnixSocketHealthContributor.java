@@ -5,11 +5,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.ServerState;
 import io.github.unixsocket.server.UnixSocketServer;
 
@@ -77,8 +77,8 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 			health.withDetail("inherited", true);
 		}
 		return health.withDetail("path", server.address())
-			.withDetail("type", lower(server.type()))
-			.withDetail("state", lower(state))
+			.withDetail("type", EnumNames.of(server.type()))
+			.withDetail("state", EnumNames.of(state))
 			.withDetail("openConnections", server.openConnections())
 			.build();
 	}
@@ -99,8 +99,5 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 		};
 	}
 
-	static String lower(Enum<?> value) {
-		return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
-	}
 
 }

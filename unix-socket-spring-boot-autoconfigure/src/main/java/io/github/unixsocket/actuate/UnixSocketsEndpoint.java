@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.FilePermissions;
@@ -94,8 +95,8 @@ public class UnixSocketsEndpoint {
 		for (RejectReason reason : RejectReason.values()) {
 			rejectedByReason.put(reason.tag(), server.rejectedConnections(reason));
 		}
-		return new ServerDescriptor(server.name(), server.address(), UnixSocketHealthContributor.lower(server.type()),
-				this.protocols.apply(server.name()), UnixSocketHealthContributor.lower(server.state()),
+		return new ServerDescriptor(server.name(), server.address(), EnumNames.of(server.type()),
+				this.protocols.apply(server.name()), EnumNames.of(server.state()),
 				permissions(server), server.group(), server.isSocketFileOurs(), server.isInherited(),
 				server.openConnections(), server.acceptedConnections(), server.rejectedConnections(), rejectedByReason,
 				server.handlerErrors(), server.datagramsReceived(), datagram(server, DatagramServer::datagramsReplied),

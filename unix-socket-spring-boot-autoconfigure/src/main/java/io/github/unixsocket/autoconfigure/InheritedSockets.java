@@ -4,10 +4,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.InheritedSocket;
 import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.ServerType;
@@ -84,9 +84,9 @@ public class InheritedSockets {
 		}
 		if (match.type() != type) {
 			throw new UnixSocketConfigurationException("systemd passed " + match + " to Unix socket server '" + name
-					+ "', which is a " + lower(type) + " server",
+					+ "', which is a " + EnumNames.of(type) + " server",
 					"Use " + ((type == ServerType.STREAM) ? "ListenStream=" : "ListenDatagram=") + " in the socket unit, "
-							+ "or set '" + property + "type' to " + lower(match.type()));
+							+ "or set '" + property + "type' to " + EnumNames.of(match.type()));
 		}
 		this.taken.add(match);
 		return match;
@@ -114,10 +114,6 @@ public class InheritedSockets {
 			return inherited.equals(configured);
 		}
 		return Path.of(inherited).toAbsolutePath().normalize().equals(Path.of(configured).toAbsolutePath().normalize());
-	}
-
-	private static String lower(ServerType type) {
-		return type.name().toLowerCase(Locale.ROOT);
 	}
 
 }

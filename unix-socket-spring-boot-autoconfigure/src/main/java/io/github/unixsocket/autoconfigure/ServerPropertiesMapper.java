@@ -17,6 +17,7 @@ import io.github.unixsocket.server.BufferBudget;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.FilePermissions;
 import io.github.unixsocket.server.FramedConnectionHandler;
 import io.github.unixsocket.server.Framing;
@@ -211,7 +212,7 @@ final class ServerPropertiesMapper {
 	}
 
 	private String protocolName() {
-		return this.properties.getProtocol().name().toLowerCase().replace('_', '-');
+		return EnumNames.of(this.properties.getProtocol());
 	}
 
 	private int maxMessageSize() {
@@ -230,7 +231,7 @@ final class ServerPropertiesMapper {
 
 	private void checkSupported() {
 		if (isDatagram() && this.properties.getProtocol() != Protocol.RAW) {
-			throw invalid("protocol", this.properties.getProtocol().name().toLowerCase().replace('_', '-'),
+			throw invalid("protocol", EnumNames.of(this.properties.getProtocol()),
 					"datagram servers hand each datagram to the handler whole; protocols frame stream connections",
 					"remove it (datagram servers are raw), or set 'type' to stream");
 		}

@@ -9,7 +9,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,7 +24,8 @@ import org.apache.commons.logging.LogFactory;
  */
 public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
-	private final Log listenerLog = LogFactory.getLog(getClass());
+	/** The concrete server's category, so its lifecycle lines and listener errors read as its own. */
+	private final Log lifecycleLog = LogFactory.getLog(getClass());
 
 	final String name;
 
@@ -151,6 +151,76 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 	}
 
 	/**
+	 * Bind (or adopt the inherited socket) and start serving. The skeleton every server
+	 * shares; {@link #bind()} and {@link #serve()} are the type's own parts.
+	 * @throws IOException if the socket cannot be bound; nothing is left behind
+	 * @throws IllegalStateException if it is running or draining
+	 */
+	@Override
+	public final void start() throws IOException {
+		synchronized (this.lifecycleLock) {
+			if (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
+				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
+			}
+			if (this.abstractName != null && this.inherited == null) {
+				NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
+			}
+			bind();
+			this.state = ServerState.RUNNING;
+			serve();
+		}
+		if (this.abstractName != null && this.inherited == null) {
+			this.lifecycleLog.warn("Unix socket server '" + this.name + "' is on abstract address " + address()
+					+ ": file permissions do not apply there, " + abstractAddressAccess());
+		}
+		this.lifecycleLog.info("Unix socket server '" + this.name + "' " + describeStarted());
+		fire((listener) -> listener.serverStarted(this));
+	}
+
+	/**
+	 * Stop taking new work, remove the socket file at once, let work in progress finish
+	 * for up to {@code drainTimeout}, then close what is left.
+	 * @return what finished and what was cut off; {@link DrainResult#NONE} if not running
+	 */
+	@Override
+	public final DrainResult stop(Duration drainTimeout) {
+		synchronized (this.lifecycleLock) {
+			if (this.state != ServerState.RUNNING) {
+				return DrainResult.NONE;
+			}
+			this.state = ServerState.DRAINING;
+		}
+		DrainResult result = drain(drainTimeout);
+		synchronized (this.lifecycleLock) {
+			this.state = ServerState.STOPPED;
+		}
+		this.lifecycleLog.info("Unix socket server '" + this.name + "' stopped: " + describeStopped(result));
+		fire((listener) -> listener.serverStopped(this, result));
+		return result;
+	}
+
+	/**
+	 * Under the lifecycle lock, before the state is {@code RUNNING}: open and bind the
+	 * socket, or adopt the inherited one. On failure, close what was opened and throw.
+	 */
+	abstract void bind() throws IOException;
+
+	/** Under the lifecycle lock, once {@code RUNNING}: start receiving or accepting. */
+	abstract void serve();
+
+	/** Once {@code DRAINING}, outside the lock: stop, drain, release everything. */
+	abstract DrainResult drain(Duration drainTimeout);
+
+	/** @return who can reach this server on its abstract address, for the start warning */
+	abstract String abstractAddressAccess();
+
+	/** @return the rest of the start log line, after the server's name */
+	abstract String describeStarted();
+
+	/** @return the rest of the stop log line */
+	abstract String describeStopped(DrainResult result);
+
+	/**
 	 * An abstract address has no file: it is ours while it is bound. An inherited socket's
 	 * file is ours while the path still holds the file it held when the server started.
 	 */
@@ -177,7 +247,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 	}
 
 	void fire(Consumer<ServerListener> event) {
-		ServerSupport.fire(this.listeners, this.name, this.listenerLog, event);
+		ServerSupport.fire(this.listeners, this.name, this.lifecycleLog, event);
 	}
 
 	/**
@@ -259,8 +329,8 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		 */
 		public B inherited(InheritedSocket socket) {
 			if (socket != null && socket.type() != type()) {
-				throw new IllegalArgumentException(socket + " is a " + socket.type().name().toLowerCase(Locale.ROOT)
-						+ " socket, but server '" + this.name + "' is a " + type().name().toLowerCase(Locale.ROOT)
+				throw new IllegalArgumentException(socket + " is a " + EnumNames.of(socket.type())
+						+ " socket, but server '" + this.name + "' is a " + EnumNames.of(type())
 						+ " server");
 			}
 			this.inherited = socket;

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -147,99 +146,88 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	}
 
 	@Override
-	public void start() throws IOException {
-		synchronized (this.lifecycleLock) {
-			if (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
-				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
+	void bind() throws IOException {
+		NativeSockets.require(NativeSockets.datagramProblem());
+		AFUNIXDatagramChannel channel = (this.inherited != null) ? this.inherited.datagramChannel()
+				: AFUNIXDatagramChannel.open();
+		// The socket file is removed by SocketFile.deleteIfOurs(), only while still ours:
+		// junixsocket's own removal on close would take whatever is at the path by then.
+		channel.setDeleteOnClose(false);
+		SocketFile socketFile = null;
+		Selector selector = null;
+		try {
+			if (this.receiveBufferSize != null) {
+				channel.setOption(StandardSocketOptions.SO_RCVBUF, this.receiveBufferSize);
 			}
-			NativeSockets.require(NativeSockets.datagramProblem());
-			if (this.abstractName != null && this.inherited == null) {
-				NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
+			if (this.sendBufferSize != null) {
+				channel.setOption(StandardSocketOptions.SO_SNDBUF, this.sendBufferSize);
 			}
-			AFUNIXDatagramChannel channel = (this.inherited != null) ? this.inherited.datagramChannel()
-					: AFUNIXDatagramChannel.open();
-			// The socket file is removed by SocketFile.deleteIfOurs(), only while still ours:
-			// junixsocket's own removal on close would take whatever is at the path by then.
-			channel.setDeleteOnClose(false);
-			SocketFile socketFile = null;
-			Selector selector = null;
-			try {
-				if (this.receiveBufferSize != null) {
-					channel.setOption(StandardSocketOptions.SO_RCVBUF, this.receiveBufferSize);
-				}
-				if (this.sendBufferSize != null) {
-					channel.setOption(StandardSocketOptions.SO_SNDBUF, this.sendBufferSize);
-				}
-				if (this.inherited != null) {
-					rememberInheritedFile();
-				}
-				else if (this.abstractName != null) {
-					channel.bind(NativeSockets.abstractAddress(this.abstractName));
-				}
-				else {
-					socketFile = SocketFile.bindDatagram(channel, this.fileOptions);
-				}
-				// Non-blocking: replies must never stall on a sender that does not read them,
-				// and the receiver waits in a selector that stop() can wake.
-				channel.configureBlocking(false);
-				selector = channel.provider().openSelector();
-				channel.register(selector, SelectionKey.OP_READ);
+			if (this.inherited != null) {
+				rememberInheritedFile();
 			}
-			catch (IOException | RuntimeException ex) {
-				closeQuietly(selector);
-				if (this.inherited == null) {
-					closeQuietly(channel);
-				}
-				if (socketFile != null) {
-					socketFile.deleteIfOurs();
-					socketFile.close();
-				}
-				throw ex;
+			else if (this.abstractName != null) {
+				channel.bind(NativeSockets.abstractAddress(this.abstractName));
 			}
-			this.socketFile = socketFile;
-			this.channel = channel;
-			ReplyTargets.register(address(), socketFileKey());
-			this.selector = selector;
-			if (this.dispatch == Dispatch.WORKERS) {
-				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 0, TimeUnit.SECONDS,
-						new ArrayBlockingQueue<>(this.queueCapacity), platformThreads("unix-socket-" + this.name + "-worker-"));
+			else {
+				socketFile = SocketFile.bindDatagram(channel, this.fileOptions);
 			}
-			this.state = ServerState.RUNNING;
-			// A platform thread: junixsocket must not block virtual threads (see DESIGN.md).
-			this.receiver = new Thread(this::receiveLoop, "unix-socket-" + this.name + "-receive");
-			// Non-daemon: a running server keeps the JVM alive, like a web server does.
-			this.receiver.setDaemon(false);
-			this.receiver.start();
+			// Non-blocking: replies must never stall on a sender that does not read them,
+			// and the receiver waits in a selector that stop() can wake.
+			channel.configureBlocking(false);
+			selector = channel.provider().openSelector();
+			channel.register(selector, SelectionKey.OP_READ);
 		}
-		if (this.abstractName != null && this.inherited == null) {
-			logger.warn("Unix socket server '" + this.name + "' receives on abstract address " + address()
-					+ ": file permissions do not apply there, any process in this network namespace can send to it");
+		catch (IOException | RuntimeException ex) {
+			closeQuietly(selector);
+			if (this.inherited == null) {
+				closeQuietly(channel);
+			}
+			if (socketFile != null) {
+				socketFile.deleteIfOurs();
+				socketFile.close();
+			}
+			throw ex;
 		}
-		logger.info("Unix socket server '" + this.name + "' receiving on " + address() + " (datagram, " + origin()
-				+ ", dispatch " + this.dispatch.name().toLowerCase(Locale.ROOT) + ", max message " + this.maxMessageSize
-				+ " bytes)");
-		fire((listener) -> listener.serverStarted(this));
+		this.socketFile = socketFile;
+		this.channel = channel;
+		ReplyTargets.register(address(), socketFileKey());
+		this.selector = selector;
+	}
+
+	@Override
+	void serve() {
+		if (this.dispatch == Dispatch.WORKERS) {
+			this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 0, TimeUnit.SECONDS,
+					new ArrayBlockingQueue<>(this.queueCapacity), platformThreads("unix-socket-" + this.name + "-worker-"));
+		}
+		// A platform thread: junixsocket must not block virtual threads (see DESIGN.md).
+		this.receiver = new Thread(this::receiveLoop, "unix-socket-" + this.name + "-receive");
+		// Non-daemon: a running server keeps the JVM alive, like a web server does.
+		this.receiver.setDaemon(false);
+		this.receiver.start();
+	}
+
+	@Override
+	String abstractAddressAccess() {
+		return "any process in this network namespace can send to it";
+	}
+
+	@Override
+	String describeStarted() {
+		return "receiving on " + address() + " (datagram, " + origin() + ", dispatch " + EnumNames.of(this.dispatch)
+				+ ", max message " + this.maxMessageSize + " bytes)";
 	}
 
 	/**
 	 * Stop receiving and remove the socket file at once, let queued datagrams be handled
 	 * for up to {@code drainTimeout}, then drop the rest.
-	 * @param drainTimeout how long queued datagrams may take
 	 * @return datagrams handled while draining, and those dropped at the deadline (the one
 	 * in a handler still running at the deadline counts as dropped)
 	 */
 	@Override
-	public DrainResult stop(Duration drainTimeout) {
-		Thread receiver;
-		ThreadPoolExecutor workerPool;
-		synchronized (this.lifecycleLock) {
-			if (this.state != ServerState.RUNNING) {
-				return DrainResult.NONE;
-			}
-			this.state = ServerState.DRAINING;
-			receiver = this.receiver;
-			workerPool = this.workerPool;
-		}
+	DrainResult drain(Duration drainTimeout) {
+		Thread receiver = this.receiver;
+		ThreadPoolExecutor workerPool = this.workerPool;
 		long handledBefore = this.handled.get();
 		this.selector.wakeup();
 		if (this.socketFile != null) {
@@ -263,7 +251,6 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			left += workerPool.getActiveCount() + workerPool.shutdownNow().size();
 		}
 		this.dropped.addAndGet(left);
-		DrainResult result = new DrainResult(drained, left);
 		closeQuietly(this.selector);
 		if (this.inherited == null) {
 			// An inherited socket stays open: closing it would shut it down for systemd too.
@@ -273,13 +260,12 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		if (this.socketFile != null) {
 			this.socketFile.close();
 		}
-		synchronized (this.lifecycleLock) {
-			this.state = ServerState.STOPPED;
-		}
-		logger.info("Unix socket server '" + this.name + "' stopped: " + result.drained()
-				+ " queued datagram(s) handled while draining, " + result.forceClosed() + " dropped");
-		fire((listener) -> listener.serverStopped(this, result));
-		return result;
+		return new DrainResult(drained, left);
+	}
+
+	@Override
+	String describeStopped(DrainResult result) {
+		return result.drained() + " queued datagram(s) handled while draining, " + result.forceClosed() + " dropped";
 	}
 
 	@Override
@@ -342,6 +328,11 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		return this.repliesRefused.get();
 	}
 
+	/** @return datagrams whose handler returned or threw */
+	long datagramsHandled() {
+		return this.handled.get();
+	}
+
 	/** @return datagrams larger than the max message size, not handled */
 	public long datagramsTruncated() {
 		return this.truncated.get();
@@ -355,6 +346,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	private void receiveLoop() {
 		// One byte over the limit tells an oversize datagram from one of exactly the limit.
 		ByteBuffer buffer = ByteBuffer.allocateDirect(this.maxMessageSize + 1);
+		Datagram reused = (this.workerPool == null) ? Datagram.reusing(this, buffer) : null;
 		while (this.state == ServerState.RUNNING) {
 			try {
 				this.selector.select();
@@ -365,7 +357,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 					if (sender == null && buffer.position() == 0) {
 						break;
 					}
-					received(buffer.flip(), (AFUNIXSocketAddress) sender);
+					received(buffer.flip(), (AFUNIXSocketAddress) sender, reused);
 				}
 			}
 			catch (ClosedChannelException | ClosedSelectorException ex) {
@@ -383,7 +375,12 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		}
 	}
 
-	private void received(ByteBuffer buffer, AFUNIXSocketAddress sender) {
+	/**
+	 * On the receiver thread, which allocates nothing per datagram when the handler runs
+	 * there: the reused datagram views the receive buffer, and junixsocket decodes each
+	 * distinct sender address once (its address cache).
+	 */
+	private void received(ByteBuffer buffer, AFUNIXSocketAddress sender, Datagram reused) {
 		this.received.incrementAndGet();
 		if (buffer.remaining() > this.maxMessageSize) {
 			this.truncated.incrementAndGet();
@@ -393,14 +390,13 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			}
 			return;
 		}
-		byte[] payload = new byte[buffer.remaining()];
-		buffer.get(payload);
-		this.bytesReceived.addAndGet(payload.length);
-		Datagram datagram = new Datagram(this, payload, sender);
-		if (this.workerPool == null) {
-			handle(datagram);
+		this.bytesReceived.addAndGet(buffer.remaining());
+		if (reused != null) {
+			reused.received(buffer.remaining(), sender);
+			handle(reused);
 			return;
 		}
+		Datagram datagram = Datagram.copyOf(this, buffer, sender);
 		try {
 			this.workerPool.execute(() -> handle(datagram));
 		}
@@ -431,6 +427,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			logger.error("Handler of " + datagram + " failed; the server keeps receiving", ex);
 		}
 		finally {
+			datagram.handled();
 			this.handled.incrementAndGet();
 		}
 	}

@@ -120,7 +120,7 @@ public final class InheritedSocket {
 
 	@Override
 	public String toString() {
-		return "inherited " + this.type.name().toLowerCase(java.util.Locale.ROOT) + " socket on descriptor " + this.fd
+		return "inherited " + EnumNames.of(this.type) + " socket on descriptor " + this.fd
 				+ ((this.name != null) ? " ('" + this.name + "')" : "")
 				+ ((this.address != null) ? " at " + this.address : "");
 	}

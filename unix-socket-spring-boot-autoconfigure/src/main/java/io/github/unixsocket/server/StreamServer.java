@@ -249,78 +249,77 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	@Override
-	public void start() throws IOException {
-		synchronized (this.lifecycleLock) {
-			if (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
-				throw new IllegalStateException("Server '" + this.name + "' is already " + this.state);
+	void bind() throws IOException {
+		this.drained.set(0);
+		ServerSocketChannel channel;
+		if (this.inherited != null) {
+			channel = this.inherited.streamChannel();
+			rememberInheritedFile();
+		}
+		else {
+			channel = (this.abstractName != null) ? AFUNIXServerSocketChannel.open()
+					: ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+		}
+		try {
+			if (this.inherited == null && this.abstractName != null) {
+				channel.bind(NativeSockets.abstractAddress(this.abstractName), this.backlog);
 			}
-			ServerSocketChannel channel;
-			if (this.inherited != null) {
-				channel = this.inherited.streamChannel();
-				rememberInheritedFile();
+			else if (this.inherited == null) {
+				this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
 			}
-			else {
-				if (this.abstractName != null) {
-					NativeSockets.require(NativeSockets.abstractNamespaceProblem(this.abstractName));
-				}
-				channel = (this.abstractName != null) ? AFUNIXServerSocketChannel.open()
-						: ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-				try {
-					if (this.abstractName != null) {
-						channel.bind(NativeSockets.abstractAddress(this.abstractName), this.backlog);
-					}
-					else {
-						this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
-					}
-				}
-				catch (IOException | RuntimeException ex) {
-					channel.close();
-					throw ex;
-				}
-			}
-			this.listener = channel;
 			if (this.messages != null || this.inherited != null) {
-				startLoops(channel);
-			}
-			else {
-				this.state = ServerState.RUNNING;
-				this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
-				// Non-daemon: a running server keeps the JVM alive, like a web server does.
-				this.acceptThread.setDaemon(false);
-				this.acceptThread.start();
-				if (!this.idleTimeout.isZero() || !this.messageTimeout.isZero()) {
-					this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
-					this.idleReaper.setDaemon(true);
-					this.idleReaper.start();
-				}
+				prepareLoops(channel);
 			}
 		}
-		if (this.abstractName != null && this.inherited == null) {
-			logger.warn("Unix socket server '" + this.name + "' listens on abstract address " + address()
-					+ ": file permissions do not apply there, "
-					+ (this.peerPolicy.allowsAnyone() ? "any process in this network namespace can connect"
-							: "only peers allowed by " + this.peerPolicy + " are served"));
+		catch (IOException | RuntimeException ex) {
+			if (this.inherited == null) {
+				closeQuietly(channel);
+			}
+			SocketFile file = this.socketFile;
+			if (file != null) {
+				file.deleteIfOurs();
+				file.close();
+				this.socketFile = null;
+			}
+			throw ex;
 		}
-		logger.info("Unix socket server '" + this.name + "' listening on " + address() + " (stream, " + origin()
-				+ ((this.messages != null) ? ", " + this.eventLoops + ", handler on "
-						+ ((this.dispatch == Dispatch.EVENT_LOOP) ? "the event loop" : "workers") : "")
-				+ ")");
-		fire((listener) -> listener.serverStarted(this));
+		this.listener = channel;
 	}
 
 	@Override
-	public DrainResult stop(Duration drainTimeout) {
-		Thread acceptThread;
-		Thread idleReaper;
-		synchronized (this.lifecycleLock) {
-			if (this.state != ServerState.RUNNING) {
-				return DrainResult.NONE;
-			}
-			this.drained.set(0);
-			this.state = ServerState.DRAINING;
-			acceptThread = this.acceptThread;
-			idleReaper = this.idleReaper;
+	void serve() {
+		if (this.acceptor != null) {
+			this.acceptor.loop.execute(this.acceptor::register);
+			return;
 		}
+		ServerSocketChannel channel = this.listener;
+		this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
+		// Non-daemon: a running server keeps the JVM alive, like a web server does.
+		this.acceptThread.setDaemon(false);
+		this.acceptThread.start();
+		if (!this.idleTimeout.isZero() || !this.messageTimeout.isZero()) {
+			this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
+			this.idleReaper.setDaemon(true);
+			this.idleReaper.start();
+		}
+	}
+
+	@Override
+	String abstractAddressAccess() {
+		return this.peerPolicy.allowsAnyone() ? "any process in this network namespace can connect"
+				: "only peers allowed by " + this.peerPolicy + " are served";
+	}
+
+	@Override
+	String describeStarted() {
+		return "listening on " + address() + " (stream, " + origin()
+				+ ((this.messages != null) ? ", " + this.eventLoops + ", handler on "
+						+ ((this.dispatch == Dispatch.EVENT_LOOP) ? "the event loop" : "workers") : "")
+				+ ")";
+	}
+
+	@Override
+	DrainResult drain(Duration drainTimeout) {
 		// Removed while still listening: a process starting on the path meanwhile finds it live, not stale.
 		SocketFile file = this.socketFile;
 		if (file != null) {
@@ -335,7 +334,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		if (file != null) {
 			file.close();
 		}
-		join(acceptThread, Duration.ofSeconds(5));
+		join(this.acceptThread, Duration.ofSeconds(5));
 		// Nothing in flight on connections idle between requests: they close now, the others once answered.
 		this.connections.values().forEach(ServerConnection::drain);
 		awaitNoConnections(drainTimeout);
@@ -349,20 +348,18 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 		// Loop connections close on their loop: wait for that, briefly.
 		awaitNoConnections(Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
-		if (idleReaper != null) {
-			idleReaper.interrupt();
+		if (this.idleReaper != null) {
+			this.idleReaper.interrupt();
 		}
 		if (this.acceptor != null) {
 			stopLoops();
 		}
-		DrainResult result = new DrainResult(this.drained.get(), stragglers.size());
-		synchronized (this.lifecycleLock) {
-			this.state = ServerState.STOPPED;
-		}
-		logger.info("Unix socket server '" + this.name + "' stopped: " + result.drained() + " connection(s) drained, "
-				+ result.forceClosed() + " force-closed");
-		fire((listener) -> listener.serverStopped(this, result));
-		return result;
+		return new DrainResult(this.drained.get(), stragglers.size());
+	}
+
+	@Override
+	String describeStopped(DrainResult result) {
+		return result.drained() + " connection(s) drained, " + result.forceClosed() + " force-closed";
 	}
 
 	@Override
@@ -662,8 +659,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	// --- Event loops ----------------------------------------------------------------------
 
-	/** Under the lifecycle lock. */
-	private void startLoops(ServerSocketChannel channel) throws IOException {
+	/** Under the lifecycle lock: the acceptor that {@link #serve()} registers on its loop. */
+	private void prepareLoops(ServerSocketChannel channel) throws IOException {
 		this.eventLoops.acquire();
 		try {
 			channel.configureBlocking(false);
@@ -674,10 +671,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				this.workerPool.allowCoreThreadTimeOut(true);
 			}
 			this.acceptor = new LoopAcceptor(channel, this.eventLoops.next());
-			this.state = ServerState.RUNNING;
-			this.acceptor.loop.execute(this.acceptor::register);
 		}
 		catch (IOException | RuntimeException ex) {
+			if (this.workerPool != null) {
+				this.workerPool.shutdown();
+				this.workerPool = null;
+			}
 			this.eventLoops.release();
 			throw ex;
 		}

@@ -3,7 +3,6 @@ package io.github.unixsocket.test;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +11,7 @@ import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.client.UnixDatagramClient;
 import io.github.unixsocket.client.UnixSocketClient;
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.ServerType;
 import io.github.unixsocket.server.UnixSocketServer;
 import org.apache.commons.logging.Log;
@@ -215,7 +215,7 @@ public final class UnixSocketTestClients {
 		}
 		if (!server.isRunning()) {
 			throw new IllegalStateException("Unix socket server '" + name + "' is "
-					+ server.state().name().toLowerCase(Locale.ROOT) + ", not running");
+					+ EnumNames.of(server.state()) + ", not running");
 		}
 		return path(name);
 	}
@@ -250,7 +250,7 @@ public final class UnixSocketTestClients {
 		if (configured == null) {
 			return "http";
 		}
-		return configured.getProtocol().name().toLowerCase(Locale.ROOT).replace('_', '-');
+		return EnumNames.of(configured.getProtocol());
 	}
 
 }

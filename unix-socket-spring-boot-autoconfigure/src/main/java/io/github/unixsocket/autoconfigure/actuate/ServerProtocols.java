@@ -1,10 +1,10 @@
 package io.github.unixsocket.autoconfigure.actuate;
 
-import java.util.Locale;
 import java.util.function.Function;
 
 import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.HttpUnixSocket;
 
 /** The configured protocol of a server, as shown in Actuator and observation tags. */
@@ -17,7 +17,7 @@ final class ServerProtocols {
 		return (name) -> {
 			UnixSocketProperties.Server server = properties.getServers().get(name);
 			if (server != null) {
-				return server.getProtocol().name().toLowerCase(Locale.ROOT).replace('_', '-');
+				return EnumNames.of(server.getProtocol());
 			}
 			return (servers.get(name) instanceof HttpUnixSocket) ? HttpUnixSocket.PROTOCOL : null;
 		};
