@@ -1,6 +1,8 @@
 package io.github.unixsocket.server;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -45,8 +47,23 @@ final class EventLoop {
 
 	final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
 
-	/** When the current task started, 0 while the loop waits: read by the watchdog. */
-	private volatile long busySince;
+	/**
+	 * When the current task started, 0 while the loop waits: read by the watchdog. Written
+	 * twice per ready channel, so opaque rather than volatile (a volatile store is a full
+	 * fence): the watchdog needs the value eventually, not in order with anything else.
+	 */
+	private long busySince;
+
+	private static final VarHandle BUSY_SINCE;
+
+	static {
+		try {
+			BUSY_SINCE = MethodHandles.lookup().findVarHandle(EventLoop.class, "busySince", long.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
 
 	private long reportedBusySince;
 
@@ -117,12 +134,12 @@ final class EventLoop {
 	}
 
 	long busySince() {
-		return this.busySince;
+		return (long) BUSY_SINCE.getOpaque(this);
 	}
 
 	/** Watchdog thread: whether one task has kept the loop longer than the threshold (once per task). */
 	boolean isBlocked(long now, long threshold) {
-		long since = this.busySince;
+		long since = busySince();
 		if (since == 0 || now - since < threshold || since == this.reportedBusySince) {
 			return false;
 		}
@@ -169,7 +186,7 @@ final class EventLoop {
 	private void ready(SelectionKey key) {
 		// Not the time select returned at: keys are handled inside select, after a wait of any length.
 		this.now = System.nanoTime();
-		this.busySince = this.now | 1;
+		busy(this.now | 1);
 		try {
 			((Ready) key.attachment()).ready(key);
 		}
@@ -177,15 +194,19 @@ final class EventLoop {
 			logger.error("Event loop " + this.thread.getName() + ": unexpected failure handling " + key.attachment(), ex);
 		}
 		finally {
-			this.busySince = 0;
+			busy(0);
 		}
+	}
+
+	private void busy(long since) {
+		BUSY_SINCE.setOpaque(this, since);
 	}
 
 	private void runTasks() {
 		Runnable task;
 		while ((task = this.tasks.poll()) != null) {
 			this.now = System.nanoTime();
-			this.busySince = this.now | 1;
+			busy(this.now | 1);
 			try {
 				task.run();
 			}
@@ -193,7 +214,7 @@ final class EventLoop {
 				logger.error("Event loop " + this.thread.getName() + ": a task failed", ex);
 			}
 			finally {
-				this.busySince = 0;
+				busy(0);
 			}
 		}
 	}
@@ -217,7 +238,7 @@ final class EventLoop {
 			}
 			ticker.next = this.now + ticker.period;
 			boolean keep;
-			this.busySince = System.nanoTime() | 1;
+			busy(System.nanoTime() | 1);
 			try {
 				keep = ticker.tick.tick(this.now);
 			}
@@ -226,7 +247,7 @@ final class EventLoop {
 				keep = true;
 			}
 			finally {
-				this.busySince = 0;
+				busy(0);
 			}
 			if (!keep) {
 				this.tickers.remove(i);

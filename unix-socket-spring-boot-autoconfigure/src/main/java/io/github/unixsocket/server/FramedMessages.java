@@ -1,6 +1,7 @@
 package io.github.unixsocket.server;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -67,10 +68,9 @@ final class FramedMessages {
 		if (lines()) {
 			// In long arithmetic: near the largest limit, start + limit would overflow an int.
 			int scanLimit = (int) Math.min(limit, (long) start + this.maxMessageSize + 1);
-			for (int i = start; i < scanLimit; i++) {
-				if (data.get(i) == '\n') {
-					return i;
-				}
+			int newline = indexOfNewline(data, start, scanLimit);
+			if (newline >= 0) {
+				return newline;
 			}
 			return (scanLimit - start > this.maxMessageSize) ? TOO_LARGE : -1;
 		}
@@ -83,6 +83,33 @@ final class FramedMessages {
 		}
 		return (limit - start - PREFIX >= length) ? start + PREFIX + length : -1;
 	}
+
+	/**
+	 * Eight bytes at a time (the scan was the loop's largest cost of its own in a
+	 * profile of 64-byte lines): a word's bytes equal to {@code '\n'} become zero, and
+	 * the lowest zero byte of a word read little-endian is the first newline (the
+	 * borrow of the zero-byte test only marks bytes above a zero byte, never below).
+	 */
+	static int indexOfNewline(ByteBuffer data, int from, int to) {
+		boolean littleEndian = data.order() == ByteOrder.LITTLE_ENDIAN;
+		int i = from;
+		for (; i <= to - Long.BYTES; i += Long.BYTES) {
+			long word = data.getLong(i);
+			long x = (littleEndian ? word : Long.reverseBytes(word)) ^ NEWLINES;
+			long zeros = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+			if (zeros != 0) {
+				return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+			}
+		}
+		for (; i < to; i++) {
+			if (data.get(i) == '\n') {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
 
 	/** @return where the next message starts after one whose content ends at {@code end} */
 	int next(int end) {
