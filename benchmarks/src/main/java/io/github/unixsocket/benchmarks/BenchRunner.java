@@ -184,12 +184,21 @@ final class BenchRunner {
 		this.report.append(String.format(Locale.ROOT, "Run took %.0f s.%n",
 				(System.nanoTime() - started) / 1e9));
 		Path out = Path.of(this.options.getOrDefault("out", "RESULTS.md"));
-		Files.writeString(out, this.report);
+		Files.writeString(out, this.report + keptAnalysis(out));
 		System.out.println("wrote " + out.toAbsolutePath());
 		try (Stream<Path> files = Files.walk(this.work)) {
 			files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
 		}
 	}
+
+	/** What people wrote below {@link #ANALYSIS_MARKER} in the previous report: the profiles behind the numbers. */
+	private static String keptAnalysis(Path out) throws IOException {
+		String previous = Files.exists(out) ? Files.readString(out) : "";
+		int marker = previous.indexOf(ANALYSIS_MARKER);
+		return (marker >= 0) ? "\n" + previous.substring(marker) : "";
+	}
+
+	private static final String ANALYSIS_MARKER = "<!-- written by hand, kept by the runner -->";
 
 	private void header(String java17, String java25, int rounds) throws IOException, InterruptedException {
 		this.report.append("# Benchmark results\n\n");
