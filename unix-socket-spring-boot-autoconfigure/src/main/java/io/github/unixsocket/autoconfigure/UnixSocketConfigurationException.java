@@ -1,7 +1,12 @@
 package io.github.unixsocket.autoconfigure;
 
+import java.net.SocketException;
+import java.util.Collection;
+
+import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.SocketFile;
 import io.github.unixsocket.server.SocketFileException;
+import io.github.unixsocket.server.UnixSocketServer;
 
 /**
  * Thrown at startup when a Unix socket server cannot be configured or started. Carries
@@ -62,6 +67,50 @@ public class UnixSocketConfigurationException extends RuntimeException {
 			action = "Check '" + property + "*' and the permissions of the socket's directory";
 		}
 		return new UnixSocketConfigurationException(description, action, ex);
+	}
+
+	/**
+	 * A configured server could not start: the fix depends on its address and why.
+	 * @param server the server
+	 * @param configured all the application's servers, to name one on the same address
+	 * @param ex the failure
+	 * @return the exception to throw
+	 */
+	static UnixSocketConfigurationException startFailure(UnixSocketServer server,
+			Collection<UnixSocketServer> configured, Exception ex) {
+		String property = "unix-socket.servers." + server.name() + ".";
+		String description = "Unix socket server '" + server.name() + "' could not start: " + ex.getMessage();
+		if (NativeSockets.isAbstract(server.address())) {
+			return abstractStartFailure(server, configured, ex, property, description);
+		}
+		return socketFileFailure(description, property, ex);
+	}
+
+	/** An abstract address has no file and no directory: what fails there is mostly a taken name. */
+	private static UnixSocketConfigurationException abstractStartFailure(UnixSocketServer server,
+			Collection<UnixSocketServer> configured, Exception ex, String property, String description) {
+		String address = server.address();
+		String find = "'ss -xap | grep -F -- \"" + address + "\"' shows who holds it";
+		for (UnixSocketServer other : configured) {
+			if (other != server && other.type() == server.type() && other.address().equals(address)) {
+				return new UnixSocketConfigurationException(
+						"Unix socket servers '" + other.name() + "' and '" + server.name() + "' both use abstract address "
+								+ address,
+						"Give each server its own abstract name in 'unix-socket.servers.<name>.path'", ex);
+			}
+		}
+		if (ex instanceof SocketException && NativeSockets.isAbstractNameInUse(address.substring(1), server.type())) {
+			return new UnixSocketConfigurationException("Unix socket server '" + server.name()
+					+ "' could not start: abstract address " + address + " is already in use by another process ("
+					+ ex.getMessage() + ")",
+					"Stop the process that holds " + address + " (" + find + "), or give '" + property
+							+ "path' another abstract name. An abstract name is free again as soon as its socket "
+							+ "closes: there is no file to delete",
+					ex);
+		}
+		return new UnixSocketConfigurationException(description, "Check '" + property
+				+ "path': an abstract address needs Linux and junixsocket's native library, and a name no other socket "
+				+ "holds (" + find + ")", ex);
 	}
 
 }

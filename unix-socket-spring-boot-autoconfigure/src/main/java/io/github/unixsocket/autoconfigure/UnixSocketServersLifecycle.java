@@ -1,12 +1,10 @@
 package io.github.unixsocket.autoconfigure;
 
 import java.io.IOException;
-import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.UnixSocketServer;
 
 import org.springframework.context.SmartLifecycle;
@@ -41,7 +39,7 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 			}
 			catch (IOException | RuntimeException ex) {
 				started.forEach(UnixSocketServer::close);
-				throw startFailure(server, ex);
+				throw UnixSocketConfigurationException.startFailure(server, this.servers.configured(), ex);
 			}
 		}
 	}
@@ -101,42 +99,6 @@ public class UnixSocketServersLifecycle implements SmartLifecycle {
 	@Override
 	public int getPhase() {
 		return PHASE;
-	}
-
-	private UnixSocketConfigurationException startFailure(UnixSocketServer server, Exception ex) {
-		String property = "unix-socket.servers." + server.name() + ".";
-		String description = "Unix socket server '" + server.name() + "' could not start: " + ex.getMessage();
-		if (NativeSockets.isAbstract(server.address())) {
-			return abstractStartFailure(server, ex, property, description);
-		}
-		return UnixSocketConfigurationException.socketFileFailure(description, property, ex);
-	}
-
-	/** An abstract address has no file and no directory: what fails there is mostly a taken name. */
-	private UnixSocketConfigurationException abstractStartFailure(UnixSocketServer server, Exception ex,
-			String property, String description) {
-		String address = server.address();
-		String find = "'ss -xap | grep -F -- \"" + address + "\"' shows who holds it";
-		for (UnixSocketServer other : this.servers.configured()) {
-			if (other != server && other.type() == server.type() && other.address().equals(address)) {
-				return new UnixSocketConfigurationException(
-						"Unix socket servers '" + other.name() + "' and '" + server.name() + "' both use abstract address "
-								+ address,
-						"Give each server its own abstract name in 'unix-socket.servers.<name>.path'", ex);
-			}
-		}
-		if (ex instanceof SocketException && NativeSockets.isAbstractNameInUse(address.substring(1), server.type())) {
-			return new UnixSocketConfigurationException("Unix socket server '" + server.name()
-					+ "' could not start: abstract address " + address + " is already in use by another process ("
-					+ ex.getMessage() + ")",
-					"Stop the process that holds " + address + " (" + find + "), or give '" + property
-							+ "path' another abstract name. An abstract name is free again as soon as its socket "
-							+ "closes: there is no file to delete",
-					ex);
-		}
-		return new UnixSocketConfigurationException(description, "Check '" + property
-				+ "path': an abstract address needs Linux and junixsocket's native library, and a name no other socket "
-				+ "holds (" + find + ")", ex);
 	}
 
 }
