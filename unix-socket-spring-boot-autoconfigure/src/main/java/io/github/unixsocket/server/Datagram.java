@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
@@ -16,11 +17,11 @@ public final class Datagram {
 
 	private final byte[] payload;
 
-	private final AFUNIXSocketAddress sender;
+	private final @Nullable AFUNIXSocketAddress sender;
 
 	private final Instant receivedAt = Instant.now();
 
-	Datagram(DatagramServer server, byte[] payload, AFUNIXSocketAddress sender) {
+	Datagram(DatagramServer server, byte[] payload, @Nullable AFUNIXSocketAddress sender) {
 		this.server = server;
 		this.payload = payload;
 		this.sender = sender;
@@ -60,7 +61,7 @@ public final class Datagram {
 	 * @return the sender's socket path ({@code "@name"} in the abstract namespace), or
 	 * {@code null} when the sender did not bind its socket and cannot get a reply
 	 */
-	public String sender() {
+	public @Nullable String sender() {
 		return NativeSockets.describe(this.sender);
 	}
 
