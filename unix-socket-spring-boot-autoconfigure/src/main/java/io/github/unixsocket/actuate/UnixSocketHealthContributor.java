@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.ServerState;
 import io.github.unixsocket.server.UnixSocketServer;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
@@ -28,14 +29,14 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 
 	private final Supplier<Collection<String>> names;
 
-	private final Function<String, UnixSocketServer> servers;
+	private final Function<String, @Nullable UnixSocketServer> servers;
 
 	/**
 	 * @param names the server names
 	 * @param servers a server by name, looked up on every health check (servers are built
 	 * after this contributor; one not built yet is reported as not started)
 	 */
-	public UnixSocketHealthContributor(Collection<String> names, Function<String, UnixSocketServer> servers) {
+	public UnixSocketHealthContributor(Collection<String> names, Function<String, @Nullable UnixSocketServer> servers) {
 		List<String> fixed = List.copyOf(names);
 		this.names = () -> fixed;
 		this.servers = servers;
@@ -47,13 +48,13 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 	 * @param servers a server by name, looked up on every health check
 	 */
 	public UnixSocketHealthContributor(Supplier<Collection<String>> names,
-			Function<String, UnixSocketServer> servers) {
+			Function<String, @Nullable UnixSocketServer> servers) {
 		this.names = names;
 		this.servers = servers;
 	}
 
 	@Override
-	public HealthContributor getContributor(String name) {
+	public @Nullable HealthContributor getContributor(String name) {
 		return this.names.get().contains(name) ? indicator(name) : null;
 	}
 
@@ -83,7 +84,7 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 			.build();
 	}
 
-	private static String problem(UnixSocketServer server, ServerState state) {
+	private static @Nullable String problem(UnixSocketServer server, ServerState state) {
 		return switch (state) {
 			case NEW -> "not started";
 			case DRAINING -> "draining: no longer accepting connections";

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters of the Unix socket servers, tagged {@code server}. Every meter reads
@@ -67,9 +68,9 @@ public class UnixSocketMetrics implements MeterBinder {
 
 	private final Collection<String> names;
 
-	private final Function<String, UnixSocketServer> servers;
+	private final Function<String, @Nullable UnixSocketServer> servers;
 
-	private final EventLoopGroup eventLoops;
+	private final @Nullable EventLoopGroup eventLoops;
 
 	/** Servers added by {@link #bindServer}, bound to every registry from then on. */
 	private final Set<String> added = ConcurrentHashMap.newKeySet();
@@ -83,8 +84,8 @@ public class UnixSocketMetrics implements MeterBinder {
 	 * built after the meters are bound); {@code null} reads as 0
 	 * @param eventLoops the loops of the framed servers, {@code null} for none
 	 */
-	public UnixSocketMetrics(Collection<String> names, Function<String, UnixSocketServer> servers,
-			EventLoopGroup eventLoops) {
+	public UnixSocketMetrics(Collection<String> names, Function<String, @Nullable UnixSocketServer> servers,
+			@Nullable EventLoopGroup eventLoops) {
 		this.names = List.copyOf(names);
 		this.servers = servers;
 		this.eventLoops = eventLoops;

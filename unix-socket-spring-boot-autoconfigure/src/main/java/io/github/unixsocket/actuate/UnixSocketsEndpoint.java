@@ -18,6 +18,7 @@ import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -36,13 +37,14 @@ public class UnixSocketsEndpoint {
 
 	private final Supplier<Collection<UnixSocketServer>> servers;
 
-	private final Function<String, String> protocols;
+	private final Function<String, @Nullable String> protocols;
 
 	/**
 	 * @param servers the servers, asked on every call
 	 * @param protocols the protocol of a server, by name
 	 */
-	public UnixSocketsEndpoint(Supplier<Collection<UnixSocketServer>> servers, Function<String, String> protocols) {
+	public UnixSocketsEndpoint(Supplier<Collection<UnixSocketServer>> servers,
+			Function<String, @Nullable String> protocols) {
 		this.servers = servers;
 		this.protocols = protocols;
 	}
@@ -59,7 +61,7 @@ public class UnixSocketsEndpoint {
 	 * @return the server with its open connections, {@code null} (404) if there is none
 	 */
 	@ReadOperation
-	public ServerDescriptor server(@Selector String name) {
+	public @Nullable ServerDescriptor server(@Selector String name) {
 		UnixSocketServer server = find(name);
 		return (server != null) ? describe(server, connections(server)) : null;
 	}
@@ -72,7 +74,7 @@ public class UnixSocketsEndpoint {
 	 * @return the connection as it was closed, {@code null} (HTTP 204) if it is not open
 	 */
 	@DeleteOperation
-	public ConnectionDescriptor closeConnection(@Selector String name, @Selector long id) {
+	public @Nullable ConnectionDescriptor closeConnection(@Selector String name, @Selector long id) {
 		UnixSocketServer server = find(name);
 		if (server == null) {
 			return null;
@@ -86,11 +88,11 @@ public class UnixSocketsEndpoint {
 		return null;
 	}
 
-	private UnixSocketServer find(String name) {
+	private @Nullable UnixSocketServer find(String name) {
 		return this.servers.get().stream().filter((server) -> server.name().equals(name)).findFirst().orElse(null);
 	}
 
-	private ServerDescriptor describe(UnixSocketServer server, List<ConnectionDescriptor> connections) {
+	private ServerDescriptor describe(UnixSocketServer server, @Nullable List<ConnectionDescriptor> connections) {
 		Map<String, Long> rejectedByReason = new LinkedHashMap<>();
 		for (RejectReason reason : RejectReason.values()) {
 			rejectedByReason.put(reason.tag(), server.rejectedConnections(reason));
@@ -114,7 +116,7 @@ public class UnixSocketsEndpoint {
 	 * An abstract address has no file, so no mode; an inherited socket's mode is systemd's
 	 * ({@code SocketMode=}), not the configured one: absent rather than misleading.
 	 */
-	private static String permissions(UnixSocketServer server) {
+	private static @Nullable String permissions(UnixSocketServer server) {
 		return (NativeSockets.isAbstract(server.address()) || server.isInherited()) ? null
 				: FilePermissions.toOctal(server.permissions());
 	}
@@ -151,7 +153,7 @@ public class UnixSocketsEndpoint {
 	 * @param name the key under {@code unix-socket.servers}
 	 * @param path the socket path
 	 * @param type {@code stream} or {@code datagram}
-	 * @param protocol the configured protocol
+	 * @param protocol the configured protocol, {@code null} if unknown
 	 * @param state {@code new}, {@code running}, {@code draining} or {@code stopped}
 	 * @param permissions mode of the socket file, octal; {@code null} for an abstract
 	 * address, which has no file
@@ -178,15 +180,16 @@ public class UnixSocketsEndpoint {
 	 * their initial size (stream servers; 0 for datagram servers)
 	 * @param bufferBudgetCapacity the most they may hold together (stream servers; 0 for
 	 * datagram servers)
-	 * @param connections open connections; only in a single server's view
+	 * @param connections open connections; only in a single server's view, else {@code null}
 	 */
-	public record ServerDescriptor(String name, String path, String type, String protocol, String state,
-			String permissions, String group, boolean socketFileOurs, boolean inherited, int openConnections,
+	public record ServerDescriptor(String name, String path, String type, @Nullable String protocol, String state,
+			@Nullable String permissions, @Nullable String group, boolean socketFileOurs, boolean inherited,
+			int openConnections,
 			long acceptedConnections,
 			long rejectedConnections, Map<String, Long> rejectedByReason, long handlerErrors, long datagramsReceived,
 			long datagramsReplied, long datagramsDropped, long datagramsTruncated, long datagramRepliesRefused,
 			long bytesReceived, long bytesSent,
-			long bufferBudgetUsed, long bufferBudgetCapacity, List<ConnectionDescriptor> connections)
+			long bufferBudgetUsed, long bufferBudgetCapacity, @Nullable List<ConnectionDescriptor> connections)
 			implements OperationResponseBody {
 	}
 
@@ -200,7 +203,7 @@ public class UnixSocketsEndpoint {
 	 * @param bytesSent bytes written to the peer
 	 * @param lastActivity when a byte was last read or written
 	 */
-	public record ConnectionDescriptor(long id, PeerCredentials peer, Instant openedAt, long bytesReceived,
+	public record ConnectionDescriptor(long id, @Nullable PeerCredentials peer, Instant openedAt, long bytesReceived,
 			long bytesSent, Instant lastActivity) implements OperationResponseBody {
 	}
 

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
@@ -52,7 +53,7 @@ final class HandlerBinder {
 	}
 
 	/** The {@code @Bean} method's annotation wins over one on the class it returns. */
-	private UnixSocketHandler annotation(String beanName) {
+	private @Nullable UnixSocketHandler annotation(String beanName) {
 		if (this.beanFactory instanceof ConfigurableListableBeanFactory configurable
 				&& configurable.containsBeanDefinition(beanName)
 				&& configurable.getMergedBeanDefinition(beanName) instanceof AnnotatedBeanDefinition definition
@@ -67,7 +68,7 @@ final class HandlerBinder {
 		return this.beanFactory.findAnnotationOnBean(beanName, UnixSocketHandler.class);
 	}
 
-	private String serverFor(String beanName, UnixSocketHandler annotation) {
+	private String serverFor(String beanName, @Nullable UnixSocketHandler annotation) {
 		String server = (annotation != null) ? annotation.value() : "";
 		if (!StringUtils.hasText(server)) {
 			if (this.serverNames.size() == 1) {

@@ -13,6 +13,7 @@ import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.ServerType;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sockets this process inherited from systemd (socket activation), matched to the
@@ -57,8 +58,8 @@ public class InheritedSockets {
 	 * @throws UnixSocketConfigurationException for a socket of the wrong type, or none where
 	 * one is required
 	 */
-	InheritedSocket take(String name, String path, ServerType type, UnixSocketProperties.Activation activation,
-			Set<String> serverNames) {
+	@Nullable InheritedSocket take(String name, @Nullable String path, ServerType type,
+			UnixSocketProperties.Activation activation, Set<String> serverNames) {
 		if (activation == UnixSocketProperties.Activation.OFF) {
 			return null;
 		}
@@ -106,7 +107,7 @@ public class InheritedSockets {
 		return this.sockets.isEmpty() ? "none" : this.sockets.stream().map(Object::toString).collect(Collectors.joining(", "));
 	}
 
-	private static boolean sameAddress(String inherited, String configured) {
+	private static boolean sameAddress(@Nullable String inherited, @Nullable String configured) {
 		if (inherited == null || configured == null) {
 			return false;
 		}

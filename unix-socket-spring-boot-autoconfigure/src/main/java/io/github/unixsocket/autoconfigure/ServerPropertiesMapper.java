@@ -28,6 +28,7 @@ import io.github.unixsocket.server.SocketFile;
 import io.github.unixsocket.server.SocketFileException;
 import io.github.unixsocket.server.SocketFileOptions;
 import io.github.unixsocket.server.StreamServer;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.unit.DataSize;
 
@@ -62,7 +63,7 @@ final class ServerPropertiesMapper {
 	 * on abstract addresses always use platform threads
 	 * @return the stream server's builder
 	 */
-	StreamServer.Builder toBuilder(ThreadFactory threadFactory) {
+	StreamServer.Builder toBuilder(@Nullable ThreadFactory threadFactory) {
 		Server p = this.properties;
 		checkSupported();
 		String abstractName = abstractName();
@@ -98,7 +99,7 @@ final class ServerPropertiesMapper {
 		return builder;
 	}
 
-	private void notForRaw(String property, Object value) {
+	private void notForRaw(String property, @Nullable Object value) {
 		if (value != null) {
 			throw invalid(property, value,
 					"applies to lines, length-prefixed and commands servers: a raw handler gets a thread per connection",
@@ -257,9 +258,9 @@ final class ServerPropertiesMapper {
 	}
 
 	/** @return the name for a path "@name" in the abstract namespace, {@code null} for a file path */
-	private String abstractName() {
+	private @Nullable String abstractName() {
 		String value = this.properties.getPath();
-		if (!NativeSockets.isAbstract(value)) {
+		if (value == null || !NativeSockets.isAbstract(value)) {
 			return null;
 		}
 		String name = value.substring(NativeSockets.ABSTRACT_PREFIX.length());
@@ -313,7 +314,7 @@ final class ServerPropertiesMapper {
 		}
 	}
 
-	private String group() {
+	private @Nullable String group() {
 		String group = this.properties.getGroup();
 		try {
 			SocketFile.lookupGroup((group == null || group.isBlank()) ? null : group.trim());
@@ -337,7 +338,7 @@ final class ServerPropertiesMapper {
 		}
 	}
 
-	private Duration nonNegative(String property, Duration value) {
+	private Duration nonNegative(String property, @Nullable Duration value) {
 		if (value == null || value.isNegative()) {
 			throw invalid(property, value, "must not be negative", "use 0 to disable, or a duration like 30s");
 		}
@@ -370,13 +371,13 @@ final class ServerPropertiesMapper {
 		return value;
 	}
 
-	private void notForDatagrams(String property, Object value) {
+	private void notForDatagrams(String property, @Nullable Object value) {
 		if (value != null) {
 			throw invalid(property, value, "does not apply to datagram servers", "remove it");
 		}
 	}
 
-	private Integer bufferSize(String property, DataSize value) {
+	private @Nullable Integer bufferSize(String property, @Nullable DataSize value) {
 		if (value == null) {
 			return null;
 		}
@@ -386,7 +387,8 @@ final class ServerPropertiesMapper {
 		return (int) value.toBytes();
 	}
 
-	private UnixSocketConfigurationException invalid(String property, Object value, String problem, String fix) {
+	private UnixSocketConfigurationException invalid(String property, @Nullable Object value,
+			@Nullable String problem, String fix) {
 		return UnixSocketConfigurationException.invalidProperty(this.name, property, value, problem, fix);
 	}
 

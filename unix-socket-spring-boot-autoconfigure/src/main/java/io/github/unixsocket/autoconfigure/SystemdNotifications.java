@@ -12,6 +12,7 @@ import io.github.unixsocket.server.AbstractUnixSocketServer;
 import io.github.unixsocket.server.ServerState;
 import io.github.unixsocket.server.UnixSocketServer;
 import io.github.unixsocket.systemd.SystemdNotifier;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -34,7 +35,7 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 	/** How often a running drain asks systemd for more time, and how much. */
 	private static final Duration EXTEND_PERIOD = Duration.ofSeconds(5);
 
-	private final SystemdNotifier notifier;
+	private final @Nullable SystemdNotifier notifier;
 
 	private final Supplier<Collection<UnixSocketServer>> servers;
 
@@ -54,7 +55,7 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 	 * @param servers the Unix socket servers, for the status line and the drain
 	 * @param liveness the application's liveness, read before each watchdog ping
 	 */
-	public SystemdNotifications(SystemdNotifier notifier, Supplier<Collection<UnixSocketServer>> servers,
+	public SystemdNotifications(@Nullable SystemdNotifier notifier, Supplier<Collection<UnixSocketServer>> servers,
 			Supplier<LivenessState> liveness) {
 		this.notifier = notifier;
 		this.servers = servers;
@@ -63,55 +64,56 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 
 	@Override
 	public void onApplicationEvent(ApplicationEvent event) {
-		if (this.notifier == null) {
+		SystemdNotifier notifier = this.notifier;
+		if (notifier == null) {
 			return;
 		}
 		if (event instanceof AvailabilityChangeEvent<?> change && change.getState() instanceof ReadinessState state) {
-			readiness(state);
+			readiness(notifier, state);
 		}
 		else if (event instanceof ContextClosedEvent) {
-			stopping();
+			stopping(notifier);
 		}
 	}
 
-	private void readiness(ReadinessState state) {
+	private void readiness(SystemdNotifier notifier, ReadinessState state) {
 		if (state == ReadinessState.ACCEPTING_TRAFFIC && !this.ready) {
 			this.ready = true;
-			this.notifier.notify("READY=1\n" + SystemdNotifier.status(status("Ready")));
-			Duration watchdog = this.notifier.watchdogInterval();
+			notifier.notify("READY=1\n" + SystemdNotifier.status(status("Ready")));
+			Duration watchdog = notifier.watchdogInterval();
 			if (watchdog != null) {
 				long period = Math.max(1, watchdog.toMillis() / 2);
-				this.scheduler.scheduleAtFixedRate(this::watchdog, 0, period, TimeUnit.MILLISECONDS);
+				this.scheduler.scheduleAtFixedRate(() -> watchdog(notifier), 0, period, TimeUnit.MILLISECONDS);
 			}
 		}
 		else if (state == ReadinessState.REFUSING_TRAFFIC) {
-			this.notifier.notify(SystemdNotifier.status(status("Refusing traffic")));
+			notifier.notify(SystemdNotifier.status(status("Refusing traffic")));
 		}
 	}
 
-	private void watchdog() {
+	private void watchdog(SystemdNotifier notifier) {
 		// Silence when broken: systemd then restarts the service, as WatchdogSec= intends.
 		if (this.liveness.get() == LivenessState.CORRECT) {
-			this.notifier.notify("WATCHDOG=1");
+			notifier.notify("WATCHDOG=1");
 		}
 	}
 
-	private void stopping() {
+	private void stopping(SystemdNotifier notifier) {
 		Duration drain = this.servers.get()
 			.stream()
 			.filter(AbstractUnixSocketServer.class::isInstance)
 			.map((server) -> ((AbstractUnixSocketServer) server).shutdownTimeout())
 			.max(Duration::compareTo)
 			.orElse(Duration.ZERO);
-		this.notifier.notify("STOPPING=1\n" + extendTimeout(drain.plus(EXTEND_PERIOD)) + "\n"
+		notifier.notify("STOPPING=1\n" + extendTimeout(drain.plus(EXTEND_PERIOD)) + "\n"
 				+ SystemdNotifier.status(status("Stopping")));
-		this.scheduler.scheduleAtFixedRate(this::extendWhileDraining, EXTEND_PERIOD.toMillis(),
+		this.scheduler.scheduleAtFixedRate(() -> extendWhileDraining(notifier), EXTEND_PERIOD.toMillis(),
 				EXTEND_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
-	private void extendWhileDraining() {
+	private void extendWhileDraining(SystemdNotifier notifier) {
 		if (this.servers.get().stream().anyMatch((server) -> server.state() == ServerState.DRAINING)) {
-			this.notifier.notify(extendTimeout(EXTEND_PERIOD.multipliedBy(2)) + "\n"
+			notifier.notify(extendTimeout(EXTEND_PERIOD.multipliedBy(2)) + "\n"
 					+ SystemdNotifier.status(status("Draining")));
 		}
 	}
@@ -137,8 +139,9 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 	@Override
 	public void destroy() {
 		this.scheduler.shutdownNow();
-		if (this.notifier != null) {
-			this.notifier.close();
+		SystemdNotifier notifier = this.notifier;
+		if (notifier != null) {
+			notifier.close();
 		}
 	}
 

@@ -7,6 +7,7 @@ import io.github.unixsocket.server.ConnectionCustomizer;
 import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.ServerListener;
 import io.github.unixsocket.systemd.SocketActivation;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -74,7 +75,7 @@ public final class UnixSocketAutoConfiguration {
 	}
 
 	/** Virtual threads only when Boot says so: Threading.VIRTUAL is never active on Java 17. */
-	private static Function<String, ThreadFactory> connectionThreads(Environment environment) {
+	private static Function<String, @Nullable ThreadFactory> connectionThreads(Environment environment) {
 		if (Threading.VIRTUAL.isActive(environment)) {
 			return (name) -> new VirtualThreadTaskExecutor("unix-socket-" + name + "-").getVirtualThreadFactory();
 		}

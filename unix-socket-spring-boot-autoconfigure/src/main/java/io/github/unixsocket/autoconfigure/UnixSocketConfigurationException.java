@@ -7,6 +7,7 @@ import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.SocketFile;
 import io.github.unixsocket.server.SocketFileException;
 import io.github.unixsocket.server.UnixSocketServer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown at startup when a Unix socket server cannot be configured or started. Carries
@@ -20,7 +21,7 @@ public class UnixSocketConfigurationException extends RuntimeException {
 		this(description, action, null);
 	}
 
-	public UnixSocketConfigurationException(String description, String action, Throwable cause) {
+	public UnixSocketConfigurationException(String description, String action, @Nullable Throwable cause) {
 		super(description, cause);
 		this.action = action;
 	}
@@ -30,8 +31,8 @@ public class UnixSocketConfigurationException extends RuntimeException {
 		return this.action;
 	}
 
-	static UnixSocketConfigurationException invalidProperty(String server, String property, Object value,
-			String problem, String fix) {
+	static UnixSocketConfigurationException invalidProperty(String server, String property, @Nullable Object value,
+			@Nullable String problem, String fix) {
 		String name = "unix-socket.servers." + server + "." + property;
 		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + name + "': "
 				+ problem, "Update '" + name + "': " + fix);

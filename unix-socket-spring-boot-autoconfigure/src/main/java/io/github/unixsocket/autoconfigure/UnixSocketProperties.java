@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.StreamServer;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -159,7 +160,7 @@ public class UnixSocketProperties {
 		 * "@name" binds "name" in the Linux abstract namespace: no file, so no mode or
 		 * group.
 		 */
-		private String path;
+		private @Nullable String path;
 
 		/**
 		 * Socket type.
@@ -181,7 +182,7 @@ public class UnixSocketProperties {
 		 * Group of the socket file: a numeric gid (digits only) or a group name. The
 		 * process must belong to it. Default: the process's group.
 		 */
-		private String group;
+		private @Nullable String group;
 
 		/**
 		 * Whether to create missing parent directories.
@@ -211,13 +212,13 @@ public class UnixSocketProperties {
 		 * accepted and closed at once, and counted as rejected (max-connections). Not for
 		 * datagram servers. Default: 1000.
 		 */
-		private Integer maxConnections;
+		private @Nullable Integer maxConnections;
 
 		/**
 		 * Largest message accepted. Default: 1MB for lines and length-prefixed, 64KB for
 		 * commands and for datagrams.
 		 */
-		private DataSize maxMessageSize;
+		private @Nullable DataSize maxMessageSize;
 
 		/**
 		 * How long a message of a lines, length-prefixed or commands server may take to
@@ -226,7 +227,7 @@ public class UnixSocketProperties {
 		 * between messages, and handlers at work, are not affected. 0 for no limit. Not for
 		 * datagram servers. Default: 30s.
 		 */
-		private Duration messageTimeout;
+		private @Nullable Duration messageTimeout;
 
 		/**
 		 * How much memory the read buffers of unfinished messages may take together,
@@ -235,7 +236,7 @@ public class UnixSocketProperties {
 		 * rejected (buffer-budget). At least max-message-size. Used by lines,
 		 * length-prefixed and commands servers; not for datagram servers. Default: 32MB.
 		 */
-		private DataSize bufferBudget;
+		private @Nullable DataSize bufferBudget;
 
 		/**
 		 * Where the handler of a lines, length-prefixed or commands server runs: on worker
@@ -243,7 +244,7 @@ public class UnixSocketProperties {
 		 * is set on Java 21+), or on the event loop that read the message, the fastest path,
 		 * for handlers that never block. Default: workers.
 		 */
-		private StreamServer.Dispatch dispatch;
+		private StreamServer.@Nullable Dispatch dispatch;
 
 		/**
 		 * Whether to serve a socket passed by systemd's socket activation (LISTEN_FDS), matched
@@ -256,27 +257,27 @@ public class UnixSocketProperties {
 		 * Platform threads that run the handler with dispatch workers when virtual threads
 		 * are not enabled; started when needed, ended when idle. Default: 8.
 		 */
-		private Integer workers;
+		private @Nullable Integer workers;
 
 		/**
 		 * SO_RCVBUF of each connection or of the datagram socket. Default: the kernel's.
 		 */
-		private DataSize receiveBufferSize;
+		private @Nullable DataSize receiveBufferSize;
 
 		/**
 		 * SO_SNDBUF of each connection or of the datagram socket. Default: the kernel's.
 		 */
-		private DataSize sendBufferSize;
+		private @Nullable DataSize sendBufferSize;
 
 		private final Peer peer = new Peer();
 
 		private final Datagram datagram = new Datagram();
 
-		public String getPath() {
+		public @Nullable String getPath() {
 			return this.path;
 		}
 
-		public void setPath(String path) {
+		public void setPath(@Nullable String path) {
 			this.path = path;
 		}
 
@@ -304,11 +305,11 @@ public class UnixSocketProperties {
 			this.permissions = permissions;
 		}
 
-		public String getGroup() {
+		public @Nullable String getGroup() {
 			return this.group;
 		}
 
-		public void setGroup(String group) {
+		public void setGroup(@Nullable String group) {
 			this.group = group;
 		}
 
@@ -344,35 +345,35 @@ public class UnixSocketProperties {
 			this.shutdownTimeout = shutdownTimeout;
 		}
 
-		public Integer getMaxConnections() {
+		public @Nullable Integer getMaxConnections() {
 			return this.maxConnections;
 		}
 
-		public void setMaxConnections(Integer maxConnections) {
+		public void setMaxConnections(@Nullable Integer maxConnections) {
 			this.maxConnections = maxConnections;
 		}
 
-		public Duration getMessageTimeout() {
+		public @Nullable Duration getMessageTimeout() {
 			return this.messageTimeout;
 		}
 
-		public void setMessageTimeout(Duration messageTimeout) {
+		public void setMessageTimeout(@Nullable Duration messageTimeout) {
 			this.messageTimeout = messageTimeout;
 		}
 
-		public DataSize getBufferBudget() {
+		public @Nullable DataSize getBufferBudget() {
 			return this.bufferBudget;
 		}
 
-		public void setBufferBudget(DataSize bufferBudget) {
+		public void setBufferBudget(@Nullable DataSize bufferBudget) {
 			this.bufferBudget = bufferBudget;
 		}
 
-		public DataSize getMaxMessageSize() {
+		public @Nullable DataSize getMaxMessageSize() {
 			return this.maxMessageSize;
 		}
 
-		public void setMaxMessageSize(DataSize maxMessageSize) {
+		public void setMaxMessageSize(@Nullable DataSize maxMessageSize) {
 			this.maxMessageSize = maxMessageSize;
 		}
 
@@ -384,35 +385,35 @@ public class UnixSocketProperties {
 			this.activation = activation;
 		}
 
-		public StreamServer.Dispatch getDispatch() {
+		public StreamServer.@Nullable Dispatch getDispatch() {
 			return this.dispatch;
 		}
 
-		public void setDispatch(StreamServer.Dispatch dispatch) {
+		public void setDispatch(StreamServer.@Nullable Dispatch dispatch) {
 			this.dispatch = dispatch;
 		}
 
-		public Integer getWorkers() {
+		public @Nullable Integer getWorkers() {
 			return this.workers;
 		}
 
-		public void setWorkers(Integer workers) {
+		public void setWorkers(@Nullable Integer workers) {
 			this.workers = workers;
 		}
 
-		public DataSize getReceiveBufferSize() {
+		public @Nullable DataSize getReceiveBufferSize() {
 			return this.receiveBufferSize;
 		}
 
-		public void setReceiveBufferSize(DataSize receiveBufferSize) {
+		public void setReceiveBufferSize(@Nullable DataSize receiveBufferSize) {
 			this.receiveBufferSize = receiveBufferSize;
 		}
 
-		public DataSize getSendBufferSize() {
+		public @Nullable DataSize getSendBufferSize() {
 			return this.sendBufferSize;
 		}
 
-		public void setSendBufferSize(DataSize sendBufferSize) {
+		public void setSendBufferSize(@Nullable DataSize sendBufferSize) {
 			this.sendBufferSize = sendBufferSize;
 		}
 

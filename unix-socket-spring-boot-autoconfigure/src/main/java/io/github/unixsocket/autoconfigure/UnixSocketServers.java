@@ -25,11 +25,13 @@ import io.github.unixsocket.server.ServerListener;
 import io.github.unixsocket.server.ServerType;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.util.LambdaSafe;
+import org.springframework.util.Assert;
 
 /**
  * The application's Unix socket servers, by name. Properties are validated when this
@@ -63,7 +65,8 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	/**
 	 * Validate the configured servers.
 	 * @param properties the properties
-	 * @param threadFactories connection thread factory for a server name
+	 * @param threadFactories connection thread factory for a server name, {@code null} for
+	 * platform threads
 	 * @param eventLoops the loops that serve lines, length-prefixed and commands servers
 	 * @param inherited sockets passed by systemd, for the servers they match
 	 * @param beanFactory where {@link UnixSocketHandler} beans are looked up
@@ -72,7 +75,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param listeners added to every server
 	 * @throws UnixSocketConfigurationException for the first invalid property
 	 */
-	public UnixSocketServers(UnixSocketProperties properties, Function<String, ThreadFactory> threadFactories,
+	public UnixSocketServers(UnixSocketProperties properties, Function<String, @Nullable ThreadFactory> threadFactories,
 			EventLoopGroup eventLoops, InheritedSockets inherited, ListableBeanFactory beanFactory,
 			List<UnixSocketServerCustomizer<?>> customizers, List<ConnectionCustomizer> connectionCustomizers,
 			List<ServerListener> listeners) {
@@ -103,12 +106,14 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 		CommandHandlers commandHandlers = new CommandHandlers(this.beanFactory);
 		this.mappers.forEach((name, mapper) -> {
 			String beanName = handlerBeans.get(name);
+			Assert.state(beanName != null, () -> "No handler bound to Unix socket server '" + name + "'");
 			Object bean = this.beanFactory.getBean(beanName);
 			if (mapper.isDatagram()) {
 				this.servers.put(name, buildDatagramServer(name, mapper.datagramHandler(beanName, bean)));
 			}
 			else {
 				StreamServer.Builder builder = this.builders.get(name);
+				Assert.state(builder != null, () -> "No builder for Unix socket server '" + name + "'");
 				mapper.applyHandler(builder, beanName, bean, commandHandlers);
 				this.servers.put(name, buildStreamServer(name, builder));
 			}
@@ -125,7 +130,9 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	}
 
 	private UnixSocketServer buildDatagramServer(String name, DatagramHandler handler) {
-		DatagramServer.Builder builder = this.datagramBuilders.get(name).handler(handler);
+		DatagramServer.Builder builder = this.datagramBuilders.get(name);
+		Assert.state(builder != null, () -> "No builder for Unix datagram server '" + name + "'");
+		builder.handler(handler);
 		this.listeners.forEach(builder::listener);
 		customize(name, builder);
 		return builder.build();
@@ -149,7 +156,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param name a server name
 	 * @return the server, or {@code null} if none has that name
 	 */
-	public UnixSocketServer get(String name) {
+	public @Nullable UnixSocketServer get(String name) {
 		UnixSocketServer server = this.servers.get(name);
 		return (server != null) ? server : this.registered.get(name);
 	}

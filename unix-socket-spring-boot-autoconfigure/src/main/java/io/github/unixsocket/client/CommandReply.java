@@ -1,5 +1,6 @@
 package io.github.unixsocket.client;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -12,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
  * for an error
  * @param error why the request failed; {@code null} when ok
  */
-public record CommandReply(JsonNode id, String status, JsonNode payload, String error) {
+public record CommandReply(@Nullable JsonNode id, String status, @Nullable JsonNode payload, @Nullable String error) {
 
 	/** @return whether the command succeeded */
 	public boolean isOk() {
@@ -23,10 +24,11 @@ public record CommandReply(JsonNode id, String status, JsonNode payload, String 
 	 * The payload as a Java type.
 	 * @param <T> the type
 	 * @param type the type, e.g. {@code String.class} or {@code Map.class}
-	 * @return the payload converted with Jackson's defaults
+	 * @return the payload converted with Jackson's defaults; {@code null} for a JSON
+	 * {@code null} payload
 	 * @throws IllegalStateException if the reply is an error
 	 */
-	public <T> T payload(Class<T> type) {
+	public <T> @Nullable T payload(Class<T> type) {
 		if (!isOk()) {
 			throw new IllegalStateException("Command failed: " + this.error);
 		}

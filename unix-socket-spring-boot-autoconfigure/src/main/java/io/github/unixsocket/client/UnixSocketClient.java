@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -97,11 +98,11 @@ public final class UnixSocketClient implements AutoCloseable {
 	/**
 	 * Send a command and wait for its reply (protocol {@code commands}).
 	 * @param command the command word
-	 * @param args its arguments, serialised as JSON
+	 * @param args its arguments, serialised as JSON; {@code null} for none
 	 * @return the reply, ok or error
 	 * @throws IOException on I/O failure, a timeout, or a reply that does not match
 	 */
-	public synchronized CommandReply send(String command, Map<String, ?> args) throws IOException {
+	public synchronized CommandReply send(String command, @Nullable Map<String, ?> args) throws IOException {
 		JsonMapper mapper = JsonMapper.shared();
 		long id = this.nextId++;
 		ObjectNode request = mapper.createObjectNode();

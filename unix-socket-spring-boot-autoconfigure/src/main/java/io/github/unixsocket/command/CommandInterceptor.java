@@ -1,5 +1,7 @@
 package io.github.unixsocket.command;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Wraps every invocation of a known command (built-ins included), argument binding
  * included: the place for timing, observations, auditing or access checks. Declare it as
@@ -22,10 +24,10 @@ public interface CommandInterceptor {
 	/**
 	 * Run the invocation, usually through {@link CommandInvocation#proceed()}.
 	 * @param invocation the command being invoked
-	 * @return the payload (normally what {@code proceed()} returned)
+	 * @return the payload (normally what {@code proceed()} returned), {@code null} for none
 	 * @throws Exception an error reply: a {@link CommandException} is the caller's fault
 	 * (bad argument, unknown logger...), anything else a failure of the command
 	 */
-	Object intercept(CommandInvocation invocation) throws Exception;
+	@Nullable Object intercept(CommandInvocation invocation) throws Exception;
 
 }

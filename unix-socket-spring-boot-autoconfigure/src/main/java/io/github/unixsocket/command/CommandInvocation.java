@@ -3,6 +3,7 @@ package io.github.unixsocket.command;
 import java.util.Map;
 
 import io.github.unixsocket.server.Connection;
+import org.jspecify.annotations.Nullable;
 
 /** One command invocation, as a {@link CommandInterceptor} sees it. */
 public interface CommandInvocation {
@@ -21,9 +22,9 @@ public interface CommandInvocation {
 
 	/**
 	 * Continue with the next interceptor, or bind the arguments and invoke the command.
-	 * @return the payload
+	 * @return the payload, {@code null} for none
 	 * @throws Exception what the command or a later interceptor threw
 	 */
-	Object proceed() throws Exception;
+	@Nullable Object proceed() throws Exception;
 
 }

@@ -12,6 +12,7 @@ import java.util.Set;
 
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.PeerCredentials;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
@@ -122,14 +123,14 @@ final class CommandMethod implements CommandProcessor.Command {
 	}
 
 	@Override
-	public Object invoke(Connection connection, Map<String, Object> args) throws Exception {
+	public @Nullable Object invoke(Connection connection, Map<String, Object> args) throws Exception {
 		for (String arg : args.keySet()) {
 			if (!this.argumentNames.contains(arg)) {
 				throw new CommandException("unknown argument '" + arg + "' (" + this.name + " takes "
 						+ (this.argumentNames.isEmpty() ? "none" : String.join(", ", this.argumentNames)) + ")");
 			}
 		}
-		Object[] values = new Object[this.parameters.size()];
+		@Nullable Object[] values = new Object[this.parameters.size()];
 		for (int i = 0; i < values.length; i++) {
 			values[i] = this.parameters.get(i).bind(connection, args);
 		}
@@ -161,7 +162,7 @@ final class CommandMethod implements CommandProcessor.Command {
 
 		private final Kind kind;
 
-		private final String name;
+		private final @Nullable String name;
 
 		private final TypeDescriptor type;
 
@@ -177,7 +178,7 @@ final class CommandMethod implements CommandProcessor.Command {
 			this.javaType = javaType;
 		}
 
-		Object bind(Connection connection, Map<String, Object> args) {
+		@Nullable Object bind(Connection connection, Map<String, Object> args) {
 			switch (this.kind) {
 				case CONNECTION:
 					return connection;
@@ -187,7 +188,7 @@ final class CommandMethod implements CommandProcessor.Command {
 					break;
 			}
 			Object value = args.get(this.name);
-			if (value == null && !args.containsKey(this.name)) {
+			if (value == null) {
 				if (!this.parameter.isOptional()) {
 					throw new CommandException("missing argument '" + this.name + "'");
 				}
@@ -203,7 +204,7 @@ final class CommandMethod implements CommandProcessor.Command {
 			return converted;
 		}
 
-		private Object convert(Object value) {
+		private @Nullable Object convert(Object value) {
 			try {
 				if (value instanceof String text) {
 					return CommandMethod.this.conversionService.convert(text, STRING, this.type);

@@ -14,6 +14,7 @@ import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.MessageHandler;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectWriter;
@@ -104,7 +105,7 @@ public final class CommandProcessor implements MessageHandler {
 	}
 
 	@Override
-	public byte[] handle(Connection connection, byte[] message) {
+	public byte @Nullable [] handle(Connection connection, byte[] message) {
 		String line;
 		try {
 			line = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(message)).toString();
@@ -126,13 +127,13 @@ public final class CommandProcessor implements MessageHandler {
 	 * @param line the request, without its newline
 	 * @return the reply line without its newline, or {@code null} for a blank line
 	 */
-	private byte[] process(Connection connection, String line) {
+	private byte @Nullable [] process(Connection connection, String line) {
 		CommandRequest request;
 		try {
 			request = this.parser.parse(line);
 		}
 		catch (CommandException ex) {
-			return error(null, ex.getMessage());
+			return error(null, message(ex));
 		}
 		if (request == null) {
 			return null;
@@ -147,11 +148,11 @@ public final class CommandProcessor implements MessageHandler {
 		}
 		catch (CommandException ex) {
 			logger.debug("Command '" + command.name() + "' on '" + this.serverName + "' refused: " + ex.getMessage());
-			return error(request.id(), ex.getMessage());
+			return error(request.id(), message(ex));
 		}
 		catch (Exception ex) {
 			logger.warn("Command '" + command.name() + "' on Unix socket server '" + this.serverName + "' failed", ex);
-			return error(request.id(), (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName());
+			return error(request.id(), message(ex));
 		}
 		try {
 			ObjectNode reply = reply(request.id(), "ok");
@@ -177,7 +178,7 @@ public final class CommandProcessor implements MessageHandler {
 		return help;
 	}
 
-	private ObjectNode reply(JsonNode id, String status) {
+	private ObjectNode reply(@Nullable JsonNode id, String status) {
 		ObjectNode reply = this.mapper.createObjectNode();
 		if (id != null) {
 			reply.set("id", id);
@@ -186,7 +187,13 @@ public final class CommandProcessor implements MessageHandler {
 		return reply;
 	}
 
-	private byte[] error(JsonNode id, String message) {
+	/** @return the exception's message, or its type when it has none */
+	private static String message(Exception ex) {
+		String message = ex.getMessage();
+		return (message != null) ? message : ex.getClass().getSimpleName();
+	}
+
+	private byte[] error(@Nullable JsonNode id, String message) {
 		ObjectNode reply = reply(id, "error");
 		reply.put("error", (message.length() > MAX_ERROR_LENGTH) ? message.substring(0, MAX_ERROR_LENGTH) + "..."
 				: message);
@@ -203,7 +210,7 @@ public final class CommandProcessor implements MessageHandler {
 		/** @return where the command comes from, for messages */
 		String source();
 
-		Object invoke(Connection connection, Map<String, Object> args) throws Exception;
+		@Nullable Object invoke(Connection connection, Map<String, Object> args) throws Exception;
 
 	}
 
@@ -262,7 +269,7 @@ public final class CommandProcessor implements MessageHandler {
 		}
 
 		@Override
-		public Object proceed() throws Exception {
+		public @Nullable Object proceed() throws Exception {
 			List<CommandInterceptor> interceptors = CommandProcessor.this.interceptors;
 			if (this.next < interceptors.size()) {
 				return interceptors.get(this.next++).intercept(this);

@@ -2,6 +2,7 @@ package io.github.unixsocket.command;
 
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -12,6 +13,6 @@ import tools.jackson.databind.JsonNode;
  * @param args arguments by name: a {@link String} (text form, or a JSON string) or a
  * {@link JsonNode} (any other JSON value)
  */
-public record CommandRequest(JsonNode id, String command, Map<String, Object> args) {
+public record CommandRequest(@Nullable JsonNode id, String command, Map<String, Object> args) {
 
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
@@ -44,7 +45,7 @@ public final class CommandRequestParser {
 	 * @return the request, or {@code null} if the line is blank
 	 * @throws CommandException if the line is not a valid request
 	 */
-	public CommandRequest parse(String line) {
+	public @Nullable CommandRequest parse(String line) {
 		String request = line.strip();
 		if (request.isEmpty()) {
 			return null;

@@ -27,7 +27,7 @@ public class DefaultUnixSocketCommandObservationConvention implements UnixSocket
 	@Override
 	public KeyValues getLowCardinalityKeyValues(UnixSocketObservationContext context) {
 		return DefaultUnixSocketHandlerObservationConvention.lowCardinalityKeyValues(context)
-			.and(LowCardinalityKeys.COMMAND.withValue(context.getCommand()));
+			.and(LowCardinalityKeys.COMMAND.withValue(String.valueOf(context.getCommand())));
 	}
 
 	@Override

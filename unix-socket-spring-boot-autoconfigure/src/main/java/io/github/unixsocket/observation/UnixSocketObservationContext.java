@@ -2,6 +2,7 @@ package io.github.unixsocket.observation;
 
 import io.github.unixsocket.server.Connection;
 import io.micrometer.observation.Observation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an observed Unix socket handler invocation or command is about.
@@ -10,19 +11,21 @@ public class UnixSocketObservationContext extends Observation.Context {
 
 	private final String serverName;
 
-	private final String protocol;
+	private final @Nullable String protocol;
 
-	private final Connection connection;
+	private final @Nullable Connection connection;
 
-	private final String command;
+	private final @Nullable String command;
 
 	/**
 	 * @param serverName the server, the key under {@code unix-socket.servers}
-	 * @param protocol the server's protocol ({@code raw}, {@code commands}, ...)
+	 * @param protocol the server's protocol ({@code raw}, {@code commands}, ...), {@code null}
+	 * if unknown
 	 * @param connection the connection being served, {@code null} if there is none
 	 * @param command the command's name, {@code null} for a whole handler invocation
 	 */
-	public UnixSocketObservationContext(String serverName, String protocol, Connection connection, String command) {
+	public UnixSocketObservationContext(String serverName, @Nullable String protocol, @Nullable Connection connection,
+			@Nullable String command) {
 		this.serverName = serverName;
 		this.protocol = protocol;
 		this.connection = connection;
@@ -33,15 +36,15 @@ public class UnixSocketObservationContext extends Observation.Context {
 		return this.serverName;
 	}
 
-	public String getProtocol() {
+	public @Nullable String getProtocol() {
 		return this.protocol;
 	}
 
-	public Connection getConnection() {
+	public @Nullable Connection getConnection() {
 		return this.connection;
 	}
 
-	public String getCommand() {
+	public @Nullable String getCommand() {
 		return this.command;
 	}
 

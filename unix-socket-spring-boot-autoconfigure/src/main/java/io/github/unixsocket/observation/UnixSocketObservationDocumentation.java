@@ -65,6 +65,9 @@ public enum UnixSocketObservationDocumentation implements ObservationDocumentati
 
 	};
 
+	@Override
+	public abstract String getName();
+
 	/** Low-cardinality keys: metric tags and span attributes. */
 	public enum LowCardinalityKeys implements KeyName {
 

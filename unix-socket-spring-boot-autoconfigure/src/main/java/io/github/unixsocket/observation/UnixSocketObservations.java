@@ -5,6 +5,7 @@ import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Creates the observations of Unix socket handlers and commands. The engine knows nothing
@@ -19,9 +20,9 @@ public class UnixSocketObservations {
 
 	private final ObservationRegistry registry;
 
-	private final UnixSocketHandlerObservationConvention handlerConvention;
+	private final @Nullable UnixSocketHandlerObservationConvention handlerConvention;
 
-	private final UnixSocketCommandObservationConvention commandConvention;
+	private final @Nullable UnixSocketCommandObservationConvention commandConvention;
 
 	/**
 	 * @param registry where observations go
@@ -30,8 +31,9 @@ public class UnixSocketObservations {
 	 * @param commandConvention replaces {@link DefaultUnixSocketCommandObservationConvention},
 	 * may be {@code null}
 	 */
-	public UnixSocketObservations(ObservationRegistry registry, UnixSocketHandlerObservationConvention handlerConvention,
-			UnixSocketCommandObservationConvention commandConvention) {
+	public UnixSocketObservations(ObservationRegistry registry,
+			@Nullable UnixSocketHandlerObservationConvention handlerConvention,
+			@Nullable UnixSocketCommandObservationConvention commandConvention) {
 		this.registry = registry;
 		this.handlerConvention = handlerConvention;
 		this.commandConvention = commandConvention;
@@ -40,12 +42,12 @@ public class UnixSocketObservations {
 	/**
 	 * Observe every connection a connection handler serves.
 	 * @param serverName the server's name
-	 * @param protocol the server's protocol
+	 * @param protocol the server's protocol, {@code null} if unknown
 	 * @param handler the handler
 	 * @return a handler that runs the given one inside a {@code unix.socket.handler}
 	 * observation
 	 */
-	public ConnectionHandler observe(String serverName, String protocol, ConnectionHandler handler) {
+	public ConnectionHandler observe(String serverName, @Nullable String protocol, ConnectionHandler handler) {
 		return (connection) -> UnixSocketObservationDocumentation.HANDLER
 			.observation(this.handlerConvention, DefaultUnixSocketHandlerObservationConvention.INSTANCE,
 					() -> new UnixSocketObservationContext(serverName, protocol, connection, null), this.registry)
@@ -55,16 +57,16 @@ public class UnixSocketObservations {
 	/**
 	 * Observe every message a handler gets.
 	 * @param serverName the server's name
-	 * @param protocol the server's protocol
+	 * @param protocol the server's protocol, {@code null} if unknown
 	 * @param handler the message handler
 	 * @return a handler that handles each message inside a {@code unix.socket.handler}
 	 * observation
 	 */
-	public MessageHandler observe(String serverName, String protocol, MessageHandler handler) {
+	public MessageHandler observe(String serverName, @Nullable String protocol, MessageHandler handler) {
 		return new MessageHandler() {
 
 			@Override
-			public byte[] handle(Connection connection, byte[] message) throws Exception {
+			public byte @Nullable [] handle(Connection connection, byte[] message) throws Exception {
 				return UnixSocketObservationDocumentation.HANDLER
 					.observation(UnixSocketObservations.this.handlerConvention,
 							DefaultUnixSocketHandlerObservationConvention.INSTANCE,
@@ -74,7 +76,7 @@ public class UnixSocketObservations {
 			}
 
 			@Override
-			public byte[] messageTooLarge(Connection connection, int maxMessageSize) {
+			public byte @Nullable [] messageTooLarge(Connection connection, int maxMessageSize) {
 				return handler.messageTooLarge(connection, maxMessageSize);
 			}
 

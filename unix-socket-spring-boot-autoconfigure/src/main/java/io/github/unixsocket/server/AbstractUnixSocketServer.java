@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What stream and datagram servers share: a name, an address (a socket file with its
@@ -29,30 +30,30 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
 	final String name;
 
-	final SocketFileOptions fileOptions;
+	final @Nullable SocketFileOptions fileOptions;
 
 	/** The name in the abstract namespace, without {@code @}; {@code null} for a file. */
-	final String abstractName;
+	final @Nullable String abstractName;
 
 	final List<ServerListener> listeners;
 
 	final Duration shutdownTimeout;
 
-	final Integer receiveBufferSize;
+	final @Nullable Integer receiveBufferSize;
 
-	final Integer sendBufferSize;
+	final @Nullable Integer sendBufferSize;
 
 	final Object lifecycleLock = new Object();
 
 	volatile ServerState state = ServerState.NEW;
 
-	volatile SocketFile socketFile;
+	volatile @Nullable SocketFile socketFile;
 
 	/** Served instead of binding the configured address, {@code null} if none. */
-	final InheritedSocket inherited;
+	final @Nullable InheritedSocket inherited;
 
 	/** The file of the inherited socket's path when it started, to tell when it is replaced. */
-	private volatile Object inheritedFileKey;
+	private volatile @Nullable Object inheritedFileKey;
 
 	AbstractUnixSocketServer(ServerBuilder<?> builder) {
 		this.name = builder.name;
@@ -76,7 +77,20 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 			return this.inherited.address();
 		}
 		return (this.abstractName != null) ? NativeSockets.ABSTRACT_PREFIX + this.abstractName
-				: this.fileOptions.path().toString();
+				: requireFile(this.fileOptions, this.name).path().toString();
+	}
+
+	/**
+	 * @param fileOptions a server's or builder's file options
+	 * @param name the server's name
+	 * @return the options of a server on a filesystem path
+	 * @throws IllegalStateException for an abstract address, which has no file
+	 */
+	static SocketFileOptions requireFile(@Nullable SocketFileOptions fileOptions, String name) {
+		if (fileOptions == null) {
+			throw new IllegalStateException("Server '" + name + "' has an abstract address and no file");
+		}
+		return fileOptions;
 	}
 
 	@Override
@@ -84,13 +98,16 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		return this.inherited != null;
 	}
 
-	/** Remember which file the inherited socket's path holds now. */
-	void rememberInheritedFile() {
-		this.inheritedFileKey = inheritedFileKey();
+	/**
+	 * Remember which file the inherited socket's path holds now.
+	 * @param inherited this server's inherited socket
+	 */
+	void rememberInheritedFile(InheritedSocket inherited) {
+		this.inheritedFileKey = fileKey(inherited);
 	}
 
-	private Object inheritedFileKey() {
-		String address = this.inherited.address();
+	private static @Nullable Object fileKey(InheritedSocket inherited) {
+		String address = inherited.address();
 		if (address == null || NativeSockets.isAbstract(address)) {
 			return null;
 		}
@@ -104,7 +121,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 	}
 
 	/** @return the file key of this server's socket file, {@code null} if it has none */
-	Object socketFileKey() {
+	@Nullable Object socketFileKey() {
 		if (this.inherited != null) {
 			return this.inheritedFileKey;
 		}
@@ -131,7 +148,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 	}
 
 	@Override
-	public String group() {
+	public @Nullable String group() {
 		return (this.fileOptions != null) ? this.fileOptions.group() : null;
 	}
 
@@ -228,7 +245,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 	public boolean isSocketFileOurs() {
 		if (this.inherited != null) {
 			Object key = this.inheritedFileKey;
-			return (key != null) ? this.state == ServerState.RUNNING && key.equals(inheritedFileKey())
+			return (key != null) ? this.state == ServerState.RUNNING && key.equals(fileKey(this.inherited))
 					: this.state == ServerState.RUNNING;
 		}
 		if (this.abstractName != null) {
@@ -259,21 +276,21 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
 		final String name;
 
-		SocketFileOptions fileOptions;
+		@Nullable SocketFileOptions fileOptions;
 
-		final String abstractName;
+		final @Nullable String abstractName;
 
 		final List<ServerListener> listeners = new ArrayList<>();
 
 		Duration shutdownTimeout = Duration.ofSeconds(30);
 
-		Integer receiveBufferSize;
+		@Nullable Integer receiveBufferSize;
 
-		Integer sendBufferSize;
+		@Nullable Integer sendBufferSize;
 
-		InheritedSocket inherited;
+		@Nullable InheritedSocket inherited;
 
-		ServerBuilder(String name, SocketFileOptions fileOptions, String abstractName) {
+		ServerBuilder(String name, @Nullable SocketFileOptions fileOptions, @Nullable String abstractName) {
 			if (name == null || name.isBlank()) {
 				throw new IllegalArgumentException("name must not be empty");
 			}
@@ -303,7 +320,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		 * @return this builder
 		 */
 		public B permissions(Set<PosixFilePermission> permissions) {
-			SocketFileOptions o = this.fileOptions;
+			SocketFileOptions o = requireFile(this.fileOptions, this.name);
 			return fileOptions(new SocketFileOptions(o.path(), permissions, o.group(), o.createDirectories(),
 					o.directoryPermissions()));
 		}
@@ -312,8 +329,8 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		 * @param group group name or numeric gid for the socket file
 		 * @return this builder
 		 */
-		public B group(String group) {
-			SocketFileOptions o = this.fileOptions;
+		public B group(@Nullable String group) {
+			SocketFileOptions o = requireFile(this.fileOptions, this.name);
 			return fileOptions(new SocketFileOptions(o.path(), o.permissions(), group, o.createDirectories(),
 					o.directoryPermissions()));
 		}
@@ -327,7 +344,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		 * @return this builder
 		 * @throws IllegalArgumentException if its type is not this server's
 		 */
-		public B inherited(InheritedSocket socket) {
+		public B inherited(@Nullable InheritedSocket socket) {
 			if (socket != null && socket.type() != type()) {
 				throw new IllegalArgumentException(socket + " is a " + EnumNames.of(socket.type())
 						+ " socket, but server '" + this.name + "' is a " + EnumNames.of(type())
@@ -362,7 +379,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		 * @param bytes {@code SO_RCVBUF}, {@code null} for the kernel's default
 		 * @return this builder
 		 */
-		public B receiveBufferSize(Integer bytes) {
+		public B receiveBufferSize(@Nullable Integer bytes) {
 			this.receiveBufferSize = positive(bytes, "receiveBufferSize");
 			return self();
 		}
@@ -371,19 +388,19 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		 * @param bytes {@code SO_SNDBUF}, {@code null} for the kernel's default
 		 * @return this builder
 		 */
-		public B sendBufferSize(Integer bytes) {
+		public B sendBufferSize(@Nullable Integer bytes) {
 			this.sendBufferSize = positive(bytes, "sendBufferSize");
 			return self();
 		}
 
-		static Duration nonNegative(Duration duration, String name) {
+		static Duration nonNegative(@Nullable Duration duration, String name) {
 			if (duration == null || duration.isNegative()) {
 				throw new IllegalArgumentException(name + " must not be negative");
 			}
 			return duration;
 		}
 
-		static Integer positive(Integer value, String name) {
+		static @Nullable Integer positive(@Nullable Integer value, String name) {
 			if (value != null && value <= 0) {
 				throw new IllegalArgumentException(name + " must be positive");
 			}

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
+
 
 /**
  * A connection over a blocking JDK {@link SocketChannel}. Streams are our own thin
@@ -53,11 +55,11 @@ final class ChannelConnection implements ServerConnection, ByteChannel {
 
 	private final OutputStream outputStream = new Out();
 
-	private volatile Map<String, Object> attributes;
+	private volatile @Nullable Map<String, Object> attributes;
 
-	private volatile KernelPeer kernelPeer;
+	private volatile @Nullable KernelPeer kernelPeer;
 
-	private volatile PeerCredentials peer;
+	private volatile @Nullable PeerCredentials peer;
 
 	private volatile long bytesReceived;
 
@@ -80,9 +82,9 @@ final class ChannelConnection implements ServerConnection, ByteChannel {
 	private volatile long messageStartedNanos = NO_MESSAGE;
 
 	/** The read buffer's share of the server's buffer budget, opened when it first grows. */
-	private volatile BufferBudget.Reservation bufferReservation;
+	private volatile BufferBudget.@Nullable Reservation bufferReservation;
 
-	volatile Thread thread;
+	volatile @Nullable Thread thread;
 
 	ChannelConnection(StreamServer server, long id, SocketChannel channel) {
 		this.server = server;
@@ -131,7 +133,7 @@ final class ChannelConnection implements ServerConnection, ByteChannel {
 	}
 
 	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
-	private KernelPeer kernelPeer() {
+	private @Nullable KernelPeer kernelPeer() {
 		KernelPeer peer = this.kernelPeer;
 		if (peer == null) {
 			peer = KernelPeer.of(this.channel);

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
@@ -27,7 +28,7 @@ public final class Datagram {
 
 	private final boolean reused;
 
-	private AFUNIXSocketAddress sender;
+	private @Nullable AFUNIXSocketAddress sender;
 
 	private long receivedAtMillis;
 
@@ -45,7 +46,7 @@ public final class Datagram {
 	}
 
 	/** A datagram of its own: a copy of {@code received}'s remaining bytes. */
-	static Datagram copyOf(DatagramServer server, ByteBuffer received, AFUNIXSocketAddress sender) {
+	static Datagram copyOf(DatagramServer server, ByteBuffer received, @Nullable AFUNIXSocketAddress sender) {
 		byte[] copy = new byte[received.remaining()];
 		received.get(copy);
 		Datagram datagram = new Datagram(server, ByteBuffer.wrap(copy).asReadOnlyBuffer(), false);
@@ -54,7 +55,7 @@ public final class Datagram {
 	}
 
 	/** Refill: the payload is the buffer's first {@code size} bytes. */
-	void received(int size, AFUNIXSocketAddress sender) {
+	void received(int size, @Nullable AFUNIXSocketAddress sender) {
 		this.payload.clear().limit(size);
 		this.sender = sender;
 		this.receivedAtMillis = System.currentTimeMillis();
@@ -118,7 +119,7 @@ public final class Datagram {
 	 * @return the sender's socket path ({@code "@name"} in the abstract namespace), or
 	 * {@code null} when the sender did not bind its socket and cannot get a reply
 	 */
-	public String sender() {
+	public @Nullable String sender() {
 		checkedPayload();
 		return NativeSockets.describe(this.sender);
 	}

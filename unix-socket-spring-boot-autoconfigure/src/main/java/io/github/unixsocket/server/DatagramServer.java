@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -84,17 +85,17 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 	private final AtomicLong bytesSent = new AtomicLong();
 
-	private volatile AFUNIXDatagramChannel channel;
+	private volatile @Nullable AFUNIXDatagramChannel channel;
 
-	private Selector selector;
+	private @Nullable Selector selector;
 
-	private Thread receiver;
+	private @Nullable Thread receiver;
 
-	private ThreadPoolExecutor workerPool;
+	private @Nullable ThreadPoolExecutor workerPool;
 
-	private DatagramServer(Builder builder) {
+	private DatagramServer(Builder builder, DatagramHandler handler) {
 		super(builder);
-		this.handler = builder.handler;
+		this.handler = handler;
 		this.dispatch = builder.dispatch;
 		this.workers = builder.workers;
 		this.queueCapacity = builder.queueCapacity;
@@ -163,13 +164,13 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 				channel.setOption(StandardSocketOptions.SO_SNDBUF, this.sendBufferSize);
 			}
 			if (this.inherited != null) {
-				rememberInheritedFile();
+				rememberInheritedFile(this.inherited);
 			}
 			else if (this.abstractName != null) {
 				channel.bind(NativeSockets.abstractAddress(this.abstractName));
 			}
 			else {
-				socketFile = SocketFile.bindDatagram(channel, this.fileOptions);
+				socketFile = SocketFile.bindDatagram(channel, requireFile(this.fileOptions, this.name));
 			}
 			// Non-blocking: replies must never stall on a sender that does not read them,
 			// and the receiver waits in a selector that stop() can wake.
@@ -229,7 +230,10 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		Thread receiver = this.receiver;
 		ThreadPoolExecutor workerPool = this.workerPool;
 		long handledBefore = this.handled.get();
-		this.selector.wakeup();
+		Selector selector = this.selector;
+		if (selector != null) {
+			selector.wakeup();
+		}
 		if (this.socketFile != null) {
 			this.socketFile.deleteIfOurs();
 		}
@@ -243,7 +247,8 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		// Counted before interrupting: an interrupted handler is dropped, not drained.
 		int drained = (int) (this.handled.get() - handledBefore);
 		int left = 0;
-		if (!receiverDone) {
+		// join() reports a missing thread as done.
+		if (!receiverDone && receiver != null) {
 			left++;
 			receiver.interrupt();
 		}
@@ -251,7 +256,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			left += workerPool.getActiveCount() + workerPool.shutdownNow().size();
 		}
 		this.dropped.addAndGet(left);
-		closeQuietly(this.selector);
+		closeQuietly(selector);
 		if (this.inherited == null) {
 			// An inherited socket stays open: closing it would shut it down for systemd too.
 			closeQuietly(this.channel);
@@ -344,16 +349,19 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	}
 
 	private void receiveLoop() {
+		// Both set by start() before this thread starts.
+		Selector selector = Objects.requireNonNull(this.selector, "selector");
+		AFUNIXDatagramChannel channel = Objects.requireNonNull(this.channel, "channel");
 		// One byte over the limit tells an oversize datagram from one of exactly the limit.
 		ByteBuffer buffer = ByteBuffer.allocateDirect(this.maxMessageSize + 1);
 		Datagram reused = (this.workerPool == null) ? Datagram.reusing(this, buffer) : null;
 		while (this.state == ServerState.RUNNING) {
 			try {
-				this.selector.select();
-				this.selector.selectedKeys().clear();
+				selector.select();
+				selector.selectedKeys().clear();
 				while (this.state == ServerState.RUNNING) {
 					buffer.clear();
-					SocketAddress sender = this.channel.receive(buffer);
+					SocketAddress sender = channel.receive(buffer);
 					if (sender == null && buffer.position() == 0) {
 						break;
 					}
@@ -364,7 +372,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 				return;
 			}
 			catch (IOException ex) {
-				if (!this.channel.isOpen()) {
+				if (!channel.isOpen()) {
 					return;
 				}
 				logger.warn("Unix socket server '" + this.name + "' could not receive a datagram: " + ex);
@@ -377,10 +385,10 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 	/**
 	 * On the receiver thread, which allocates nothing per datagram when the handler runs
-	 * there: the reused datagram views the receive buffer, and junixsocket decodes each
-	 * distinct sender address once (its address cache).
+	 * there: the reused datagram views the receive buffer. (junixsocket itself still
+	 * builds a sender address per datagram from a bound sender: see RESULTS.md.)
 	 */
-	private void received(ByteBuffer buffer, AFUNIXSocketAddress sender, Datagram reused) {
+	private void received(ByteBuffer buffer, @Nullable AFUNIXSocketAddress sender, @Nullable Datagram reused) {
 		this.received.incrementAndGet();
 		if (buffer.remaining() > this.maxMessageSize) {
 			this.truncated.incrementAndGet();
@@ -396,9 +404,11 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			handle(reused);
 			return;
 		}
+		// No reused datagram: dispatch is workers, whose pool start() made.
+		ThreadPoolExecutor workers = Objects.requireNonNull(this.workerPool, "workerPool");
 		Datagram datagram = Datagram.copyOf(this, buffer, sender);
 		try {
-			this.workerPool.execute(() -> handle(datagram));
+			workers.execute(() -> handle(datagram));
 		}
 		catch (RejectedExecutionException ex) {
 			if (this.dropped.getAndIncrement() == 0) {
@@ -449,7 +459,8 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		// Failures are the sender's business (gone, or not reading): logged at debug level only.
 		String failure;
 		try {
-			int sent = this.channel.send(reply, recipient);
+			// Set by start(): only a received datagram can be replied to.
+			int sent = Objects.requireNonNull(this.channel, "channel").send(reply, recipient);
 			if (sent > 0 || !reply.hasRemaining()) {
 				this.replied.incrementAndGet();
 				this.bytesSent.addAndGet(sent);
@@ -496,7 +507,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	/** Builds a {@link DatagramServer}; every setting has a safe default but the handler. */
 	public static final class Builder extends ServerBuilder<Builder> {
 
-		private DatagramHandler handler;
+		private @Nullable DatagramHandler handler;
 
 		private Dispatch dispatch = Dispatch.RECEIVER;
 
@@ -506,7 +517,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 		private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
 
-		private Builder(String name, SocketFileOptions fileOptions, String abstractName) {
+		private Builder(String name, @Nullable SocketFileOptions fileOptions, @Nullable String abstractName) {
 			super(name, fileOptions, abstractName);
 		}
 
@@ -567,10 +578,11 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		}
 
 		public DatagramServer build() {
-			if (this.handler == null) {
+			DatagramHandler handler = this.handler;
+			if (handler == null) {
 				throw new IllegalStateException("Server '" + this.name + "' needs a handler");
 			}
-			return new DatagramServer(this);
+			return new DatagramServer(this, handler);
 		}
 
 		private static int positive(int value, String name) {

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 
 /**
@@ -42,7 +43,7 @@ public final class EventLoopGroup {
 			DEFAULT_BLOCKED_THRESHOLD);
 
 	/** Serves junixsocket's channels, which need junixsocket's selector. */
-	private static volatile EventLoopGroup junixsocket;
+	private static volatile @Nullable EventLoopGroup junixsocket;
 
 	private final String name;
 
@@ -62,7 +63,7 @@ public final class EventLoopGroup {
 
 	private List<EventLoop> loops = List.of();
 
-	private Thread watchdog;
+	private @Nullable Thread watchdog;
 
 	/**
 	 * @param name prefix of the loop threads' names
@@ -171,8 +172,11 @@ public final class EventLoopGroup {
 			}
 			stopping = this.loops;
 			this.loops = List.of();
-			this.watchdog.interrupt();
-			this.watchdog = null;
+			Thread watchdog = this.watchdog;
+			if (watchdog != null) {
+				watchdog.interrupt();
+				this.watchdog = null;
+			}
 		}
 		stopping.forEach(EventLoop::shutdown);
 	}

@@ -8,6 +8,7 @@ import java.util.Objects;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Splits a stream connection into messages for a {@link MessageHandler}, so the stream
@@ -130,10 +131,10 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 		private final ByteChannel channel;
 
 		/** The server's connection: it keeps the message clock; {@code null} for other connections. */
-		private final ChannelConnection tracked;
+		private final @Nullable ChannelConnection tracked;
 
 		/** The read buffer's bytes beyond the initial size; opened when it first grows. */
-		private BufferBudget.Reservation reservation;
+		private BufferBudget.@Nullable Reservation reservation;
 
 		/** Whether a started message is being waited for (the message clock runs). */
 		private boolean inMessage;
@@ -252,7 +253,10 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 			this.start = 0;
 			this.in = smaller;
 			this.inView = ByteBuffer.wrap(this.in);
-			this.reservation.resize(0);
+			// Opened when the buffer grew beyond its initial size.
+			if (this.reservation != null) {
+				this.reservation.resize(0);
+			}
 		}
 
 		/** Stop the message clock: the message is complete (its handler runs next) or the session ends. */

@@ -23,6 +23,7 @@ import java.util.function.BooleanSupplier;
 import jdk.net.UnixDomainPrincipal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Unix socket of an HTTP server that something else runs: an embedded web server
@@ -68,9 +69,9 @@ public final class HttpUnixSocket implements UnixSocketServer {
 
 	private volatile ServerState state = ServerState.NEW;
 
-	private SocketFile.StreamBinding binding;
+	private SocketFile.@Nullable StreamBinding binding;
 
-	private volatile SocketFile socketFile;
+	private volatile @Nullable SocketFile socketFile;
 
 	private final AtomicLong ids = new AtomicLong();
 
@@ -162,7 +163,11 @@ public final class HttpUnixSocket implements UnixSocketServer {
 				return;
 			}
 			this.state = ServerState.DRAINING;
-			this.socketFile.deleteIfOurs();
+			// Published while running.
+			SocketFile file = this.socketFile;
+			if (file != null) {
+				file.deleteIfOurs();
+			}
 		}
 	}
 
@@ -195,7 +200,7 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	 * @return the connection, or {@code null} if the peer is not allowed: the caller
 	 * closes it without a response
 	 */
-	public Connection admit(SocketChannel channel, Runnable closer) {
+	public @Nullable Connection admit(SocketChannel channel, Runnable closer) {
 		return admit(KernelPeer.of(channel), closer, channel::isOpen);
 	}
 
@@ -207,13 +212,13 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	 * @param isOpen whether the connection is still open
 	 * @return the connection, or {@code null} if the peer is not allowed
 	 */
-	public Connection admit(UnixDomainPrincipal principal, Runnable closer, BooleanSupplier isOpen) {
+	public @Nullable Connection admit(@Nullable UnixDomainPrincipal principal, Runnable closer, BooleanSupplier isOpen) {
 		KernelPeer peer = (principal != null)
 				? new KernelPeer(UnixIds.id(principal.user()), UnixIds.id(principal.group()), principal) : null;
 		return admit(peer, closer, isOpen);
 	}
 
-	private Connection admit(KernelPeer peer, Runnable closer, BooleanSupplier isOpen) {
+	private @Nullable Connection admit(@Nullable KernelPeer peer, Runnable closer, BooleanSupplier isOpen) {
 		purgeClosed();
 		PeerCredentials credentials = KernelPeer.credentials(peer);
 		if (!this.peerPolicy.allowsAnyone() && !KernelPeer.allowed(peer, this.peerPolicy)) {
@@ -238,7 +243,7 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	 * A connection's server saw it close.
 	 * @param connection a connection {@link #admit admitted} here
 	 */
-	public void closed(Connection connection) {
+	public void closed(@Nullable Connection connection) {
 		if (connection != null) {
 			this.open.remove(connection.id());
 		}
@@ -280,7 +285,7 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	}
 
 	@Override
-	public String group() {
+	public @Nullable String group() {
 		return this.options.group();
 	}
 

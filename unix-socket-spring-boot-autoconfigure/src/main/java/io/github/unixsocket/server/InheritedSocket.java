@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.Channel;
 
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -19,16 +20,17 @@ public final class InheritedSocket {
 
 	private final int fd;
 
-	private final String name;
+	private final @Nullable String name;
 
 	private final ServerType type;
 
-	private final String address;
+	private final @Nullable String address;
 
 	/** The one channel on the descriptor, kept reachable (junixsocket closes a collected channel's). */
 	private final Channel channel;
 
-	private InheritedSocket(int fd, String name, ServerType type, String address, Channel channel) {
+	private InheritedSocket(int fd, @Nullable String name, ServerType type, @Nullable String address,
+			Channel channel) {
 		this.fd = fd;
 		this.name = name;
 		this.type = type;
@@ -44,7 +46,7 @@ public final class InheritedSocket {
 	 * @throws IOException if the descriptor is not open, or not a Unix stream or datagram
 	 * socket
 	 */
-	public static InheritedSocket adopt(int fd, String name) throws IOException {
+	public static InheritedSocket adopt(int fd, @Nullable String name) throws IOException {
 		NativeSockets.require(NativeSockets.libraryProblem());
 		FileDescriptorCast cast = FileDescriptorCast.unsafeUsing(fd);
 		if (cast.isAvailable(AFUNIXServerSocketChannel.class)) {
@@ -75,7 +77,7 @@ public final class InheritedSocket {
 		return channel;
 	}
 
-	private static String address(SocketAddress address) {
+	private static @Nullable String address(@Nullable SocketAddress address) {
 		if (!(address instanceof AFUNIXSocketAddress unix)) {
 			return null;
 		}
@@ -88,7 +90,7 @@ public final class InheritedSocket {
 	}
 
 	/** @return its name ({@code FileDescriptorName=}), {@code null} if it has none */
-	public String name() {
+	public @Nullable String name() {
 		return this.name;
 	}
 
@@ -101,7 +103,7 @@ public final class InheritedSocket {
 	 * @return the path it is bound to, {@code "@name"} in the abstract namespace, or
 	 * {@code null} if it is not bound
 	 */
-	public String address() {
+	public @Nullable String address() {
 		return this.address;
 	}
 

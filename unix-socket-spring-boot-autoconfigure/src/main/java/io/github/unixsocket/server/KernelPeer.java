@@ -5,6 +5,7 @@ import java.nio.channels.SocketChannel;
 
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
@@ -16,13 +17,13 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * @param gid the peer's effective group id
  * @param principal the JDK's principal, which has the names already, or {@code null}
  */
-record KernelPeer(long uid, long gid, UnixDomainPrincipal principal) {
+record KernelPeer(long uid, long gid, @Nullable UnixDomainPrincipal principal) {
 
 	/**
 	 * @param channel a connected channel
 	 * @return its peer, {@code null} if the kernel's credentials cannot be read
 	 */
-	static KernelPeer of(SocketChannel channel) {
+	static @Nullable KernelPeer of(SocketChannel channel) {
 		try {
 			if (channel instanceof AFUNIXSocketChannel junix) {
 				AFUNIXSocketCredentials credentials = junix.getPeerCredentials();
@@ -42,7 +43,7 @@ record KernelPeer(long uid, long gid, UnixDomainPrincipal principal) {
 	 * @return whether the peer is allowed by a policy that restricts; {@code false} if its
 	 * credentials are unknown
 	 */
-	static boolean allowed(KernelPeer peer, PeerPolicy policy) {
+	static boolean allowed(@Nullable KernelPeer peer, PeerPolicy policy) {
 		return peer != null && policy.allows(peer.uid(), peer.gid());
 	}
 
@@ -50,7 +51,7 @@ record KernelPeer(long uid, long gid, UnixDomainPrincipal principal) {
 	 * @param peer a peer, may be {@code null}
 	 * @return its credentials for display
 	 */
-	static PeerCredentials credentials(KernelPeer peer) {
+	static PeerCredentials credentials(@Nullable KernelPeer peer) {
 		if (peer == null) {
 			return PeerCredentials.UNKNOWN;
 		}

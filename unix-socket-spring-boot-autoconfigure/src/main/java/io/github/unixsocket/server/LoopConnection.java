@@ -15,11 +15,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A framed connection served by an {@link EventLoop}: the loop reads into its own shared
@@ -87,22 +89,22 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	private final long openedNanos = System.nanoTime();
 
 	/** {@code null}: the handler runs on the loop. */
-	private final Executor workers;
+	private final @Nullable Executor workers;
 
 	private final BufferBudget.Reservation reservation;
 
-	private SelectionKey key;
+	private @Nullable SelectionKey key;
 
-	private volatile Map<String, Object> attributes;
+	private volatile @Nullable Map<String, Object> attributes;
 
-	private volatile KernelPeer kernelPeer;
+	private volatile @Nullable KernelPeer kernelPeer;
 
-	private volatile PeerCredentials peer;
+	private volatile @Nullable PeerCredentials peer;
 
 	// Read side, loop thread only.
 
 	/** Bytes of the message in progress, {@code null} when none. */
-	private byte[] partial;
+	private byte @Nullable [] partial;
 
 	private int partialLength;
 
@@ -155,7 +157,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	private volatile boolean cutOff;
 
 	LoopConnection(StreamServer server, FramedMessages framing, EventLoop loop, SocketChannel channel, long id,
-			Executor workers) {
+			@Nullable Executor workers) {
 		this.server = server;
 		this.framing = framing;
 		this.loop = loop;
@@ -232,7 +234,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
-	private KernelPeer kernelPeer() {
+	private @Nullable KernelPeer kernelPeer() {
 		KernelPeer peer = this.kernelPeer;
 		if (peer == null) {
 			peer = KernelPeer.of(this.channel);
@@ -473,7 +475,8 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	/** Append to the message in progress; deliver it when complete. @return whether to go on */
 	private boolean continuePartial(ByteBuffer data) throws Exception {
-		int needed = this.framing.stillNeeded(this.partial, this.partialLength, data);
+		// Called with a message in progress; append() may replace its array.
+		int needed = this.framing.stillNeeded(Objects.requireNonNull(this.partial), this.partialLength, data);
 		if (needed == FramedMessages.TOO_LARGE) {
 			tooLarge();
 			return false;
@@ -485,7 +488,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		if (take < needed) {
 			return true;
 		}
-		byte[] message = this.framing.message(this.partial, this.partialLength);
+		byte[] message = this.framing.message(Objects.requireNonNull(this.partial), this.partialLength);
 		clearPartial();
 		deliver(message);
 		return true;
@@ -535,11 +538,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			reply(this.framing.handler().handle(this, message));
 			return;
 		}
-		handOff(message);
+		handOff(this.workers, message);
 	}
 
 	/** To the worker, behind the messages already waiting for it. */
-	private void handOff(byte[] message) {
+	private void handOff(Executor workers, byte[] message) {
 		boolean start;
 		synchronized (this.out) {
 			this.waiting.add(message);
@@ -551,12 +554,12 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			}
 		}
 		if (start) {
-			this.workers.execute(this::runHandler);
+			workers.execute(this::runHandler);
 		}
 	}
 
 	/** On the loop: into the loop's reply batch, written when the read is done. */
-	private void reply(byte[] reply) throws IOException {
+	private void reply(byte @Nullable [] reply) throws IOException {
 		if (reply == null) {
 			return;
 		}
@@ -706,7 +709,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 		if (this.workers != null) {
 			// The messages received before it are still answered, first.
-			handOff(TOO_LARGE);
+			handOff(this.workers, TOO_LARGE);
 			return;
 		}
 		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());

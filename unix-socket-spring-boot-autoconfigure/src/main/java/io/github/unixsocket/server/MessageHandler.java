@@ -1,5 +1,7 @@
 package io.github.unixsocket.server;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Handles one framed message of a {@code lines} or {@code length-prefixed} connection and
  * may reply. Messages of one connection arrive one at a time, in order, on that
@@ -19,7 +21,7 @@ public interface MessageHandler {
 	 * @return the reply, framed by the protocol on the way out, or {@code null} for none
 	 * @throws Exception anything: the connection is closed
 	 */
-	byte[] handle(Connection connection, byte[] message) throws Exception;
+	byte @Nullable [] handle(Connection connection, byte[] message) throws Exception;
 
 	/**
 	 * Called when the peer sends a message larger than the limit; the connection is closed
@@ -28,7 +30,7 @@ public interface MessageHandler {
 	 * @param maxMessageSize the limit
 	 * @return a last reply to send before closing, or {@code null} for none
 	 */
-	default byte[] messageTooLarge(Connection connection, int maxMessageSize) {
+	default byte @Nullable [] messageTooLarge(Connection connection, int maxMessageSize) {
 		return null;
 	}
 

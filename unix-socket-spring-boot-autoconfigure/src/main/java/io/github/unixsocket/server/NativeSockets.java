@@ -5,6 +5,7 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFSocket;
 import org.newsclub.net.unix.AFSocketCapability;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -33,7 +34,7 @@ public final class NativeSockets {
 	 * @param address a configured address
 	 * @return whether it names the Linux abstract namespace ({@code "@name"})
 	 */
-	public static boolean isAbstract(String address) {
+	public static boolean isAbstract(@Nullable String address) {
 		return address != null && address.startsWith(ABSTRACT_PREFIX);
 	}
 
@@ -41,7 +42,7 @@ public final class NativeSockets {
 	 * Why junixsocket's native library is not available.
 	 * @return the problem, or {@code null} if it loaded
 	 */
-	public static String libraryProblem() {
+	public static @Nullable String libraryProblem() {
 		try {
 			if (AFSocket.isSupported()) {
 				return null;
@@ -62,7 +63,7 @@ public final class NativeSockets {
 	 * Why datagram sockets cannot be used here.
 	 * @return the problem, or {@code null} if they can
 	 */
-	public static String datagramProblem() {
+	public static @Nullable String datagramProblem() {
 		return capabilityProblem(AFSocketCapability.CAPABILITY_UNIX_DATAGRAMS, "Unix datagram sockets");
 	}
 
@@ -71,7 +72,7 @@ public final class NativeSockets {
 	 * @param name the abstract name, without the {@code @}
 	 * @return the problem, or {@code null} if it can
 	 */
-	public static String abstractNamespaceProblem(String name) {
+	public static @Nullable String abstractNamespaceProblem(String name) {
 		if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
 			return "the abstract namespace exists only on Linux, this is " + System.getProperty("os.name");
 		}
@@ -85,7 +86,7 @@ public final class NativeSockets {
 		return capabilityProblem(AFSocketCapability.CAPABILITY_ABSTRACT_NAMESPACE, "abstract-namespace addresses");
 	}
 
-	private static String capabilityProblem(AFSocketCapability capability, String what) {
+	private static @Nullable String capabilityProblem(AFSocketCapability capability, String what) {
 		String problem = libraryProblem();
 		if (problem != null) {
 			return problem;
@@ -93,7 +94,7 @@ public final class NativeSockets {
 		return AFSocket.supports(capability) ? null : "junixsocket does not support " + what + " on this platform";
 	}
 
-	static void require(String problem) throws IOException {
+	static void require(@Nullable String problem) throws IOException {
 		if (problem != null) {
 			throw new IOException(problem + "; if the native library cannot be extracted, set -D"
 					+ LIBRARY_TMPDIR_PROPERTY + " to a writable directory that allows executing files");
@@ -138,7 +139,7 @@ public final class NativeSockets {
 	 * @param address a junixsocket address, may be {@code null}
 	 * @return a file path, {@code "@name"} for an abstract address, or {@code null}
 	 */
-	static String describe(AFUNIXSocketAddress address) {
+	static @Nullable String describe(@Nullable AFUNIXSocketAddress address) {
 		if (address == null) {
 			return null;
 		}

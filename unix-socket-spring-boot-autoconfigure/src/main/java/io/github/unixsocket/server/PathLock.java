@@ -18,6 +18,8 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An exclusive lock on a socket path, held while a server owns it: a {@code fcntl} lock on
  * {@code .<socket name>.lock} beside the socket, so two instances starting on one path at
@@ -72,7 +74,7 @@ final class PathLock implements Closeable {
 	}
 
 	/** @return the lock, or {@code null} if the file locked was no longer the one at the path */
-	private static PathLock tryAcquire(Path socket, Path file) throws SocketFileException {
+	private static @Nullable PathLock tryAcquire(Path socket, Path file) throws SocketFileException {
 		FileChannel channel;
 		try {
 			// NOFOLLOW: a symbolic link planted at the lock's name is refused, never followed.
@@ -134,7 +136,7 @@ final class PathLock implements Closeable {
 	}
 
 	/** @return the pid written by the lock's holder, if it wrote one */
-	private static String holder(FileChannel channel) {
+	private static @Nullable String holder(FileChannel channel) {
 		try {
 			ByteBuffer buffer = ByteBuffer.allocate(64);
 			channel.read(buffer, 0);

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
@@ -49,14 +50,14 @@ final class ReplyTargets {
 	 * @param address a bound datagram socket's address
 	 * @param fileKey its file's key, {@code null} if it has no file
 	 */
-	static void register(String address, Object fileKey) {
+	static void register(String address, @Nullable Object fileKey) {
 		ownAddresses.add(address);
 		if (fileKey != null) {
 			ownFiles.add(fileKey);
 		}
 	}
 
-	static void unregister(String address, Object fileKey) {
+	static void unregister(String address, @Nullable Object fileKey) {
 		ownAddresses.remove(address);
 		if (fileKey != null) {
 			ownFiles.remove(fileKey);
@@ -67,7 +68,7 @@ final class ReplyTargets {
 	 * @param recipient the address a datagram came from
 	 * @return why no reply may go there, or {@code null} if it may
 	 */
-	static String refusal(AFUNIXSocketAddress recipient) {
+	static @Nullable String refusal(AFUNIXSocketAddress recipient) {
 		if (recipient.isInAbstractNamespace()) {
 			return "it is an abstract address, whose exact name junixsocket does not report";
 		}

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
+import org.jspecify.annotations.Nullable;
 
 /** Thread and listener plumbing shared by the servers. */
 final class ServerSupport {
@@ -56,7 +57,7 @@ final class ServerSupport {
 	}
 
 	/** @return whether the thread has ended */
-	static boolean join(Thread thread, Duration timeout) {
+	static boolean join(@Nullable Thread thread, Duration timeout) {
 		if (thread == null || thread == Thread.currentThread()) {
 			return true;
 		}
@@ -69,7 +70,7 @@ final class ServerSupport {
 		return !thread.isAlive();
 	}
 
-	static void closeQuietly(Closeable closeable) {
+	static void closeQuietly(@Nullable Closeable closeable) {
 		try {
 			if (closeable != null) {
 				closeable.close();

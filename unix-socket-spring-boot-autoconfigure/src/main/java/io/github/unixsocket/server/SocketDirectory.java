@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -57,6 +58,10 @@ final class SocketDirectory {
 	static List<Path> prepare(SocketFileOptions options, boolean sharedAllowed) throws SocketFileException {
 		Path socket = options.path();
 		Path parent = socket.getParent();
+		if (parent == null) {
+			throw new SocketFileException(SocketFileException.Reason.DIRECTORY_MISSING, socket,
+					"Socket path " + socket + " has no directory");
+		}
 		Deque<Path> missing = new ArrayDeque<>();
 		Path existing = parent;
 		while (existing != null && !Files.exists(existing, NOFOLLOW)) {
@@ -212,12 +217,28 @@ final class SocketDirectory {
 		return (mode & GROUP_OR_OTHERS_WRITE) == 0 || (mode & STICKY) != 0;
 	}
 
+	/**
+	 * @param attributes {@code unix:} attributes read with {@code mode}
+	 * @return the mode
+	 */
 	static int mode(Map<String, Object> attributes) {
-		return (Integer) attributes.get("mode");
+		return (Integer) Objects.requireNonNull(attributes.get("mode"), "mode");
 	}
 
+	/**
+	 * @param attributes {@code unix:} attributes read with {@code uid}
+	 * @return the owner's uid
+	 */
 	static long uid(Map<String, Object> attributes) {
-		return ((Number) attributes.get("uid")).longValue();
+		return ((Number) Objects.requireNonNull(attributes.get("uid"), "uid")).longValue();
+	}
+
+	/**
+	 * @param socket a socket path that {@link #prepare} accepted
+	 * @return its directory
+	 */
+	static Path parent(Path socket) {
+		return Objects.requireNonNull(socket.getParent(), "parent");
 	}
 
 	static String octal(int mode) {

@@ -31,6 +31,7 @@ import java.util.Set;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.OperationNotSupportedSocketException;
@@ -66,9 +67,9 @@ public final class SocketFile implements Closeable {
 	private final PathLock lock;
 
 	/** Where a socket published from a private directory is still bound, {@code null} if nowhere else. */
-	private final Path bindPath;
+	private final @Nullable Path bindPath;
 
-	private SocketFile(Path path, Object fileKey, PathLock lock, Path bindPath) {
+	private SocketFile(Path path, Object fileKey, PathLock lock, @Nullable Path bindPath) {
 		this.path = path;
 		this.fileKey = fileKey;
 		this.lock = lock;
@@ -199,7 +200,7 @@ public final class SocketFile implements Closeable {
 
 		private final SocketFileOptions options;
 
-		private final GroupPrincipal group;
+		private final @Nullable GroupPrincipal group;
 
 		private final PathLock lock;
 
@@ -207,7 +208,8 @@ public final class SocketFile implements Closeable {
 
 		private boolean published;
 
-		private StreamBinding(SocketFileOptions options, GroupPrincipal group, PathLock lock, Path bindPath) {
+		private StreamBinding(SocketFileOptions options, @Nullable GroupPrincipal group, PathLock lock,
+				Path bindPath) {
 			this.options = options;
 			this.group = group;
 			this.lock = lock;
@@ -294,7 +296,7 @@ public final class SocketFile implements Closeable {
 		SocketFile bound = null;
 		try {
 			reclaimIfStale(path, ServerType.DATAGRAM);
-			Path dir = path.getParent().toRealPath();
+			Path dir = SocketDirectory.parent(path).toRealPath();
 			Integer restoreMode = null;
 			boolean exposed = false;
 			if (created.isEmpty() && SocketDirectory.othersCanEnter(dir)) {
@@ -382,7 +384,7 @@ public final class SocketFile implements Closeable {
 	 * @return the principal, or {@code null} for the process's group
 	 * @throws IllegalArgumentException if no such group exists
 	 */
-	public static GroupPrincipal lookupGroup(String group) {
+	public static @Nullable GroupPrincipal lookupGroup(@Nullable String group) {
 		if (group == null) {
 			return null;
 		}
@@ -514,7 +516,7 @@ public final class SocketFile implements Closeable {
 	}
 
 	private static Path createPrivateDirectory(Path socket) throws SocketFileException {
-		Path parent = socket.getParent();
+		Path parent = SocketDirectory.parent(socket);
 		for (int attempt = 0;; attempt++) {
 			// Short name: the temporary socket path must fit in sun_path too.
 			Path dir = parent.resolve("." + Long.toString(random.nextLong() >>> 28, 36));
@@ -546,7 +548,8 @@ public final class SocketFile implements Closeable {
 	 * @return the socket's file key
 	 * @throws IOException if either cannot be applied or the file is not the socket
 	 */
-	static Object secure(Path file, Set<PosixFilePermission> permissions, GroupPrincipal group) throws IOException {
+	static Object secure(Path file, Set<PosixFilePermission> permissions, @Nullable GroupPrincipal group)
+			throws IOException {
 		Object key = socketKey(file);
 		if (group != null) {
 			try {

@@ -3,6 +3,8 @@ package io.github.unixsocket.server;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A server could not take its socket path. {@link #reason()} says why, so callers can
  * suggest a fix; the message names the path.
@@ -17,7 +19,7 @@ public class SocketFileException extends IOException {
 		this(reason, path, message, null);
 	}
 
-	public SocketFileException(Reason reason, Path path, String message, Throwable cause) {
+	public SocketFileException(Reason reason, Path path, String message, @Nullable Throwable cause) {
 		super(message, cause);
 		this.reason = reason;
 		this.path = path;

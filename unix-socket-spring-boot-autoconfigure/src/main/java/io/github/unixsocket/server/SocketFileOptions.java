@@ -7,6 +7,8 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Where a server's socket file goes and who may reach it.
  *
@@ -17,7 +19,7 @@ import java.util.Set;
  * @param createDirectories whether missing parent directories are created
  * @param directoryPermissions mode of directories this library creates
  */
-public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions, String group,
+public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions, @Nullable String group,
 		boolean createDirectories, Set<PosixFilePermission> directoryPermissions) {
 
 	/** Default socket file mode: {@code 0600}, the owner only. */
@@ -26,13 +28,25 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 	/** Default mode of created directories: {@code 0750}. */
 	public static final Set<PosixFilePermission> DEFAULT_DIRECTORY_PERMISSIONS = FilePermissions.parse("0750");
 
-	public SocketFileOptions {
+	/**
+	 * Options as given; {@code null} stands for the default.
+	 * @param path the socket path, made absolute and normalized
+	 * @param permissions mode of the socket file, {@code null} for {@link #DEFAULT_PERMISSIONS}
+	 * @param group group name or numeric gid given to the socket file, {@code null} or blank
+	 * for the process's group
+	 * @param createDirectories whether missing parent directories are created
+	 * @param directoryPermissions mode of directories this library creates, {@code null} for
+	 * {@link #DEFAULT_DIRECTORY_PERMISSIONS}
+	 */
+	public SocketFileOptions(Path path, @Nullable Set<PosixFilePermission> permissions, @Nullable String group,
+			boolean createDirectories, @Nullable Set<PosixFilePermission> directoryPermissions) {
 		Objects.requireNonNull(path, "path");
-		path = path.toAbsolutePath().normalize();
-		permissions = Collections.unmodifiableSet(EnumSet.copyOf(withNone(permissions, DEFAULT_PERMISSIONS)));
-		directoryPermissions = Collections
+		this.path = path.toAbsolutePath().normalize();
+		this.permissions = Collections.unmodifiableSet(EnumSet.copyOf(withNone(permissions, DEFAULT_PERMISSIONS)));
+		this.group = (group == null || group.isBlank()) ? null : group.trim();
+		this.createDirectories = createDirectories;
+		this.directoryPermissions = Collections
 			.unmodifiableSet(EnumSet.copyOf(withNone(directoryPermissions, DEFAULT_DIRECTORY_PERMISSIONS)));
-		group = (group == null || group.isBlank()) ? null : group.trim();
 	}
 
 	/**
@@ -45,7 +59,7 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 		return new SocketFileOptions(path, null, null, true, null);
 	}
 
-	private static Set<PosixFilePermission> withNone(Set<PosixFilePermission> given,
+	private static Set<PosixFilePermission> withNone(@Nullable Set<PosixFilePermission> given,
 			Set<PosixFilePermission> fallback) {
 		Set<PosixFilePermission> result = EnumSet.noneOf(PosixFilePermission.class);
 		result.addAll((given != null) ? given : fallback);

@@ -28,6 +28,7 @@ import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 
 import static io.github.unixsocket.server.ServerSupport.closeQuietly;
@@ -76,27 +77,27 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	public static final int DEFAULT_WORKERS = 8;
 
 	/** Serves a connection on its own thread; {@code null} when an event loop serves them. */
-	private final ConnectionHandler handler;
+	private final @Nullable ConnectionHandler handler;
 
 	/** Frames messages for the event loop; {@code null} for a thread per connection. */
-	private final FramedMessages messages;
+	private final @Nullable FramedMessages messages;
 
 	private final Dispatch dispatch;
 
 	private final int workers;
 
-	private final Executor workerExecutor;
+	private final @Nullable Executor workerExecutor;
 
 	private final EventLoopGroup eventLoops;
 
-	private final ConnectionCustomizer customizer;
+	private final @Nullable ConnectionCustomizer customizer;
 
 	private final PeerPolicy peerPolicy;
 
 	private final ThreadFactory connectionThreads;
 
 	/** The factory given, {@code null} if none: then message handlers run on a pool of platform workers. */
-	private final ThreadFactory threadFactory;
+	private final @Nullable ThreadFactory threadFactory;
 
 	private final Duration idleTimeout;
 
@@ -140,22 +141,24 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private long closedBytesSent;
 
-	private volatile ServerSocketChannel listener;
+	private volatile @Nullable ServerSocketChannel listener;
 
-	private Thread acceptThread;
+	private @Nullable Thread acceptThread;
 
-	private Thread idleReaper;
+	private @Nullable Thread idleReaper;
 
-	private LoopAcceptor acceptor;
+	private @Nullable LoopAcceptor acceptor;
 
 	/** Runs the handlers of {@link Dispatch#WORKERS} on platform threads, when no executor was given. */
-	private ThreadPoolExecutor workerPool;
+	private @Nullable ThreadPoolExecutor workerPool;
 
 	private StreamServer(Builder builder) {
 		super(builder);
 		this.handler = builder.handler;
-		this.messages = (builder.messageHandler != null)
-				? new FramedMessages(builder.framing, builder.messageHandler, builder.maxMessageSize) : null;
+		// messages(framing, handler) sets both.
+		this.messages = (builder.messageHandler != null) ? new FramedMessages(
+				Objects.requireNonNull(builder.framing, "framing"), builder.messageHandler, builder.maxMessageSize)
+				: null;
 		this.dispatch = builder.dispatch;
 		this.workers = builder.workers;
 		this.workerExecutor = builder.workerExecutor;
@@ -244,7 +247,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	 * @return where message handlers run, {@code null} for a server whose connections get
 	 * a thread each (a connection handler, or an abstract address)
 	 */
-	public Dispatch dispatch() {
+	public @Nullable Dispatch dispatch() {
 		return (this.messages != null) ? this.dispatch : null;
 	}
 
@@ -254,7 +257,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		ServerSocketChannel channel;
 		if (this.inherited != null) {
 			channel = this.inherited.streamChannel();
-			rememberInheritedFile();
+			rememberInheritedFile(this.inherited);
 		}
 		else {
 			channel = (this.abstractName != null) ? AFUNIXServerSocketChannel.open()
@@ -265,7 +268,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				channel.bind(NativeSockets.abstractAddress(this.abstractName), this.backlog);
 			}
 			else if (this.inherited == null) {
-				this.socketFile = SocketFile.bindStream(channel, this.fileOptions, this.backlog);
+				this.socketFile = SocketFile.bindStream(channel, requireFile(this.fileOptions, this.name), this.backlog);
 			}
 			if (this.messages != null || this.inherited != null) {
 				prepareLoops(channel);
@@ -292,7 +295,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			this.acceptor.loop.execute(this.acceptor::register);
 			return;
 		}
-		ServerSocketChannel channel = this.listener;
+		// Set by bind() just before.
+		ServerSocketChannel channel = Objects.requireNonNull(this.listener, "listener");
 		this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
 		// Non-daemon: a running server keeps the JVM alive, like a web server does.
 		this.acceptThread.setDaemon(false);
@@ -379,7 +383,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	public long rejectedConnections(RejectReason reason) {
-		return this.rejected.get(reason).get();
+		return rejectedCounter(reason).get();
 	}
 
 	@Override
@@ -481,7 +485,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			this.accepted.incrementAndGet();
 			fire((listener) -> listener.connectionOpened(connection));
 			try {
-				this.handler.handle(connection);
+				// A thread per connection serves a connection handler: build() required one.
+				Objects.requireNonNull(this.handler, "handler").handle(connection);
 			}
 			catch (Throwable ex) {
 				handlerFailed(connection, ex);
@@ -571,7 +576,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			return;
 		}
 		// Counted first: whoever sees the connection closed also sees it counted.
-		this.rejected.get(reason).incrementAndGet();
+		rejectedCounter(reason).incrementAndGet();
 		connection.close();
 		if (this.limitsWarned.putIfAbsent(reason, Boolean.TRUE) == null) {
 			// An attack repeats this per connection: one warning says what happens, the rest go to debug.
@@ -594,12 +599,17 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	private void reject(RejectReason reason) {
-		this.rejected.get(reason).incrementAndGet();
+		rejectedCounter(reason).incrementAndGet();
 		if (logger.isDebugEnabled()) {
 			// A flood beyond max-connections lands here once per connection: no message unless asked for.
 			logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
 		}
 		fire((listener) -> listener.connectionRejected(this, reason));
+	}
+
+	/** @return the counter of a reason: the constructor made one for each */
+	private AtomicLong rejectedCounter(RejectReason reason) {
+		return Objects.requireNonNull(this.rejected.get(reason), "rejected");
 	}
 
 	private void awaitNoConnections(Duration timeout) {
@@ -700,7 +710,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		if (this.workerPool != null) {
 			return this.workerPool;
 		}
-		ThreadFactory threads = this.threadFactory;
+		// Without an executor, startLoops() made a pool unless a thread factory was given.
+		ThreadFactory threads = Objects.requireNonNull(this.threadFactory, "threadFactory");
 		return (task) -> threads.newThread(task).start();
 	}
 
@@ -714,7 +725,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 		private final EventLoop loop;
 
-		private SelectionKey key;
+		private @Nullable SelectionKey key;
 
 		LoopAcceptor(ServerSocketChannel channel, EventLoop loop) {
 			this.channel = channel;
@@ -784,8 +795,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				if (accepted == null) {
 					return;
 				}
-				if (StreamServer.this.messages != null) {
-					dispatchToLoop(accepted);
+				FramedMessages messages = StreamServer.this.messages;
+				if (messages != null) {
+					dispatchToLoop(messages, accepted);
 				}
 				else {
 					dispatchToThread(accepted);
@@ -800,14 +812,14 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	}
 
-	private void dispatchToLoop(SocketChannel channel) {
+	private void dispatchToLoop(FramedMessages messages, SocketChannel channel) {
 		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
 			closeQuietly(channel);
 			reject(RejectReason.MAX_CONNECTIONS);
 			return;
 		}
 		EventLoop loop = this.eventLoops.next();
-		LoopConnection connection = new LoopConnection(this, this.messages, loop, channel,
+		LoopConnection connection = new LoopConnection(this, messages, loop, channel,
 				this.nextConnectionId.incrementAndGet(), (this.dispatch == Dispatch.WORKERS) ? workers() : null);
 		this.openConnections.incrementAndGet();
 		this.connections.put(connection.id(), connection);
@@ -875,11 +887,11 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** Builds a {@link StreamServer}; every setting has a safe default but the handler. */
 	public static final class Builder extends ServerBuilder<Builder> {
 
-		private ConnectionHandler handler;
+		private @Nullable ConnectionHandler handler;
 
-		private Framing framing;
+		private @Nullable Framing framing;
 
-		private MessageHandler messageHandler;
+		private @Nullable MessageHandler messageHandler;
 
 		private int maxMessageSize = FramedConnectionHandler.DEFAULT_MAX_MESSAGE_SIZE;
 
@@ -887,15 +899,15 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 		private int workers = DEFAULT_WORKERS;
 
-		private Executor workerExecutor;
+		private @Nullable Executor workerExecutor;
 
-		private EventLoopGroup eventLoops;
+		private @Nullable EventLoopGroup eventLoops;
 
-		private ConnectionCustomizer customizer;
+		private @Nullable ConnectionCustomizer customizer;
 
 		private PeerPolicy peerPolicy = PeerPolicy.ANYONE;
 
-		private ThreadFactory threadFactory;
+		private @Nullable ThreadFactory threadFactory;
 
 		private Duration idleTimeout = Duration.ZERO;
 
@@ -907,7 +919,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 		private int backlog = 1024;
 
-		private Builder(String name, SocketFileOptions fileOptions, String abstractName) {
+		private Builder(String name, @Nullable SocketFileOptions fileOptions, @Nullable String abstractName) {
 			super(name, fileOptions, abstractName);
 		}
 
@@ -1003,7 +1015,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * connection at a time; {@code null} for the default
 		 * @return this builder
 		 */
-		public Builder workerExecutor(Executor executor) {
+		public Builder workerExecutor(@Nullable Executor executor) {
 			this.workerExecutor = executor;
 			return this;
 		}
@@ -1013,7 +1025,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * {@link EventLoopGroup#shared()}
 		 * @return this builder
 		 */
-		public Builder eventLoops(EventLoopGroup eventLoops) {
+		public Builder eventLoops(@Nullable EventLoopGroup eventLoops) {
 			this.eventLoops = eventLoops;
 			return this;
 		}
@@ -1031,7 +1043,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			return this;
 		}
 
-		public Builder customizer(ConnectionCustomizer customizer) {
+		public Builder customizer(@Nullable ConnectionCustomizer customizer) {
 			this.customizer = customizer;
 			return this;
 		}
@@ -1052,7 +1064,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * which servers on abstract addresses always use.
 		 * @return this builder
 		 */
-		public Builder threadFactory(ThreadFactory threadFactory) {
+		public Builder threadFactory(@Nullable ThreadFactory threadFactory) {
 			this.threadFactory = threadFactory;
 			return this;
 		}

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A Unix domain socket server: started, drained, inspected. Implementations are
  * thread-safe; counters are cumulative over the server's lifetime, across restarts.
@@ -25,7 +27,7 @@ public interface UnixSocketServer extends AutoCloseable {
 	Set<PosixFilePermission> permissions();
 
 	/** @return group given to the socket file, {@code null} for the process's group */
-	String group();
+	@Nullable String group();
 
 	/** @return the current state */
 	ServerState state();

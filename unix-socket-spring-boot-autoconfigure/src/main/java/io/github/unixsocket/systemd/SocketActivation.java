@@ -9,6 +9,7 @@ import io.github.unixsocket.server.InheritedSocket;
 import io.github.unixsocket.server.NativeSockets;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sockets systemd passed to this process ({@code sd_listen_fds(3)}): when
@@ -41,12 +42,12 @@ public final class SocketActivation {
 	 * @param pid this process's id
 	 * @return the inherited Unix sockets, empty when none were passed to this process
 	 */
-	public static List<InheritedSocket> fromEnvironment(Function<String, String> environment, long pid) {
+	public static List<InheritedSocket> fromEnvironment(Function<String, @Nullable String> environment, long pid) {
 		return fromEnvironment(environment, pid, FIRST_FD);
 	}
 
 	/** With descriptors from {@code firstFd}, for tests: a JVM's own 3, 4, ... are files, not sockets. */
-	static List<InheritedSocket> fromEnvironment(Function<String, String> environment, long pid, int firstFd) {
+	static List<InheritedSocket> fromEnvironment(Function<String, @Nullable String> environment, long pid, int firstFd) {
 		String listenPid = environment.apply("LISTEN_PID");
 		String listenFds = environment.apply("LISTEN_FDS");
 		if (listenPid == null || listenFds == null) {

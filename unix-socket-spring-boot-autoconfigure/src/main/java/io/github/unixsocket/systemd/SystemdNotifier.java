@@ -10,6 +10,7 @@ import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -30,11 +31,11 @@ public final class SystemdNotifier implements Closeable {
 
 	private final String description;
 
-	private final Duration watchdogInterval;
+	private final @Nullable Duration watchdogInterval;
 
 	private final AFUNIXDatagramChannel channel;
 
-	private SystemdNotifier(AFUNIXSocketAddress socket, String description, Duration watchdogInterval)
+	private SystemdNotifier(AFUNIXSocketAddress socket, String description, @Nullable Duration watchdogInterval)
 			throws IOException {
 		this.socket = socket;
 		this.description = description;
@@ -49,7 +50,8 @@ public final class SystemdNotifier implements Closeable {
 	 * @return a notifier, or {@code null} when {@code NOTIFY_SOCKET} is not set
 	 * @throws IOException if the socket address is invalid or no channel can be opened
 	 */
-	public static SystemdNotifier fromEnvironment(Function<String, String> environment, long pid) throws IOException {
+	public static @Nullable SystemdNotifier fromEnvironment(Function<String, @Nullable String> environment, long pid)
+			throws IOException {
 		String value = environment.apply(NOTIFY_SOCKET);
 		if (value == null || value.isEmpty()) {
 			return null;
@@ -64,7 +66,7 @@ public final class SystemdNotifier implements Closeable {
 	 * {@code WATCHDOG_USEC}, when it is meant for this process ({@code WATCHDOG_PID}
 	 * unset or equal to {@code pid}).
 	 */
-	static Duration watchdogInterval(Function<String, String> environment, long pid) {
+	static @Nullable Duration watchdogInterval(Function<String, @Nullable String> environment, long pid) {
 		String usec = environment.apply("WATCHDOG_USEC");
 		String watchdogPid = environment.apply("WATCHDOG_PID");
 		if (usec == null || (watchdogPid != null && !watchdogPid.equals(Long.toString(pid)))) {
@@ -84,7 +86,7 @@ public final class SystemdNotifier implements Closeable {
 	 * @return how often systemd expects {@code WATCHDOG=1} at the latest, {@code null}
 	 * when the watchdog is off or meant for another process
 	 */
-	public Duration watchdogInterval() {
+	public @Nullable Duration watchdogInterval() {
 		return this.watchdogInterval;
 	}
 

@@ -12,6 +12,7 @@ import io.github.unixsocket.observation.UnixSocketHandlerObservationConvention;
 import io.github.unixsocket.observation.UnixSocketObservations;
 import io.github.unixsocket.server.StreamServer;
 import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -52,7 +53,8 @@ public final class UnixSocketObservationAutoConfiguration {
 	@Bean
 	UnixSocketServerCustomizer<StreamServer.Builder> unixSocketObservationCustomizer(UnixSocketObservations observations,
 			UnixSocketProperties properties, ObjectProvider<UnixSocketServers> servers) {
-		Function<String, String> protocols = (name) -> ServerProtocols.of(properties, servers.getObject()).apply(name);
+		Function<String, @Nullable String> protocols = (name) -> ServerProtocols.of(properties, servers.getObject())
+			.apply(name);
 		// Raw servers: one observation per connection; framed servers: one per message.
 		return (name, builder) -> builder
 			.decorateHandler((handler) -> observations.observe(name, protocols.apply(name), handler))

@@ -3,6 +3,8 @@ package io.github.unixsocket.autoconfigure.web;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A web server's Unix socket: bound to {@code server.unix-socket.*} for the application's
  * web server and to {@code management.server.unix-socket.*} for a separate management
@@ -14,7 +16,7 @@ public class HttpUnixSocketProperties {
 	 * Socket path the web server also listens on (or only, with tcp-enabled false). Must
 	 * fit the platform limit (107 bytes on Linux, 103 on macOS). Not set: no socket.
 	 */
-	private String path;
+	private @Nullable String path;
 
 	/**
 	 * Mode of the socket file, octal ("0660") or symbolic ("rw-rw----"). Connecting needs
@@ -26,7 +28,7 @@ public class HttpUnixSocketProperties {
 	 * Group of the socket file: a numeric gid (digits only) or a group name. The process
 	 * must belong to it. Default: the process's group.
 	 */
-	private String group;
+	private @Nullable String group;
 
 	/**
 	 * Whether to create missing parent directories.
@@ -47,11 +49,11 @@ public class HttpUnixSocketProperties {
 
 	private final Peer peer = new Peer();
 
-	public String getPath() {
+	public @Nullable String getPath() {
 		return this.path;
 	}
 
-	public void setPath(String path) {
+	public void setPath(@Nullable String path) {
 		this.path = path;
 	}
 
@@ -63,11 +65,11 @@ public class HttpUnixSocketProperties {
 		this.permissions = permissions;
 	}
 
-	public String getGroup() {
+	public @Nullable String getGroup() {
 		return this.group;
 	}
 
-	public void setGroup(String group) {
+	public void setGroup(@Nullable String group) {
 		this.group = group;
 	}
 

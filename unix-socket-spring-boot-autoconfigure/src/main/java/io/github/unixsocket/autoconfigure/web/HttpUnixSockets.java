@@ -14,8 +14,10 @@ import io.github.unixsocket.server.PeerPolicy;
 import io.github.unixsocket.server.SocketFile;
 import io.github.unixsocket.server.SocketFileException;
 import io.github.unixsocket.server.SocketFileOptions;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.Assert;
 
 /**
  * Turns {@code server.unix-socket.*} (or {@code management.server.unix-socket.*}) into a
@@ -85,7 +87,9 @@ final class HttpUnixSockets {
 	 * @throws UnixSocketConfigurationException naming the first invalid property
 	 */
 	HttpUnixSocket create() {
-		String path = this.properties.getPath().trim();
+		String configured = this.properties.getPath();
+		Assert.state(configured != null, () -> "'" + this.prefix + "path' is not set");
+		String path = configured.trim();
 		if (NativeSockets.isAbstract(path)) {
 			throw invalid("path", path, "a web server's socket needs a file: the abstract namespace is not supported",
 					"use a file path such as /run/<app>/http.sock");
@@ -159,7 +163,8 @@ final class HttpUnixSockets {
 		}
 	}
 
-	private UnixSocketConfigurationException invalid(String property, Object value, String problem, String fix) {
+	private UnixSocketConfigurationException invalid(String property, @Nullable Object value,
+			@Nullable String problem, String fix) {
 		String name = this.prefix + property;
 		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + name + "': "
 				+ problem, "Update '" + name + "': " + fix);

@@ -14,6 +14,7 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.ConnectionObserver;
 import reactor.netty.DisposableServer;
@@ -58,14 +59,14 @@ class NettyUnixSocketServer
 
 	private final ListableBeanFactory beanFactory;
 
-	private volatile HttpUnixSocket socket;
+	private volatile @Nullable HttpUnixSocket socket;
 
 	/** The web server's Reactor Netty server, for a second one on the socket. */
-	private volatile HttpServer captured;
+	private volatile @Nullable HttpServer captured;
 
-	private volatile DisposableServer secondary;
+	private volatile @Nullable DisposableServer secondary;
 
-	private volatile reactor.netty.resources.LoopResources loops;
+	private volatile reactor.netty.resources.@Nullable LoopResources loops;
 
 	/**
 	 * @param sockets the socket's settings

@@ -8,6 +8,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.coyote.ProtocolHandler;
 import org.apache.coyote.http2.Http2Protocol;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.TomcatProtocolHandlerCustomizer;
@@ -84,7 +85,7 @@ class TomcatUnixSocketCustomizer implements WebServerFactoryCustomizer<TomcatWeb
 
 		private final HttpUnixSockets sockets;
 
-		private Connector added;
+		private @Nullable Connector added;
 
 		AdditionalConnector(TomcatWebServerFactory factory, HttpUnixSocket socket, HttpUnixSockets sockets) {
 			this.factory = factory;

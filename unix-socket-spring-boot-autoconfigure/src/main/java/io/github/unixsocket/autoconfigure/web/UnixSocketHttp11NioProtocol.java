@@ -19,6 +19,9 @@ import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
 import org.apache.tomcat.util.net.SocketEvent;
 import org.apache.tomcat.util.net.SocketWrapperBase;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.Assert;
 
 /**
  * Tomcat's NIO HTTP/1.1 protocol on a Unix socket taken with every rule of
@@ -39,9 +42,9 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 
 	private final PeerEndpoint endpoint;
 
-	private volatile HttpUnixSocket socket;
+	private volatile @Nullable HttpUnixSocket socket;
 
-	private volatile HttpUnixSockets settings;
+	private volatile @Nullable HttpUnixSockets settings;
 
 	public UnixSocketHttp11NioProtocol() {
 		this(new PeerEndpoint());
@@ -62,22 +65,23 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 	}
 
 	/** @return the socket this protocol serves, {@code null} until configured */
-	public HttpUnixSocket getUnixSocket() {
+	public @Nullable HttpUnixSocket getUnixSocket() {
 		return this.socket;
 	}
 
 	@Override
 	public void start() throws Exception {
 		HttpUnixSocket socket = this.socket;
-		if (socket == null) {
+		HttpUnixSockets settings = this.settings;
+		if (socket == null || settings == null) {
 			throw new IllegalStateException("UnixSocketHttp11NioProtocol is set up by the unix-socket auto-configuration");
 		}
 		Path bindPath;
 		try {
-			bindPath = this.settings.prepare(socket);
+			bindPath = settings.prepare(socket);
 		}
 		catch (IOException ex) {
-			throw this.settings.startFailure("Tomcat", ex);
+			throw settings.startFailure("Tomcat", ex);
 		}
 		this.endpoint.setUnixDomainSocketPath(bindPath.toString());
 		try {
@@ -92,7 +96,7 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 				ex.addSuppressed(stopFailure);
 			}
 			socket.release();
-			throw (ex instanceof IOException io) ? this.settings.startFailure("Tomcat", io) : ex;
+			throw (ex instanceof IOException io) ? settings.startFailure("Tomcat", io) : ex;
 		}
 	}
 
@@ -131,13 +135,14 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 	/** Checks each accepted connection's peer before Tomcat sees it. */
 	static final class PeerEndpoint extends NioEndpoint {
 
-		volatile HttpUnixSocket socket;
+		volatile @Nullable HttpUnixSocket socket;
 
 		private final Map<SocketChannel, Connection> connections = new ConcurrentHashMap<>();
 
 		@Override
 		protected boolean setSocketOptions(SocketChannel channel) {
 			HttpUnixSocket socket = this.socket;
+			Assert.state(socket != null, "UnixSocketHttp11NioProtocol is set up by the unix-socket auto-configuration");
 			this.connections.entrySet().removeIf((entry) -> {
 				if (entry.getKey().isOpen()) {
 					return false;
@@ -157,7 +162,7 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 			return super.setSocketOptions(channel);
 		}
 
-		Connection connection(SocketWrapperBase<?> wrapper) {
+		@Nullable Connection connection(@Nullable SocketWrapperBase<?> wrapper) {
 			if (wrapper != null && wrapper.getSocket() instanceof NioChannel channel) {
 				return this.connections.get(channel.getIOChannel());
 			}
@@ -192,7 +197,7 @@ public class UnixSocketHttp11NioProtocol extends Http11NioProtocol {
 
 	}
 
-	private record PeerAdapter(Adapter delegate, java.util.function.Supplier<Connection> connection)
+	private record PeerAdapter(Adapter delegate, java.util.function.Supplier<@Nullable Connection> connection)
 			implements Adapter {
 
 		@Override
