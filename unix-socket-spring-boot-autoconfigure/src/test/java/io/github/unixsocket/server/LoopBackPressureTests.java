@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import static io.github.unixsocket.server.FramedServerTests.awaitStable;
 import static io.github.unixsocket.server.FramedServerTests.inThread;
-import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

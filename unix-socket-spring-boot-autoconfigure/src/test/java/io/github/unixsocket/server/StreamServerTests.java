@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatIOException;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 @Timeout(60)
-class StreamServerTest {
+class StreamServerTests {
 
 	private static final ConnectionHandler ECHO = (connection) -> connection.inputStream()
 		.transferTo(connection.outputStream());
