@@ -1,6 +1,5 @@
 package io.github.unixsocket.sample;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,13 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import io.github.unixsocket.client.CommandReply;
 import io.github.unixsocket.client.UnixSocketClient;
 import io.github.unixsocket.test.UnixSocketTest;
 import io.github.unixsocket.test.UnixSocketTestClients;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -56,7 +53,7 @@ class AdminSocketTests {
 
 	@Test
 	void socatStatusAsInTheReadme() throws Exception {
-		requireOnPath("socat");
+		Required.onPath("socat");
 		String reply = run("status\n", "socat", "-", "UNIX-CONNECT:" + admin());
 		assertThat(reply).startsWith("{\"status\":\"ok\",\"payload\":{\"servers\":{\"echo\":{\"path\":\""
 				+ this.sockets.path("echo") + "\",\"type\":\"stream\"").endsWith("\"datagramsReceived\":0}}\n");
@@ -64,7 +61,7 @@ class AdminSocketTests {
 
 	@Test
 	void goldenTranscriptOverSocat() throws Exception {
-		requireOnPath("socat");
+		Required.onPath("socat");
 		String socketDir = admin().getParent().toString();
 		List<String> requests = new ArrayList<>();
 		List<String> expected = new ArrayList<>();
@@ -113,13 +110,6 @@ class AdminSocketTests {
 				});
 			}
 		}
-	}
-
-	private static void requireOnPath(String command) {
-		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
-		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command
-				+ "' is not installed (apt-get install socat); .ci/run installs it");
 	}
 
 	private static String run(String input, String... command) throws Exception {

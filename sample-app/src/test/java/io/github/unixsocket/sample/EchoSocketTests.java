@@ -1,6 +1,5 @@
 package io.github.unixsocket.sample;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,12 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import io.github.unixsocket.test.RawConnection;
 import io.github.unixsocket.test.UnixSocketTest;
 import io.github.unixsocket.test.UnixSocketTestClients;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,14 +37,14 @@ class EchoSocketTests {
 
 	@Test
 	void socatGetsItsBytesBack() throws Exception {
-		requireOnPath("socat");
+		Required.onPath("socat");
 		String reply = run("hello from socat\n", "socat", "-", "UNIX-CONNECT:" + echo());
 		assertThat(reply).isEqualTo("hello from socat\n");
 	}
 
 	@Test
 	void netcatGetsItsBytesBack() throws Exception {
-		requireOnPath("nc");
+		Required.onPath("nc");
 		// -N: shut down the write side at end of input, so the server sees EOF and nc exits.
 		String reply = run("hello from nc\n", "nc", "-N", "-U", echo().toString());
 		assertThat(reply).isEqualTo("hello from nc\n");
@@ -61,13 +58,6 @@ class EchoSocketTests {
 			// Half-closed: the handler sees the end, echoes what is left and closes its side.
 			assertThat(echo.write("the end").shutdownOutput().readAll()).isEqualTo("the end");
 		}
-	}
-
-	private static void requireOnPath(String command) {
-		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
-		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command
-				+ "' is not installed (apt-get install socat netcat-openbsd); .ci/run installs it");
 	}
 
 	private static String run(String input, String... command) throws Exception {

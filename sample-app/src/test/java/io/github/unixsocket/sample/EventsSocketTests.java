@@ -1,6 +1,5 @@
 package io.github.unixsocket.sample;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,14 +8,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.client.UnixDatagramClient;
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.test.UnixSocketTest;
 import io.github.unixsocket.test.UnixSocketTestClients;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +48,7 @@ class EventsSocketTests {
 
 	@Test
 	void loggerDeliversToTheEventsSocket() throws Exception {
-		requireOnPath("logger");
+		Required.onPath("logger");
 		long before = this.handler.received();
 		// -d: datagram socket; --socket-errors=on: fail instead of silently dropping the message.
 		run("", "logger", "-u", events().toString(), "-d", "--socket-errors=on", "hello from logger");
@@ -67,7 +64,7 @@ class EventsSocketTests {
 
 	@Test
 	void socatWithABoundAddressGetsAReply(@TempDir Path clientDir) throws Exception {
-		requireOnPath("socat");
+		Required.onPath("socat");
 		Path client = clientDir.resolve("socat.sock");
 		String reply = run("hello from socat\n", "socat", "-t", "3", "-",
 				"UNIX-SENDTO:" + events() + ",bind=" + client);
@@ -82,13 +79,6 @@ class EventsSocketTests {
 			assertThat(System.nanoTime()).as("condition met within 20s").isLessThan(deadline);
 			Thread.sleep(10);
 		}
-	}
-
-	private static void requireOnPath(String command) {
-		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
-		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command
-				+ "' is not installed (apt-get install socat bsdutils); .ci/run installs it");
 	}
 
 	private static String run(String input, String... command) throws Exception {

@@ -26,7 +26,6 @@ import com.jayway.jsonpath.JsonPath;
 import io.github.unixsocket.test.AutoConfigureUnixSocketTestClients;
 import io.github.unixsocket.test.UnixSocketTestClients;
 import io.github.unixsocket.test.UnixSocketTestDirectory;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -121,7 +120,7 @@ class SampleActuatorTests {
 			loopback.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port), 5000);
 		}
 		Optional<InetAddress> other = otherAddress();
-		Assumptions.assumeTrue(other.isPresent(), "SKIPPED: this machine has no address besides loopback");
+		Required.that(other.isPresent(), "this machine has no address besides loopback");
 		try (Socket socket = new Socket()) {
 			assertThatIOException().as("HTTP on %s", other.get())
 				.isThrownBy(() -> socket.connect(new InetSocketAddress(other.get(), this.port), 5000));

@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,8 +22,8 @@ class SampleReadmeTests {
 	void shellSnippetsAreValidShell() throws Exception {
 		// surefire runs in the module directory; the README is the project's
 		Path readme = Path.of("..", "README.md");
-		Assumptions.assumeTrue(Files.isRegularFile(readme), "SKIPPED: no README.md next to sample-app");
-		Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "SKIPPED: no /bin/sh");
+		Required.that(Files.isRegularFile(readme), "there is no README.md next to sample-app");
+		Required.that(Files.isExecutable(Path.of("/bin/sh")), "there is no /bin/sh");
 		Matcher blocks = SHELL_BLOCK.matcher(Files.readString(readme));
 		List<String> checked = new ArrayList<>();
 		while (blocks.find()) {

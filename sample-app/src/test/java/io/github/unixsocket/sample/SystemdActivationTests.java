@@ -1,6 +1,5 @@
 package io.github.unixsocket.sample;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -14,10 +13,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -44,7 +40,7 @@ class SystemdActivationTests {
 
 	@Test
 	void servesThePassedSocketNotifiesAndLeavesTheSocketAsItWas() throws Exception {
-		requireOnPath("systemd-socket-activate");
+		Required.onPath("systemd-socket-activate");
 		Path lines = this.dir.resolve("lines.sock");
 		Path notify = this.dir.resolve("notify");
 		try (AFUNIXDatagramChannel systemd = AFUNIXDatagramChannel.open()) {
@@ -117,16 +113,6 @@ class SystemdActivationTests {
 			assertThat(System.nanoTime()).as("condition met within 30s").isLessThan(deadline);
 			Thread.sleep(20);
 		}
-	}
-
-	/** Skipped where the tool is missing, but not under CI ({@code CI=true}), which installs it. */
-	static void requireOnPath(String command) {
-		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
-		if ("true".equals(System.getenv("CI"))) {
-			Assertions.assertTrue(found, () -> "CI must run this test, but '" + command + "' is not installed");
-		}
-		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command + "' is not installed");
 	}
 
 }

@@ -146,6 +146,16 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		return this.maxMessageSize;
 	}
 
+	/** @return worker threads for {@link Dispatch#WORKERS} */
+	public int workers() {
+		return this.workers;
+	}
+
+	/** @return datagrams that may wait for a worker, for {@link Dispatch#WORKERS} */
+	public int queueCapacity() {
+		return this.queueCapacity;
+	}
+
 	@Override
 	void bind() throws IOException {
 		NativeSockets.require(NativeSockets.datagramProblem());

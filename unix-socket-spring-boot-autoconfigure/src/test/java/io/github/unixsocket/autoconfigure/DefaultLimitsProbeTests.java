@@ -25,8 +25,8 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
+import io.github.unixsocket.server.OtherUser;
 import io.github.unixsocket.server.TestClient;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +66,7 @@ class DefaultLimitsProbeTests {
 
 	@Test
 	void manyLocalClientsExhaustNeitherHeapNorThreads() throws Exception {
-		Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "SKIPPED: needs Linux /proc");
+		OtherUser.require(Files.isReadable(Path.of("/proc/self/status")), "it needs Linux /proc");
 		Path lines = this.dir.resolve("lines.sock");
 		Path raw = this.dir.resolve("raw.sock");
 		int idleClients = IDLE_CLIENTS;

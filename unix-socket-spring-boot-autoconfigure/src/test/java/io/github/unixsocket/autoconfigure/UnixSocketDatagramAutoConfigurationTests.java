@@ -116,6 +116,8 @@ class UnixSocketDatagramAutoConfigurationTests {
 				assertThat(context).hasNotFailed();
 				DatagramServer server = (DatagramServer) context.getBean(UnixSocketServers.class).get("events");
 				assertThat(server.dispatch()).isEqualTo(DatagramServer.Dispatch.WORKERS);
+				assertThat(server.workers()).isEqualTo(3);
+				assertThat(server.queueCapacity()).isEqualTo(10);
 				assertThat(server.maxMessageSize()).isEqualTo(6);
 				assertThat(customized).containsExactly("any events Builder");
 				assertThat(started.get(10, TimeUnit.SECONDS)).isEqualTo("events DATAGRAM");

@@ -14,6 +14,7 @@ import io.github.unixsocket.event.UnixSocketServerStartedEvent;
 import io.github.unixsocket.event.UnixSocketServerStoppedEvent;
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.DrainResult;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.TestClient;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,6 +74,24 @@ class UnixSocketEventsAutoConfigurationTests {
 			assertThat(closed.getConnection().bytesReceived()).isEqualTo(2);
 		});
 		assertThat(events.received).last().isInstanceOf(UnixSocketServerStoppedEvent.class);
+	}
+
+	@Test
+	void stoppedEventCarriesTheDrainResult() {
+		Events events = new Events();
+		this.runner.withBean(Events.class, () -> events)
+			.withPropertyValues("unix-socket.servers.echo.shutdown-timeout=200ms")
+			.run((context) -> {
+				try (TestClient client = TestClient.connect(this.dir.resolve("echo.sock"))) {
+					assertThat(client.exchange("hi")).isEqualTo("hi");
+					// The echo handler waits for more: its connection is closed at the drain deadline.
+					context.close();
+					assertThat(client.awaitClosedByServer(WAIT)).isTrue();
+				}
+			});
+		assertThat(events.received).last()
+			.isInstanceOfSatisfying(UnixSocketServerStoppedEvent.class,
+					(stopped) -> assertThat(stopped.getDrainResult()).isEqualTo(new DrainResult(0, 1)));
 	}
 
 	@Test

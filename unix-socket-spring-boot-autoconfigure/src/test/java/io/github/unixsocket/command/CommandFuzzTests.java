@@ -1,19 +1,19 @@
 package io.github.unixsocket.command;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.server.FramedConnectionHandler;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.TestClient;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,13 +24,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Seeded random-input tests of the request parser and processor with a fixed budget:
  * inputs are mutations of valid requests (byte flips, insertions, deletions, splices,
  * truncations), so most get past the first character. Every input gets exactly one
- * well-formed reply (none for a blank line); over a real socket, every input ends in
- * replies and a clean close.
+ * well-formed reply (none for a blank line); over a real socket, every request of a
+ * random stream gets exactly the reply the processor gives it in process, in order, and
+ * the stream ends in a clean close (never a reset).
  */
 @Timeout(120)
 class CommandFuzzTests {
 
 	private static final long SEED = 20261122L;
+
+	/** Largest request line over the socket. */
+	private static final int LIMIT = 256;
 
 	private static final byte[] INTERESTING = "{}[]\":,= \\\"\n\r\t0-1e9nulltrue\u00e9\u0000\u00ff".getBytes(
 			StandardCharsets.ISO_8859_1);
@@ -53,61 +57,104 @@ class CommandFuzzTests {
 	}
 
 	@Test
-	void everyRandomStreamEndsInRepliesAndACleanClose() throws Exception {
+	void everyRandomStreamGetsOneReplyPerRequestInOrderAndACleanClose() throws Exception {
 		Path path = this.dir.resolve("fuzz.sock");
 		StreamServer server = StreamServer.builder("fuzz", path)
-			.handler(FramedConnectionHandler.lines(CommandFuzzing.PROCESSOR, 256))
+			.handler(FramedConnectionHandler.lines(CommandFuzzing.PROCESSOR, LIMIT))
 			.build();
 		server.start();
 		try {
 			Random random = new Random(SEED);
+			int tooLarge = 0;
 			for (int i = 0; i < 200; i++) {
-				ByteBuffer stream = ByteBuffer.allocate(4096);
+				ByteArrayOutputStream stream = new ByteArrayOutputStream();
+				// What the server must answer, worked out in process: one reply per non-blank request, in order.
+				List<String> expected = new ArrayList<>();
 				int requests = 1 + random.nextInt(8);
-				for (int r = 0; r < requests && stream.remaining() > 600; r++) {
-					stream.put(mutate(random)).put((byte) '\n');
+				for (int r = 0; r < requests; r++) {
+					byte[] request = request(random);
+					stream.write(request);
+					stream.write('\n');
+					expected.addAll(replyTo(request));
 				}
-				if (random.nextInt(4) == 0) {
-					stream.put(new byte[Math.min(stream.remaining(), 300)]);
-				}
-				byte[] bytes = new byte[stream.position()];
-				stream.flip().get(bytes);
-				String replies = exchange(path, bytes);
-				for (String reply : replies.split("\n")) {
-					if (!reply.isEmpty()) {
-						assertThat(reply).as("input #%d", i).startsWith("{").contains("\"status\":\"");
+				switch (random.nextInt(4)) {
+					case 0 -> {
+						// A last request without its newline: still a request at the end of the stream.
+						byte[] request = request(random);
+						stream.write(request);
+						expected.addAll(replyTo(request));
+					}
+					case 1 -> {
+						// A last line one byte over the limit: refused with a reply, then the server closes. Exactly
+						// one byte over, so the server has read everything when it closes: bytes left unread
+						// would make the kernel reset the connection, which here is a failure.
+						byte[] line = new byte[LIMIT + 1];
+						random.nextBytes(line);
+						for (int b = 0; b < line.length; b++) {
+							line[b] = (line[b] == '\n') ? 0 : line[b];
+						}
+						stream.write(line);
+						expected.add(new String(CommandFuzzing.PROCESSOR.messageTooLarge(null, LIMIT),
+								StandardCharsets.UTF_8));
+						tooLarge++;
+					}
+					default -> {
 					}
 				}
+				byte[] bytes = stream.toByteArray();
+				assertThat(exchange(path, bytes)).as("input #%d: %s", i, new String(bytes, StandardCharsets.ISO_8859_1))
+					.containsExactlyElementsOf(expected);
 			}
-			try (TestClient client = TestClient.connect(path)) {
-				assertThat(client.exchange("ping\n")).hasSize(5);
-			}
+			assertThat(tooLarge).as("streams ending in a line over the limit").isPositive();
+			assertThat(exchange(path, "ping\n".getBytes(StandardCharsets.UTF_8)))
+				.containsExactlyElementsOf(replyTo("ping".getBytes(StandardCharsets.UTF_8)))
+				.singleElement(InstanceOfAssertFactories.STRING)
+				.contains("\"status\":\"ok\"");
 			assertThat(server.handlerErrors()).isZero();
+			assertThat(server.acceptedConnections()).isEqualTo(201);
 		}
 		finally {
 			server.close();
 		}
 	}
 
-	/** Send everything, half-close, read until the server closes. */
-	private static String exchange(Path path, byte[] bytes) throws Exception {
+	/** A mutated request within the limit. */
+	private static byte[] request(Random random) {
+		byte[] request;
+		do {
+			request = mutate(random);
+		}
+		while (request.length > LIMIT);
+		return request;
+	}
+
+	/** The reply lines a request gets, from the processor itself: none for a blank line. */
+	private static List<String> replyTo(byte[] request) {
+		int length = request.length;
+		// The framing drops a \r before the newline.
+		if (length > 0 && request[length - 1] == '\r') {
+			length--;
+		}
+		byte[] reply = CommandFuzzing.PROCESSOR.handle(null, Arrays.copyOf(request, length));
+		return (reply != null) ? List.of(new String(reply, StandardCharsets.UTF_8)) : List.of();
+	}
+
+	/**
+	 * Send everything, half-close, read until the server closes.
+	 * @return the reply lines
+	 * @throws IOException if the connection was reset rather than closed: a failure
+	 */
+	private static List<String> exchange(Path path, byte[] bytes) throws IOException {
 		try (TestClient client = TestClient.connect(path)) {
-			CompletableFuture<byte[]> replies = CompletableFuture.supplyAsync(() -> {
-				try (InputStream in = Channels.newInputStream(client.channel())) {
-					return in.readAllBytes();
-				}
-				catch (IOException ex) {
-					return new byte[0];
-				}
-			});
-			try {
-				client.write(bytes);
-				client.channel().shutdownOutput();
+			// At most a few KB each way: both fit in the socket buffers, so writing first cannot block.
+			client.write(bytes);
+			client.channel().shutdownOutput();
+			String replies = new String(Channels.newInputStream(client.channel()).readAllBytes(), StandardCharsets.UTF_8);
+			if (replies.isEmpty()) {
+				return List.of();
 			}
-			catch (IOException ex) {
-				// closed early by the server (line too long): what matters is the clean close
-			}
-			return new String(replies.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+			assertThat(replies).as("the last reply ends with its newline").endsWith("\n");
+			return List.of(replies.substring(0, replies.length() - 1).split("\n", -1));
 		}
 	}
 

@@ -1,6 +1,5 @@
 package io.github.unixsocket.server;
 
-import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -17,12 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Clients that misbehave: the server stays up, bounded, and serves everyone else. */
@@ -51,10 +49,7 @@ class AbuseTests {
 
 	@Test
 	void peerAllowListRefusesAnotherUserAndServesTheAllowedOne() throws Exception {
-		Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
-				"SKIPPED: running a client as another user needs root");
-		requireOnPath("setpriv");
-		requireOnPath("socat");
+		OtherUser.require("socat");
 		// nobody must be able to reach and open the socket: only the peer check may refuse it.
 		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
 		Path rootOnly = this.dir.resolve("root-only.sock");
@@ -211,12 +206,6 @@ class AbuseTests {
 		try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
 			return fds.count();
 		}
-	}
-
-	static void requireOnPath(String command) {
-		boolean found = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
-		Assumptions.assumeTrue(found, () -> "SKIPPED: '" + command + "' is not installed");
 	}
 
 }

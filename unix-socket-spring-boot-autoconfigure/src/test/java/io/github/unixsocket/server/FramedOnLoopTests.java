@@ -7,7 +7,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
-import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -63,6 +64,17 @@ abstract class FramedServerTests {
 	 */
 	abstract StreamServer.Builder serve(StreamServer.Builder builder, Framing framing, MessageHandler handler,
 			int maxMessageSize);
+
+	/**
+	 * The most a connection's buffer may count against the budget while it holds one
+	 * message in progress: the message's bytes and its frame, and no more.
+	 * @param framing lines or length-prefixed
+	 * @param maxMessageSize largest message
+	 * @return bytes
+	 */
+	long mostReservedForOneMessage(Framing framing, int maxMessageSize) {
+		return maxMessageSize + ((framing == Framing.LINES) ? 1 : 4);
+	}
 
 	/** @return whether a handler may block without holding up the other connections */
 	boolean handlersMayBlock() {
@@ -341,6 +353,30 @@ abstract class FramedServerTests {
 	}
 
 	// --- Buffer budget ------------------------------------------------------------------
+
+	@Test
+	void bufferOfAMessageInProgressNeverGrowsPastTheLimit() throws Exception {
+		// Over the 8KB a thread-per-connection buffer starts with, and where doubling would overshoot.
+		int limit = 10_000;
+		byte[] body = "x".repeat(limit).getBytes(StandardCharsets.UTF_8);
+		for (Framing framing : Framing.values()) {
+			Path path = start(framing, ECHO, limit);
+			StreamServer server = server();
+			byte[] frame = (framing == Framing.LINES)
+					? ByteBuffer.allocate(limit + 1).put(body).put((byte) '\n').array() : frame(body);
+			try (TestClient client = TestClient.connect(path)) {
+				// The largest message there may be, all but its last byte.
+				client.write(Arrays.copyOf(frame, frame.length - 1));
+				awaitCondition(() -> server.bytesReceived() == frame.length - 1);
+				assertThat(server.bufferBudget().used()).as("%s: reserved for a message in progress", framing)
+					.isPositive()
+					.isLessThanOrEqualTo(mostReservedForOneMessage(framing, limit));
+				client.write(new byte[] { frame[frame.length - 1] });
+				assertThat(client.readBytes(frame.length)).isEqualTo(frame);
+			}
+			awaitCondition(() -> server.bufferBudget().used() == 0);
+		}
+	}
 
 	@Test
 	void bufferBudgetClosesTheLargestUnfinishedMessageAndSmallerClientsAreServed() throws Exception {

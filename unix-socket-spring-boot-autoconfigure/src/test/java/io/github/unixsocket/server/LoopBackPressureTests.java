@@ -14,7 +14,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import static io.github.unixsocket.server.FramedServerTests.awaitStable;
 import static io.github.unixsocket.server.FramedServerTests.inThread;
-import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -140,8 +139,8 @@ class LoopBackPressureTests {
 			// The next reply takes them just over the high water mark; the kernel holds enough for them to
 			// drain below the low water mark in one go once the client has read.
 			int next = (int) (LoopConnection.HIGH_WATER_MARK + 100 - unsent);
-			Assumptions.assumeTrue(kernel >= LoopConnection.HIGH_WATER_MARK + 100 - LoopConnection.LOW_WATER_MARK,
-					() -> "the socket buffers take only " + kernel + " bytes");
+			OtherUser.require(kernel >= LoopConnection.HIGH_WATER_MARK + 100 - LoopConnection.LOW_WATER_MARK,
+					"the socket buffers take only " + kernel + " bytes");
 			hog.write(next + "\n");
 			workers.awaitPending();
 			// The loop is held up while: the busy connection's message arrives, then the client reads all

@@ -16,14 +16,16 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Another local user for attack tests: {@code nobody}, reached through {@code setpriv}
- * when the tests run as root. Where root or a tool is missing the test is skipped, except
- * under CI ({@code CI=true}), where a skipped attack test would hide a regression.
+ * when the tests run as root. Where root, a tool or anything else a test needs from the
+ * machine is missing the test is skipped, except under CI ({@code CI=true}), where a
+ * skipped test would hide a regression: there it fails, saying what is missing. Every test
+ * of this module that needs something of the machine asks through {@link #require}.
  */
-final class OtherUser {
+public final class OtherUser {
 
-	static final String USER = "nobody";
+	public static final String USER = "nobody";
 
-	static final String GROUP = "nogroup";
+	public static final String GROUP = "nogroup";
 
 	private OtherUser() {
 	}
@@ -32,11 +34,27 @@ final class OtherUser {
 	 * Skip (or, under CI, fail) unless this runs as root with the given tools installed.
 	 * @param tools commands the test runs
 	 */
-	static void require(String... tools) {
-		require("root".equals(System.getProperty("user.name")), "running as another user needs root");
-		require(onPath("setpriv"), "'setpriv' is not installed");
-		for (String tool : tools) {
-			require(onPath(tool), "'" + tool + "' is not installed");
+	public static void require(String... tools) {
+		requireRoot("running as another user");
+		requireOnPath("setpriv");
+		requireOnPath(tools);
+	}
+
+	/**
+	 * Skip (or, under CI, fail) unless this runs as root.
+	 * @param why what the test does that needs root
+	 */
+	public static void requireRoot(String why) {
+		require("root".equals(System.getProperty("user.name")), why + " needs root");
+	}
+
+	/**
+	 * Skip (or, under CI, fail) unless these commands are installed.
+	 * @param commands commands the test runs
+	 */
+	public static void requireOnPath(String... commands) {
+		for (String command : commands) {
+			require(onPath(command), "'" + command + "' is not installed");
 		}
 	}
 
@@ -45,14 +63,14 @@ final class OtherUser {
 	 * @param condition what the test needs
 	 * @param missing what is missing otherwise
 	 */
-	static void require(boolean condition, String missing) {
+	public static void require(boolean condition, String missing) {
 		if ("true".equals(System.getenv("CI"))) {
 			Assertions.assertTrue(condition, () -> "CI must run this test, but " + missing);
 		}
 		Assumptions.assumeTrue(condition, () -> "SKIPPED: " + missing);
 	}
 
-	static boolean onPath(String command) {
+	public static boolean onPath(String command) {
 		return Stream.of(System.getenv("PATH").split(File.pathSeparator))
 			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
 	}

@@ -15,15 +15,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
-import static io.github.unixsocket.server.AbuseTests.requireOnPath;
-import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -47,9 +45,9 @@ class PeerIdentityTests {
 
 	@Test
 	void fileAndAbstractServersMatchAndShowPeersAlike() throws Exception {
-		requireRootSetprivAndSocat();
+		OtherUser.require("socat");
 		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-		// nobody by user, root by group; daemon by neither
+		// nobody by user, root by group; uid and gid 4242 (no account needed) by neither
 		PeerPolicy policy = PeerPolicy.of(List.of("nobody"), List.of("0"));
 		Queue<String> peers = new ConcurrentLinkedQueue<>();
 		Path path = this.dir.resolve("file.sock");
@@ -61,7 +59,7 @@ class PeerIdentityTests {
 		for (String target : List.of("UNIX-CONNECT:" + path, "ABSTRACT-CONNECT:" + name)) {
 			assertThat(socat(target, "root", "root")).as(target).isEqualTo("hi\n");
 			assertThat(socat(target, "nobody", "nogroup")).as(target).isEqualTo("hi\n");
-			assertThat(socat(target, "daemon", "daemon")).as(target).isEmpty();
+			assertThat(socat(target, "4242", "4242")).as(target).isEmpty();
 		}
 		awaitCondition(() -> file.rejectedConnections(RejectReason.UNAUTHORIZED) == 1
 				&& abstractServer.rejectedConnections(RejectReason.UNAUTHORIZED) == 1);
@@ -78,15 +76,13 @@ class PeerIdentityTests {
 	 */
 	@Test
 	void digitNamedAccountsDoNotAliasIds() throws Exception {
-		requireRootSetprivAndSocat();
-		requireOnPath("unshare");
-		requireOnPath("mount");
+		OtherUser.require("socat", "unshare", "mount");
 		Process probe = new ProcessBuilder("unshare", "--mount", "true").redirectErrorStream(true).start();
-		Assumptions.assumeTrue(probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0,
-				"SKIPPED: no private mount namespace here (unshare --mount failed)");
-		Assumptions.assumeTrue(UnixIds.userName(1001).equals("1001") && UnixIds.userName(2000).equals("2000")
+		OtherUser.require(probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0,
+				"there is no private mount namespace here (unshare --mount failed)");
+		OtherUser.require(UnixIds.userName(1001).equals("1001") && UnixIds.userName(2000).equals("2000")
 				&& UnixIds.groupName(1001).equals("1001") && UnixIds.groupName(2000).equals("2000"),
-				"SKIPPED: uid or gid 1001 or 2000 is taken on this machine");
+				"uid or gid 1001 or 2000 is taken on this machine");
 		Path passwd = this.dir.resolve("passwd");
 		Files.writeString(passwd, Files.readString(Path.of("/etc/passwd"))
 				+ "1001:x:2000:2000::/nonexistent:/usr/sbin/nologin\n");
@@ -132,13 +128,6 @@ class PeerIdentityTests {
 		this.servers.add(server);
 		server.start();
 		return server;
-	}
-
-	private static void requireRootSetprivAndSocat() {
-		Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
-				"SKIPPED: running a client as another user needs root");
-		requireOnPath("setpriv");
-		requireOnPath("socat");
 	}
 
 	/** Send "hi" as that user and group; the reply, empty if the server closed at once. */

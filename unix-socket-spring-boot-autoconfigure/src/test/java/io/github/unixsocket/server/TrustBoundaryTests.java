@@ -8,6 +8,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
-import static io.github.unixsocket.server.StreamServerTest.awaitCondition;
+import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -318,6 +319,44 @@ class TrustBoundaryTests {
 		assertThat(Files.readAttributes(victim, "unix:mode,uid,gid,ino")).isEqualTo(before);
 		assertThat(Files.readString(victim)).isEqualTo("root only");
 		assertThat(started + refused).isEqualTo(300);
+	}
+
+	@Test
+	void aFileThatAppearsAtThePathDuringStartupIsNeverReplaced() throws Exception {
+		Path path = this.dir.resolve("raced.sock");
+		// What another process may put at the path between the probe and the publication: a file, or its
+		// own live socket. Publishing must fail, leave it exactly as it is, and give back the path.
+		for (boolean file : new boolean[] { true, false }) {
+			SocketFile.StreamBinding binding = SocketFile.prepareStream(SocketFileOptions.of(path));
+			try (ServerSocketChannel ours = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+					ServerSocketChannel theirs = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+				ours.bind(UnixDomainSocketAddress.of(binding.bindPath()));
+				if (file) {
+					Files.writeString(path, "theirs");
+				}
+				else {
+					theirs.bind(UnixDomainSocketAddress.of(path));
+				}
+				Object before = Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+				assertThatExceptionOfType(SocketFileException.class).isThrownBy(() -> binding.publish(false))
+					.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(SocketFileException.Reason.IN_USE))
+					.withMessageContaining("appeared at " + path);
+				assertThat(Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).isEqualTo(before);
+				if (file) {
+					assertThat(path).hasContent("theirs");
+				}
+				else {
+					try (TestClient client = TestClient.connect(path); SocketChannel accepted = theirs.accept()) {
+						assertThat(accepted.isConnected()).as("theirs still listens there").isTrue();
+					}
+				}
+				assertThat(binding.bindPath().getParent()).as("private directory").doesNotExist();
+				assertThat(PathLock.lockFile(path)).as("lock file").doesNotExist();
+			}
+			Files.delete(path);
+		}
+		StreamServer server = start(StreamServer.builder("raced", path).handler(TrustBoundaryTests::echo).build());
+		assertThat(server.isSocketFileOurs()).isTrue();
 	}
 
 	// --- Two instances on one path ---------------------------------------------------------

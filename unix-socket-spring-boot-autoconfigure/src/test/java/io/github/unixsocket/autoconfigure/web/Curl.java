@@ -1,17 +1,13 @@
 package io.github.unixsocket.autoconfigure.web;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import io.github.unixsocket.server.OtherUser;
 
 /**
  * The real client of these tests: {@code curl --unix-socket}, as this process's user or
@@ -33,23 +29,12 @@ final class Curl {
 	}
 
 	static void require(boolean otherUser) {
-		require(onPath("curl"), "'curl' is not installed");
 		if (otherUser) {
-			require("root".equals(System.getProperty("user.name")), "running as another user needs root");
-			require(onPath("setpriv"), "'setpriv' is not installed");
+			OtherUser.require("curl");
 		}
-	}
-
-	static void require(boolean condition, String missing) {
-		if ("true".equals(System.getenv("CI"))) {
-			Assertions.assertTrue(condition, () -> "CI must run this test, but " + missing);
+		else {
+			OtherUser.requireOnPath("curl");
 		}
-		Assumptions.assumeTrue(condition, () -> "SKIPPED: " + missing);
-	}
-
-	private static boolean onPath(String command) {
-		return Stream.of(System.getenv("PATH").split(File.pathSeparator))
-			.anyMatch((dir) -> Files.isExecutable(Path.of(dir, command)));
 	}
 
 	/** GET a path over the socket as this process's user. */

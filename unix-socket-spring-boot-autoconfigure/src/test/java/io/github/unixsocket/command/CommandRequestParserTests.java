@@ -9,7 +9,7 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
-class CommandRequestParserTest {
+class CommandRequestParserTests {
 
 	private final CommandRequestParser parser = new CommandRequestParser(JsonMapper.shared());
 

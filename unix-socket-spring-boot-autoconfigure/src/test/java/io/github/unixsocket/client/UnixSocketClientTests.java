@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatIOException;
 
 /** The client against real servers built with the engine, no Spring context. */
 @Timeout(60)
-class UnixSocketClientTest {
+class UnixSocketClientTests {
 
 	@TempDir
 	Path dir;

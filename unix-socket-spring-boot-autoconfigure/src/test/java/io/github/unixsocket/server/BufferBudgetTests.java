@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 @Timeout(60)
-class BufferBudgetTest {
+class BufferBudgetTests {
 
 	@Test
 	void grantsWithinCapacityAndTakesBackWhatShrinksOrCloses() {

@@ -1,0 +1,108 @@
+package io.github.unixsocket.actuate;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.github.unixsocket.server.DrainResult;
+import io.github.unixsocket.server.ServerState;
+import io.github.unixsocket.server.StreamServer;
+import io.github.unixsocket.server.TestClient;
+import io.github.unixsocket.server.UnixSocketServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Health of real servers through their lifecycle, without a Spring context: {@code UP}
+ * only while running on their own socket file; {@code DOWN} before they start, while they
+ * drain and once stopped.
+ */
+@Timeout(60)
+class UnixSocketHealthContributorTests {
+
+	@TempDir
+	Path dir;
+
+	private StreamServer server;
+
+	@AfterEach
+	void close() {
+		if (this.server != null) {
+			this.server.close();
+		}
+	}
+
+	@Test
+	void serverThatIsNotBuiltYetIsDown() {
+		UnixSocketHealthContributor contributor = new UnixSocketHealthContributor(List.of("admin"), (name) -> null);
+		Health health = health(contributor, "admin");
+		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(health.getDetails()).containsExactly(Map.entry("reason", "not started"));
+	}
+
+	@Test
+	void serverBuiltButNotStartedIsDown() {
+		this.server = StreamServer.builder("admin", this.dir.resolve("admin.sock")).handler((connection) -> {
+		}).build();
+		Health health = health(contributor(this.server), "admin");
+		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(health.getDetails()).containsEntry("reason", "not started").containsEntry("state", "new");
+	}
+
+	@Test
+	void drainingServerIsDownUntilStoppedAndUpOnlyWhileRunning() throws Exception {
+		Path path = this.dir.resolve("admin.sock");
+		CountDownLatch inHandler = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		this.server = StreamServer.builder("admin", path).handler((connection) -> {
+			int b = connection.inputStream().read();
+			inHandler.countDown();
+			release.await();
+			connection.outputStream().write(b);
+		}).build();
+		UnixSocketHealthContributor contributor = contributor(this.server);
+		this.server.start();
+		assertThat(health(contributor, "admin").getStatus()).isEqualTo(Status.UP);
+		try (TestClient client = TestClient.connect(path)) {
+			client.write("q");
+			assertThat(inHandler.await(10, TimeUnit.SECONDS)).isTrue();
+			CompletableFuture<DrainResult> stopping = CompletableFuture
+				.supplyAsync(() -> this.server.stop(Duration.ofSeconds(30)));
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.server.state() == ServerState.DRAINING);
+			Health draining = health(contributor, "admin");
+			assertThat(draining.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(draining.getDetails()).containsEntry("state", "draining")
+				.containsEntry("reason", "draining: no longer accepting connections")
+				.containsEntry("openConnections", 1);
+			release.countDown();
+			assertThat(client.read(1)).isEqualTo("q");
+			assertThat(stopping.get(10, TimeUnit.SECONDS)).isEqualTo(new DrainResult(1, 0));
+		}
+		Health stopped = health(contributor, "admin");
+		assertThat(stopped.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(stopped.getDetails()).containsEntry("state", "stopped").containsEntry("reason", "stopped");
+	}
+
+	private static UnixSocketHealthContributor contributor(UnixSocketServer server) {
+		return new UnixSocketHealthContributor(List.of(server.name()),
+				(name) -> name.equals(server.name()) ? server : null);
+	}
+
+	private static Health health(UnixSocketHealthContributor contributor, String name) {
+		return ((HealthIndicator) contributor.getContributor(name)).health();
+	}
+
+}
