@@ -360,21 +360,39 @@ abstract class FramedServerTests {
 		int limit = 10_000;
 		byte[] body = "x".repeat(limit).getBytes(StandardCharsets.UTF_8);
 		for (Framing framing : Framing.values()) {
-			Path path = start(framing, ECHO, limit);
-			StreamServer server = server();
 			byte[] frame = (framing == Framing.LINES)
 					? ByteBuffer.allocate(limit + 1).put(body).put((byte) '\n').array() : frame(body);
+			long most = mostReservedForOneMessage(framing, limit);
+			// A budget of exactly what the largest message may hold: it is served, so its buffer never held more.
+			Path path = start(framing, ECHO, limit, (builder) -> builder.bufferBudget(most));
+			StreamServer server = server();
 			try (TestClient client = TestClient.connect(path)) {
-				// The largest message there may be, all but its last byte.
+				// All but its last byte first, so it is held as a message in progress.
 				client.write(Arrays.copyOf(frame, frame.length - 1));
-				// Bytes are counted as read, then framed and reserved: wait for both.
-				awaitCondition(() -> server.bytesReceived() == frame.length - 1 && server.bufferBudget().used() > 0);
-				assertThat(server.bufferBudget().used()).as("%s: reserved for a message in progress", framing)
-					.isLessThanOrEqualTo(mostReservedForOneMessage(framing, limit));
+				awaitCondition(() -> server.bytesReceived() == frame.length - 1);
 				client.write(new byte[] { frame[frame.length - 1] });
-				assertThat(client.readBytes(frame.length)).isEqualTo(frame);
+				assertThat(client.readBytes(frame.length)).as("%s: within a budget of %d bytes", framing, most)
+					.isEqualTo(frame);
 			}
+			assertThat(server.rejectedConnections(RejectReason.BUFFER_BUDGET)).isZero();
 			awaitCondition(() -> server.bufferBudget().used() == 0);
+			// One byte less is not enough: the budget above was as tight as the message.
+			Path tighter = start(framing, ECHO, limit, (builder) -> builder.bufferBudget(most - 1));
+			StreamServer tight = server();
+			try (TestClient client = TestClient.connect(tighter)) {
+				client.write(Arrays.copyOf(frame, frame.length - 1));
+				awaitCondition(() -> tight.bytesReceived() == frame.length - 1
+						|| tight.rejectedConnections(RejectReason.BUFFER_BUDGET) == 1);
+				try {
+					client.write(new byte[] { frame[frame.length - 1] });
+				}
+				catch (IOException ex) {
+					// already closed for the budget
+				}
+				assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).as("%s: over a budget of %d bytes",
+						framing, most - 1).isTrue();
+			}
+			awaitCondition(() -> tight.rejectedConnections(RejectReason.BUFFER_BUDGET) == 1);
 		}
 	}
 
