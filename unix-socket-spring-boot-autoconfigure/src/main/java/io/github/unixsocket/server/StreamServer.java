@@ -456,8 +456,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private void dispatch(SocketChannel channel) {
 		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
-			closeQuietly(channel);
+			// Counted first: whoever sees the connection closed also sees it counted.
 			reject(RejectReason.MAX_CONNECTIONS);
+			closeQuietly(channel);
 			return;
 		}
 		ChannelConnection connection = new ChannelConnection(this, this.nextConnectionId.incrementAndGet(), channel);
@@ -814,8 +815,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private void dispatchToLoop(FramedMessages messages, SocketChannel channel) {
 		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
-			closeQuietly(channel);
+			// Counted first: whoever sees the connection closed also sees it counted.
 			reject(RejectReason.MAX_CONNECTIONS);
+			closeQuietly(channel);
 			return;
 		}
 		EventLoop loop = this.eventLoops.next();
