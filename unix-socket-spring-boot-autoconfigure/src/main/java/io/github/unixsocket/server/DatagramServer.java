@@ -358,6 +358,8 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		return List.of();
 	}
 
+	private static final long RECEIVE_WAIT_MILLIS = 200;
+
 	private void receiveLoop() {
 		// Both set by start() before this thread starts.
 		Selector selector = Objects.requireNonNull(this.selector, "selector");
@@ -367,7 +369,9 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		Datagram reused = (this.workerPool == null) ? Datagram.reusing(this, buffer) : null;
 		while (this.state == ServerState.RUNNING) {
 			try {
-				selector.select();
+				// Bounded: junixsocket's selector can miss a wake-up that comes just before select,
+				// and stop() closing it would then wait on it for ever. Idle, this is 5 wake-ups a second.
+				selector.select(RECEIVE_WAIT_MILLIS);
 				selector.selectedKeys().clear();
 				while (this.state == ServerState.RUNNING) {
 					buffer.clear();
