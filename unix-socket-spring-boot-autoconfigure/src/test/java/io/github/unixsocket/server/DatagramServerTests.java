@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -156,6 +157,7 @@ class DatagramServerTests {
 	}
 
 	@Test
+	@Tag(Slow.TAG)
 	void fourBlockingSendersLoseNothing() throws Exception {
 		Path path = this.dir.resolve("load.sock");
 		AtomicInteger handled = new AtomicInteger();

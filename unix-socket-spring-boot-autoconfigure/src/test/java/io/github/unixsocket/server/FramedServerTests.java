@@ -21,6 +21,7 @@ import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -462,6 +463,7 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	@Tag(Slow.TAG)
 	void reservationsAreReturnedWhenAHandlerIsAbandonedAtTheDrainDeadline() throws Exception {
 		Assumptions.assumeTrue(handlersMayBlock(), "a handler on the event loop must not block");
 		CountDownLatch entered = new CountDownLatch(1);
@@ -538,6 +540,7 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	@Tag(Slow.TAG)
 	void messageTimeoutDoesNotRunWhileRepliesWaitForTheClientToRead() throws Exception {
 		Path path = start(Framing.LINES, UPPER, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(200)));
 		StreamServer server = server();

@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,7 @@ class LoopBackPressureTests {
 
 	@ParameterizedTest
 	@EnumSource(StreamServer.Dispatch.class)
+	@Tag(Slow.TAG)
 	void clientThatNeverReadsIsNoLongerReadWhileOthersOnTheLoopAreServed(StreamServer.Dispatch dispatch)
 			throws Exception {
 		Path path = this.dir.resolve("echo.sock");

@@ -22,6 +22,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -282,6 +283,7 @@ class LoopConnectionTests {
 	}
 
 	@Test
+	@Tag(Slow.TAG)
 	void tenThousandConnectsAndDisconnectsLeakNoDescriptorsOrConnections() throws Exception {
 		StreamServer server = start("churn", StreamServer.Dispatch.WORKERS, FramedServerTests.ECHO,
 				(builder) -> builder.maxConnections(0));

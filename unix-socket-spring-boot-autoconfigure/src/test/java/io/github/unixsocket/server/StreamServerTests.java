@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.security.auth.module.UnixSystem;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +98,7 @@ class StreamServerTests {
 	}
 
 	@Test
+	@Tag(Slow.TAG)
 	void byteCountersNeverGoDownWhileConnectionsClose() throws Exception {
 		Path path = this.dir.resolve("monotonic.sock");
 		StreamServer server = start(echo(path));
@@ -248,6 +250,7 @@ class StreamServerTests {
 	}
 
 	@Test
+	@Tag(Slow.TAG)
 	void pathIsNeverVisibleWithBroaderModeThanConfigured() throws Exception {
 		Path path = this.dir.resolve("race.sock");
 		StreamServer server = echo(path).build();

@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -278,6 +279,7 @@ class TrustBoundaryTests {
 	}
 
 	@Test
+	@Tag(Slow.TAG)
 	void symlinkRacedIntoTheSocketPathNeverChangesTheVictim() throws Exception {
 		OtherUser.require("sh", "ln");
 		Path victim = Files.writeString(Files.createDirectory(this.dir.resolve("etc")).resolve("secret"), "root only");
@@ -417,6 +419,7 @@ class TrustBoundaryTests {
 	// --- Datagram sockets are never reachable with a broader mode ----------------------------
 
 	@Test
+	@Tag(Slow.TAG)
 	void datagramSocketInAnExistingDirectoryIsNeverReachableWithABroaderMode() throws Exception {
 		OtherUser.require("java");
 		Path socketDir = Files.createDirectory(this.dir.resolve("run"));
