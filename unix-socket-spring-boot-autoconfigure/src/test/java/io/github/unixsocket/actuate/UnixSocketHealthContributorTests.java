@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -51,6 +52,17 @@ class UnixSocketHealthContributorTests {
 		Health health = health(contributor, "admin");
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 		assertThat(health.getDetails()).containsExactly(Map.entry("reason", "not started"));
+	}
+
+	@Test
+	void oneComponentPerServerNameAndNoneForAnotherName() {
+		UnixSocketHealthContributor contributor = new UnixSocketHealthContributor(List.of("admin", "events"),
+				(name) -> null);
+		assertThat(contributor.stream()).extracting(CompositeHealthContributor.Entry::name)
+			.containsExactly("admin", "events");
+		assertThat(contributor.stream()).allSatisfy((entry) -> assertThat(
+				((HealthIndicator) entry.contributor()).health().getStatus()).isEqualTo(Status.DOWN));
+		assertThat(contributor.getContributor("other")).isNull();
 	}
 
 	@Test
