@@ -268,6 +268,83 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	void messagesOfExactlyTheLimitAreServedWhereverTheyStartInTheBuffer() throws Exception {
+		Path lines = start(Framing.LINES, UPPER, 10);
+		try (TestClient client = TestClient.connect(lines)) {
+			client.write("abc\n0123456789\nx\n");
+			assertThat(client.read(17)).isEqualTo("ABC\n0123456789\nX\n");
+		}
+		Path prefixed = start(Framing.LENGTH_PREFIXED, UPPER, 10);
+		try (TestClient client = TestClient.connect(prefixed)) {
+			client.write(concat(frame("abc"), frame("0123456789"), frame("x")));
+			assertThat(client.readBytes(26)).isEqualTo(concat(frame("ABC"), frame("0123456789"), frame("X")));
+		}
+	}
+
+	@Test
+	void repliesThatOverflowTheReplyBufferByOneByteKeepTheirOrder() throws Exception {
+		// "b8091": a reply of 8091 'b's. After a 100-byte reply, its frame is one byte more
+		// than an 8KB reply buffer has left; 20000 bytes are more than any such buffer.
+		MessageHandler sized = (connection, message) -> {
+			String request = new String(message, StandardCharsets.UTF_8);
+			return request.substring(0, 1).repeat(Integer.parseInt(request.substring(1))).getBytes(StandardCharsets.UTF_8);
+		};
+		Path lines = start(Framing.LINES, sized, 1024);
+		try (TestClient client = TestClient.connect(lines)) {
+			client.write("a100\nb8091\nc20000\nd1\n");
+			String expected = "a".repeat(100) + "\n" + "b".repeat(8091) + "\n" + "c".repeat(20000) + "\nd\n";
+			assertThat(client.read(expected.length())).isEqualTo(expected);
+		}
+		Path prefixed = start(Framing.LENGTH_PREFIXED, sized, 1024);
+		try (TestClient client = TestClient.connect(prefixed)) {
+			client.write(concat(frame("a100"), frame("b8085"), frame("c20000"), frame("d1")));
+			byte[] expected = concat(frame("a".repeat(100)), frame("b".repeat(8085)), frame("c".repeat(20000)),
+					frame("d"));
+			assertThat(client.readBytes(expected.length)).isEqualTo(expected);
+		}
+	}
+
+	@Test
+	void theStartOfAMessageBehindALargeOneIsKeptWhenTheBufferShrinks() throws Exception {
+		String large = "x".repeat(20_000);
+		Path lines = start(Framing.LINES, UPPER, 64 * 1024);
+		try (TestClient client = TestClient.connect(lines)) {
+			client.write(large + "\ntail");
+			assertThat(client.read(20_001)).isEqualTo(large.toUpperCase(Locale.ROOT) + "\n");
+			client.write("\n");
+			assertThat(client.read(5)).isEqualTo("TAIL\n");
+		}
+		Path prefixed = start(Framing.LENGTH_PREFIXED, UPPER, 64 * 1024);
+		try (TestClient client = TestClient.connect(prefixed)) {
+			byte[] tail = frame("tail");
+			client.write(concat(frame(large), Arrays.copyOf(tail, 6)));
+			assertThat(client.readBytes(20_004)).isEqualTo(frame(large.toUpperCase(Locale.ROOT)));
+			client.write(Arrays.copyOfRange(tail, 6, tail.length));
+			assertThat(client.readBytes(8)).isEqualTo(frame("TAIL"));
+		}
+	}
+
+	@Test
+	void repliesToMessagesBeforeATooLargeOneAreSentEvenWithoutAnErrorReply() throws Exception {
+		Path path = start(Framing.LINES, UPPER, 10);
+		try (TestClient client = TestClient.connect(path)) {
+			client.write("a\nb\n0123456789ABC\n");
+			assertThat(client.read(4)).isEqualTo("A\nB\n");
+			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+		}
+	}
+
+	@Test
+	void aClientThatLeavesInTheMiddleOfALargeMessageGivesItsBufferBack() throws Exception {
+		Path path = start(Framing.LINES, UPPER, 64 * 1024);
+		try (TestClient client = TestClient.connect(path)) {
+			client.write("x".repeat(40_000));
+			awaitCondition(() -> server().bufferBudget().used() > 0);
+		}
+		awaitCondition(() -> server().openConnections() == 0 && server().bufferBudget().used() == 0);
+	}
+
+	@Test
 	void nullReplySendsNothing() throws Exception {
 		Path path = start(Framing.LINES, (connection, message) -> (message.length == 0) ? null : message, 1024);
 		try (TestClient client = TestClient.connect(path)) {
@@ -726,6 +803,14 @@ abstract class FramedServerTests {
 
 	static byte[] frame(byte[] message) {
 		return ByteBuffer.allocate(4 + message.length).putInt(message.length).put(message).array();
+	}
+
+	static byte[] concat(byte[]... parts) {
+		ByteBuffer all = ByteBuffer.allocate(Arrays.stream(parts).mapToInt((part) -> part.length).sum());
+		for (byte[] part : parts) {
+			all.put(part);
+		}
+		return all.array();
 	}
 
 	static byte[] toArray(ByteBuffer buffer) {

@@ -1,5 +1,8 @@
 package io.github.unixsocket.server;
 
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +65,84 @@ class SocketFileTests {
 		assertThat(file).hasContent("mine");
 		assertThat(directory).isEmptyDirectory();
 		assertThat(Files.readSymbolicLink(link)).isEqualTo(file);
+	}
+
+	@Test
+	void deleteIfOursRemovesOnlyTheSocketItBoundAndSaysWhetherItDid() throws Exception {
+		Path path = this.dir.resolve("mine.sock");
+		try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			SocketFile file = SocketFile.bindStream(channel, SocketFileOptions.of(path), 10);
+			try {
+				assertThat(file.isOurs()).isTrue();
+				assertThat(file.deleteIfOurs()).isTrue();
+				assertThat(path).doesNotExist();
+				assertThat(file.isOurs()).isFalse();
+				assertThat(file.deleteIfOurs()).as("already gone").isFalse();
+			}
+			finally {
+				file.close();
+			}
+		}
+		try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+				ServerSocketChannel theirs = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			SocketFile file = SocketFile.bindStream(channel, SocketFileOptions.of(path), 10);
+			try {
+				Files.delete(path);
+				theirs.bind(UnixDomainSocketAddress.of(path));
+				assertThat(file.isOurs()).isFalse();
+				assertThat(file.deleteIfOurs()).isFalse();
+				assertThat(path).exists();
+			}
+			finally {
+				file.close();
+			}
+		}
+	}
+
+	@Test
+	void thePrivateBindDirectoryGoesAtPublishingOrWithTheSocketFileThatKeptIt() throws Exception {
+		Path path = this.dir.resolve("web.sock");
+		for (boolean keepBindPath : new boolean[] { false, true }) {
+			try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+				SocketFile.StreamBinding binding = SocketFile.prepareStream(SocketFileOptions.of(path));
+				Path privateDir = binding.bindPath().getParent();
+				assertThat(privateDir.getParent()).isEqualTo(this.dir);
+				channel.bind(UnixDomainSocketAddress.of(binding.bindPath()));
+				SocketFile file = binding.publish(keepBindPath);
+				binding.close();
+				assertThat(Files.exists(privateDir)).as("kept for its bound name: %s", keepBindPath)
+					.isEqualTo(keepBindPath);
+				assertThat(file.isOurs()).isTrue();
+				file.deleteIfOurs();
+				file.close();
+				assertThat(this.dir).isEmptyDirectory();
+			}
+		}
+	}
+
+	@Test
+	void aBindingClosedUnpublishedGivesEverythingBack() throws Exception {
+		Path path = this.dir.resolve("unused.sock");
+		SocketFile.StreamBinding binding = SocketFile.prepareStream(SocketFileOptions.of(path));
+		assertThat(binding.bindPath().getParent()).isDirectory();
+		binding.close();
+		assertThat(this.dir).isEmptyDirectory();
+		SocketFile.prepareStream(SocketFileOptions.of(path)).close();
+	}
+
+	@Test
+	void aPublishingThatFailsGivesEverythingBackAndLeavesWhatAppearedAtThePath() throws Exception {
+		Path path = this.dir.resolve("raced.sock");
+		try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			SocketFile.StreamBinding binding = SocketFile.prepareStream(SocketFileOptions.of(path));
+			channel.bind(UnixDomainSocketAddress.of(binding.bindPath()));
+			Files.writeString(path, "appeared meanwhile");
+			assertThatExceptionOfType(java.io.IOException.class).isThrownBy(() -> binding.publish(false));
+			assertThat(path).hasContent("appeared meanwhile");
+			try (var left = Files.list(this.dir)) {
+				assertThat(left).containsExactly(path);
+			}
+		}
 	}
 
 	private void assertNotASocket(Path path, String what) {
