@@ -60,8 +60,10 @@ class UnixSocketHealthContributorTests {
 
 	@Test
 	void serverBuiltButNotStartedIsDown() {
-		this.server = this.servers.add(StreamServer.builder("admin", this.servers.path("admin.sock")).handler((connection) -> {
-		}).build());
+		this.server = this.servers.add(StreamServer.builder("admin", this.servers.path("admin.sock"))
+			.handler((connection) -> {
+			})
+			.build());
 		Health health = health(contributor(this.server), "admin");
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 		assertThat(health.getDetails()).containsEntry("reason", "not started").containsEntry("state", "new");

@@ -86,7 +86,8 @@ class AbuseTests {
 	@Test
 	void slowClientsDoNotStarveNormalOnes() throws Exception {
 		Path path = this.servers.path("slow.sock");
-		StreamServer server = this.servers.start(StreamServer.builder("slow", path).handler(ECHO).idleTimeout(Duration.ofMinutes(1)));
+		StreamServer server = this.servers
+			.start(StreamServer.builder("slow", path).handler(ECHO).idleTimeout(Duration.ofMinutes(1)));
 		List<TestClient> slow = new ArrayList<>();
 		try {
 			for (int i = 0; i < 200; i++) {
@@ -130,7 +131,8 @@ class AbuseTests {
 	void clientThatNeverReadsIsClosedByTheIdleTimeout() throws Exception {
 		Path path = this.servers.path("never-reads.sock");
 		byte[] chunk = new byte[64 * 1024];
-		StreamServer server = this.servers.start(StreamServer.builder("never-reads", path).idleTimeout(Duration.ofMillis(500))
+		StreamServer server = this.servers.start(StreamServer.builder("never-reads", path)
+			.idleTimeout(Duration.ofMillis(500))
 			.handler((connection) -> {
 				connection.inputStream().read();
 				while (true) {

@@ -107,7 +107,8 @@ class DatagramServerTests {
 	@Test
 	void countsAnOversizeDatagramAsTruncatedAndKeepsServing() throws Exception {
 		Path path = this.servers.path("small.sock");
-		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).maxMessageSize(100).handler(ECHO));
+		DatagramServer server = this.servers
+			.start(DatagramServer.builder("test", path).maxMessageSize(100).handler(ECHO));
 		AFUNIXDatagramChannel client = client("client.sock");
 		send(client, AFUNIXSocketAddress.of(path), new byte[101]);
 		send(client, AFUNIXSocketAddress.of(path), new byte[64 * 1024]);

@@ -79,7 +79,8 @@ abstract class FramedServerTests {
 	Path start(Framing framing, MessageHandler handler, int maxMessageSize,
 			UnaryOperator<StreamServer.Builder> settings) throws IOException {
 		Path path = this.servers.path("framed-" + this.servers.started().size() + ".sock");
-		this.servers.start(settings.apply(serve(StreamServer.builder("framed", path), framing, handler, maxMessageSize)));
+		this.servers
+			.start(settings.apply(serve(StreamServer.builder("framed", path), framing, handler, maxMessageSize)));
 		return path;
 	}
 

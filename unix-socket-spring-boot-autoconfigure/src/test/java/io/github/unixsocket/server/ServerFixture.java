@@ -19,19 +19,19 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The set-up and tear-down the engine tests share, in one place: a fresh directory for the
- * test's socket files, servers built and started from the builders the test sets up, and,
- * whether the test passes or fails, every one of them stopped, every resource handed to
- * {@link #closing} closed and the directory removed. It then checks that nothing is left
- * running: the event loop groups it made are stopped and no server thread started during
- * the test is still alive, so a test cannot hide a server that does not shut down.
+ * The set-up and tear-down the server tests share, written once instead of in every test
+ * class: a fresh directory for the test's socket files; servers built and started from the
+ * builders the test sets up; and, whether the test passes or fails, every one of them
+ * stopped, every resource handed to {@link #closing} closed and the directory removed.
+ * Then it checks that nothing is left running (the event loop groups it made, the threads
+ * of the servers), so that a server that does not shut down fails the test that started it
+ * rather than troubling the tests after it.
  *
  * <p>
  * Register it on an instance field: {@code @RegisterExtension final ServerFixture servers
  * = new ServerFixture();}. Sockets are real, in a real directory; nothing is mocked.
  */
 public final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
-
 
 	private final List<UnixSocketServer> servers = new ArrayList<>();
 
@@ -180,11 +180,9 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
 				failure = addTo(failure, ex);
 			}
 		}
-		try {
-			assertNothingLeftRunning();
-		}
-		catch (AssertionError ex) {
-			failure = addTo(failure, new IllegalStateException(ex.getMessage()));
+		List<String> left = leftRunning();
+		if (!left.isEmpty()) {
+			failure = addTo(failure, new IllegalStateException("Left running after the test: " + left));
 		}
 		try {
 			delete(this.dir);
@@ -197,7 +195,7 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
 		}
 	}
 
-	private void assertNothingLeftRunning() {
+	private List<String> leftRunning() {
 		List<String> running = this.servers.stream()
 			.filter((server) -> server.state() != ServerState.STOPPED && server.state() != ServerState.NEW)
 			.map((server) -> "server '" + server.name() + "'")
@@ -218,9 +216,7 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
 			threads = leaked(leaked);
 		}
 		threads.forEach((thread) -> running.add("thread " + thread.getName()));
-		if (!running.isEmpty()) {
-			throw new AssertionError("Left running after the test: " + running);
-		}
+		return running;
 	}
 
 	private static List<Thread> leaked(Predicate<Thread> leaked) {

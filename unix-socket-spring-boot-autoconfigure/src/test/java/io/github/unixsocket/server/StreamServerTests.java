@@ -148,7 +148,8 @@ class StreamServerTests {
 	@Test
 	void createsMissingDirectoriesWithTheirOwnMode() throws Exception {
 		Path path = this.servers.path("a/b/c.sock");
-		this.servers.start(echo(path).fileOptions(new SocketFileOptions(path, null, null, true, FilePermissions.parse("0710"))));
+		this.servers.start(
+				echo(path).fileOptions(new SocketFileOptions(path, null, null, true, FilePermissions.parse("0710"))));
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.servers.path("a"))))
 			.isEqualTo("rwx--x---");
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.servers.path("a/b"))))
@@ -490,14 +491,16 @@ class StreamServerTests {
 		String ownGroup = Long.toString(self.getGid());
 		String anotherGroup = Long.toString(self.getGid() + 1);
 		Path byGroup = this.servers.path("by-group.sock");
-		StreamServer admitting = this.servers.start(echo(byGroup).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(ownGroup))));
+		StreamServer admitting = this.servers
+			.start(echo(byGroup).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(ownGroup))));
 		try (TestClient client = TestClient.connect(byGroup)) {
 			assertThat(client.exchange("let in by group")).isEqualTo("let in by group");
 		}
 		assertThat(admitting.rejectedConnections(RejectReason.UNAUTHORIZED)).isZero();
 		// The same users with another group: refused, so the group is what let it in above.
 		Path neither = this.servers.path("neither.sock");
-		StreamServer refusing = this.servers.start(echo(neither).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(anotherGroup))));
+		StreamServer refusing = this.servers
+			.start(echo(neither).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(anotherGroup))));
 		try (TestClient client = TestClient.connect(neither)) {
 			assertThat(client.awaitClosedByServer(Duration.ofSeconds(5))).isTrue();
 		}

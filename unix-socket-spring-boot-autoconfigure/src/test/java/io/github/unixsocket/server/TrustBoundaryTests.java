@@ -337,7 +337,8 @@ class TrustBoundaryTests {
 			}
 			Files.delete(path);
 		}
-		StreamServer server = this.servers.start(StreamServer.builder("raced", path).handler(TrustBoundaryTests::echo).build());
+		StreamServer server = this.servers
+			.start(StreamServer.builder("raced", path).handler(TrustBoundaryTests::echo).build());
 		assertThat(server.isSocketFileOurs()).isTrue();
 	}
 
