@@ -9,14 +9,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.server.DrainResult;
+import io.github.unixsocket.server.ServerFixture;
 import io.github.unixsocket.server.ServerState;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.TestClient;
 import io.github.unixsocket.server.UnixSocketServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
@@ -34,17 +34,10 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class UnixSocketHealthContributorTests {
 
-	@TempDir
-	Path dir;
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	private StreamServer server;
-
-	@AfterEach
-	void close() {
-		if (this.server != null) {
-			this.server.close();
-		}
-	}
 
 	@Test
 	void serverThatIsNotBuiltYetIsDown() {
@@ -67,8 +60,10 @@ class UnixSocketHealthContributorTests {
 
 	@Test
 	void serverBuiltButNotStartedIsDown() {
-		this.server = StreamServer.builder("admin", this.dir.resolve("admin.sock")).handler((connection) -> {
-		}).build();
+		this.server = this.servers.add(StreamServer.builder("admin", this.servers.path("admin.sock"))
+			.handler((connection) -> {
+			})
+			.build());
 		Health health = health(contributor(this.server), "admin");
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 		assertThat(health.getDetails()).containsEntry("reason", "not started").containsEntry("state", "new");
@@ -76,15 +71,15 @@ class UnixSocketHealthContributorTests {
 
 	@Test
 	void drainingServerIsDownUntilStoppedAndUpOnlyWhileRunning() throws Exception {
-		Path path = this.dir.resolve("admin.sock");
+		Path path = this.servers.path("admin.sock");
 		CountDownLatch inHandler = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		this.server = StreamServer.builder("admin", path).handler((connection) -> {
+		this.server = this.servers.add(StreamServer.builder("admin", path).handler((connection) -> {
 			int b = connection.inputStream().read();
 			inHandler.countDown();
 			release.await();
 			connection.outputStream().write(b);
-		}).build();
+		}).build());
 		UnixSocketHealthContributor contributor = contributor(this.server);
 		this.server.start();
 		assertThat(health(contributor, "admin").getStatus()).isEqualTo(Status.UP);

@@ -19,11 +19,11 @@ import io.github.unixsocket.command.CommandProcessor;
 import io.github.unixsocket.command.UnixSocketCommand;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.FramedConnectionHandler;
+import io.github.unixsocket.server.ServerFixture;
 import io.github.unixsocket.server.StreamServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.convert.ApplicationConversionService;
@@ -36,21 +36,12 @@ import static org.assertj.core.api.Assertions.assertThatIOException;
 @Timeout(60)
 class UnixSocketClientTests {
 
-	@TempDir
-	Path dir;
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	private Path start(ConnectionHandler handler) throws IOException {
-		Path path = this.dir.resolve("server-" + this.servers.size() + ".sock");
-		StreamServer server = StreamServer.builder("test", path).handler(handler).build();
-		this.servers.add(server);
-		server.start();
+		Path path = this.servers.path("server-" + this.servers.started().size() + ".sock");
+		this.servers.start(StreamServer.builder("test", path).handler(handler));
 		return path;
 	}
 
@@ -100,7 +91,7 @@ class UnixSocketClientTests {
 
 	@Test
 	void connectTimeoutFiresWhenTheServerDoesNotAccept() throws Exception {
-		Path path = this.dir.resolve("busy.sock");
+		Path path = this.servers.path("busy.sock");
 		List<SocketChannel> waiting = new ArrayList<>();
 		try (ServerSocketChannel busy = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			busy.bind(UnixDomainSocketAddress.of(path), 1);
@@ -130,7 +121,7 @@ class UnixSocketClientTests {
 
 	@Test
 	void missingSocketFailsToConnect() {
-		assertThatIOException().isThrownBy(() -> UnixSocketClient.connect(this.dir.resolve("none.sock")));
+		assertThatIOException().isThrownBy(() -> UnixSocketClient.connect(this.servers.path("none.sock")));
 	}
 
 	@Test

@@ -15,10 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,35 +29,21 @@ class AbuseTests {
 	private static final ConnectionHandler ECHO = (connection) -> connection.inputStream()
 		.transferTo(connection.outputStream());
 
-	@TempDir
-	Path dir;
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
-
-	private StreamServer start(StreamServer.Builder builder) throws IOException {
-		StreamServer server = builder.build();
-		this.servers.add(server);
-		server.start();
-		return server;
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	@Test
 	void peerAllowListRefusesAnotherUserAndServesTheAllowedOne() throws Exception {
 		OtherUser.require("socat");
 		// nobody must be able to reach and open the socket: only the peer check may refuse it.
-		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-		Path rootOnly = this.dir.resolve("root-only.sock");
-		StreamServer refusing = start(StreamServer.builder("root-only", rootOnly)
+		Files.setPosixFilePermissions(this.servers.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path rootOnly = this.servers.path("root-only.sock");
+		StreamServer refusing = this.servers.start(StreamServer.builder("root-only", rootOnly)
 			.handler(ECHO)
 			.permissions(FilePermissions.parse("0666"))
 			.peerPolicy(PeerPolicy.of(List.of("root"), List.of())));
-		Path nobodyAllowed = this.dir.resolve("nobody.sock");
-		start(StreamServer.builder("nobody", nobodyAllowed)
+		Path nobodyAllowed = this.servers.path("nobody.sock");
+		this.servers.start(StreamServer.builder("nobody", nobodyAllowed)
 			.handler(ECHO)
 			.permissions(FilePermissions.parse("0666"))
 			.peerPolicy(PeerPolicy.of(List.of("nobody"), List.of())));
@@ -74,8 +59,8 @@ class AbuseTests {
 
 	@Test
 	void connectDisconnectChurnLeaksNoDescriptorsOrThreads() throws Exception {
-		Path path = this.dir.resolve("churn.sock");
-		StreamServer server = start(StreamServer.builder("churn", path).handler(ECHO));
+		Path path = this.servers.path("churn.sock");
+		StreamServer server = this.servers.start(StreamServer.builder("churn", path).handler(ECHO));
 		try (TestClient warm = TestClient.connect(path)) {
 			assertThat(warm.exchange("warm")).isEqualTo("warm");
 		}
@@ -100,8 +85,9 @@ class AbuseTests {
 
 	@Test
 	void slowClientsDoNotStarveNormalOnes() throws Exception {
-		Path path = this.dir.resolve("slow.sock");
-		StreamServer server = start(StreamServer.builder("slow", path).handler(ECHO).idleTimeout(Duration.ofMinutes(1)));
+		Path path = this.servers.path("slow.sock");
+		StreamServer server = this.servers
+			.start(StreamServer.builder("slow", path).handler(ECHO).idleTimeout(Duration.ofMinutes(1)));
 		List<TestClient> slow = new ArrayList<>();
 		try {
 			for (int i = 0; i < 200; i++) {
@@ -143,9 +129,10 @@ class AbuseTests {
 
 	@Test
 	void clientThatNeverReadsIsClosedByTheIdleTimeout() throws Exception {
-		Path path = this.dir.resolve("never-reads.sock");
+		Path path = this.servers.path("never-reads.sock");
 		byte[] chunk = new byte[64 * 1024];
-		StreamServer server = start(StreamServer.builder("never-reads", path).idleTimeout(Duration.ofMillis(500))
+		StreamServer server = this.servers.start(StreamServer.builder("never-reads", path)
+			.idleTimeout(Duration.ofMillis(500))
 			.handler((connection) -> {
 				connection.inputStream().read();
 				while (true) {
@@ -166,9 +153,9 @@ class AbuseTests {
 
 	@Test
 	void handlerThatBlocksForeverDoesNotHoldUpShutdown() throws Exception {
-		Path path = this.dir.resolve("stuck.sock");
+		Path path = this.servers.path("stuck.sock");
 		CompletableFuture<Void> entered = new CompletableFuture<>();
-		StreamServer server = start(StreamServer.builder("stuck", path).handler((connection) -> {
+		StreamServer server = this.servers.start(StreamServer.builder("stuck", path).handler((connection) -> {
 			entered.complete(null);
 			while (true) {
 				try {

@@ -7,10 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -30,23 +29,16 @@ class DatagramReuseTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
-	@TempDir
-	Path dir;
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	private DatagramServer server;
-
-	@AfterEach
-	void close() {
-		if (this.server != null) {
-			this.server.close();
-		}
-	}
 
 	@Test
 	void onTheReceiverAKeptDatagramFailsAfterItsHandlerReturnsAndItsCopiesStayIntact() throws Exception {
 		List<Datagram> kept = new CopyOnWriteArrayList<>();
 		List<String> copies = new CopyOnWriteArrayList<>();
-		Path path = start(DatagramServer.builder("events", this.dir.resolve("events.sock")).handler((datagram) -> {
+		Path path = start(DatagramServer.builder("events", this.servers.path("events.sock")).handler((datagram) -> {
 			kept.add(datagram);
 			copies.add(datagram.text() + " from " + datagram.sender());
 		}));
@@ -55,7 +47,7 @@ class DatagramReuseTests {
 			send(client, path, "second");
 			await().atMost(WAIT).until(() -> copies.size() == 2);
 		}
-		Path client = this.dir.resolve("client.sock");
+		Path client = this.servers.path("client.sock");
 		assertThat(copies).containsExactly("first from " + client, "second from " + client);
 		assertThat(kept.get(0)).as("one datagram, reused").isSameAs(kept.get(1));
 		Datagram stale = kept.get(0);
@@ -69,7 +61,7 @@ class DatagramReuseTests {
 	@Test
 	void onWorkersEachDatagramIsACopyThatStaysValid() throws Exception {
 		List<Datagram> kept = new CopyOnWriteArrayList<>();
-		Path path = start(DatagramServer.builder("events", this.dir.resolve("events.sock"))
+		Path path = start(DatagramServer.builder("events", this.servers.path("events.sock"))
 			.dispatch(DatagramServer.Dispatch.WORKERS)
 			.workers(1)
 			.handler(kept::add));
@@ -85,7 +77,7 @@ class DatagramReuseTests {
 	@Test
 	void payloadIsAReadOnlyViewOfExactlyThisDatagramFromPositionZero() throws Exception {
 		List<String> seen = new CopyOnWriteArrayList<>();
-		Path path = start(DatagramServer.builder("events", this.dir.resolve("events.sock")).handler((datagram) -> {
+		Path path = start(DatagramServer.builder("events", this.servers.path("events.sock")).handler((datagram) -> {
 			ByteBuffer payload = datagram.payload();
 			// Reading one view moves neither the next view nor size().
 			payload.get();
@@ -101,15 +93,14 @@ class DatagramReuseTests {
 	}
 
 	private Path start(DatagramServer.Builder builder) throws Exception {
-		this.server = builder.build();
-		this.server.start();
-		return this.dir.resolve("events.sock");
+		this.server = this.servers.start(builder);
+		return this.servers.path("events.sock");
 	}
 
 	private AFUNIXDatagramChannel boundClient(String name) throws Exception {
 		AFUNIXDatagramChannel client = AFUNIXDatagramChannel.open();
 		if (name != null) {
-			client.bind(AFUNIXSocketAddress.of(this.dir.resolve(name)));
+			client.bind(AFUNIXSocketAddress.of(this.servers.path(name)));
 		}
 		return client;
 	}

@@ -26,13 +26,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
@@ -46,33 +45,13 @@ class DatagramServerTests {
 
 	private static final DatagramHandler ECHO = (datagram) -> datagram.reply(datagram.payload());
 
-	@TempDir
-	Path dir;
-
-	private final List<UnixSocketServer> servers = new ArrayList<>();
-
-	private final List<AFUNIXDatagramChannel> clients = new ArrayList<>();
-
-	@AfterEach
-	void close() throws IOException {
-		this.servers.forEach(UnixSocketServer::close);
-		for (AFUNIXDatagramChannel client : this.clients) {
-			client.close();
-		}
-	}
-
-	private DatagramServer start(DatagramServer.Builder builder) throws IOException {
-		DatagramServer server = builder.build();
-		this.servers.add(server);
-		server.start();
-		return server;
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	private AFUNIXDatagramChannel client(String boundName) throws IOException {
-		AFUNIXDatagramChannel client = AFUNIXDatagramChannel.open();
-		this.clients.add(client);
+		AFUNIXDatagramChannel client = this.servers.closing(AFUNIXDatagramChannel.open());
 		if (boundName != null) {
-			client.bind(AFUNIXSocketAddress.of(this.dir.resolve(boundName)));
+			client.bind(AFUNIXSocketAddress.of(this.servers.path(boundName)));
 		}
 		return client;
 	}
@@ -94,8 +73,8 @@ class DatagramServerTests {
 
 	@Test
 	void repliesToABoundSenderFromItsOwnPath() throws Exception {
-		Path path = this.dir.resolve("echo.sock");
-		DatagramServer server = start(DatagramServer.builder("test", path).handler(ECHO));
+		Path path = this.servers.path("echo.sock");
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler(ECHO));
 		AFUNIXDatagramChannel client = client("client.sock");
 		List<Object> from = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
@@ -113,9 +92,9 @@ class DatagramServerTests {
 
 	@Test
 	void countsDatagramsFromUnboundSendersWithoutReplying() throws Exception {
-		Path path = this.dir.resolve("sink.sock");
+		Path path = this.servers.path("sink.sock");
 		Queue<String> seen = new ConcurrentLinkedQueue<>();
-		DatagramServer server = start(DatagramServer.builder("test", path).handler((datagram) -> {
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler((datagram) -> {
 			seen.add(datagram.text() + " " + datagram.sender() + " " + datagram.hasSender() + " "
 					+ datagram.reply("ignored"));
 		}));
@@ -127,8 +106,9 @@ class DatagramServerTests {
 
 	@Test
 	void countsAnOversizeDatagramAsTruncatedAndKeepsServing() throws Exception {
-		Path path = this.dir.resolve("small.sock");
-		DatagramServer server = start(DatagramServer.builder("test", path).maxMessageSize(100).handler(ECHO));
+		Path path = this.servers.path("small.sock");
+		DatagramServer server = this.servers
+			.start(DatagramServer.builder("test", path).maxMessageSize(100).handler(ECHO));
 		AFUNIXDatagramChannel client = client("client.sock");
 		send(client, AFUNIXSocketAddress.of(path), new byte[101]);
 		send(client, AFUNIXSocketAddress.of(path), new byte[64 * 1024]);
@@ -141,8 +121,8 @@ class DatagramServerTests {
 
 	@Test
 	void handlerFailuresAreCountedAndTheServerKeepsReceiving() throws Exception {
-		Path path = this.dir.resolve("fragile.sock");
-		DatagramServer server = start(DatagramServer.builder("test", path).handler((datagram) -> {
+		Path path = this.servers.path("fragile.sock");
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler((datagram) -> {
 			if (datagram.text().equals("boom")) {
 				throw new IllegalStateException("bad datagram");
 			}
@@ -159,9 +139,9 @@ class DatagramServerTests {
 	@Test
 	@Tag(Slow.TAG)
 	void fourBlockingSendersLoseNothing() throws Exception {
-		Path path = this.dir.resolve("load.sock");
+		Path path = this.servers.path("load.sock");
 		AtomicInteger handled = new AtomicInteger();
-		DatagramServer server = start(
+		DatagramServer server = this.servers.start(
 				DatagramServer.builder("test", path).handler((datagram) -> handled.incrementAndGet()));
 		int senders = 4;
 		int perSender = 10_000;
@@ -191,10 +171,10 @@ class DatagramServerTests {
 
 	@Test
 	void workersDropAndCountWhenTheirQueueIsFull() throws Exception {
-		Path path = this.dir.resolve("queue.sock");
+		Path path = this.servers.path("queue.sock");
 		CountDownLatch release = new CountDownLatch(1);
 		AtomicInteger handled = new AtomicInteger();
-		DatagramServer server = start(DatagramServer.builder("test", path)
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path)
 			.dispatch(DatagramServer.Dispatch.WORKERS)
 			.workers(1)
 			.queueCapacity(1)
@@ -217,10 +197,10 @@ class DatagramServerTests {
 
 	@Test
 	void stopHandlesQueuedDatagramsAndRemovesTheFile() throws Exception {
-		Path path = this.dir.resolve("drain.sock");
+		Path path = this.servers.path("drain.sock");
 		CountDownLatch release = new CountDownLatch(1);
 		AtomicInteger handled = new AtomicInteger();
-		DatagramServer server = start(DatagramServer.builder("test", path)
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path)
 			.dispatch(DatagramServer.Dispatch.WORKERS)
 			.workers(1)
 			.handler((datagram) -> {
@@ -246,8 +226,8 @@ class DatagramServerTests {
 
 	@Test
 	void stopDropsWhatIsLeftAtTheDeadline() throws Exception {
-		Path path = this.dir.resolve("deadline.sock");
-		DatagramServer server = start(DatagramServer.builder("test", path)
+		Path path = this.servers.path("deadline.sock");
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path)
 			.dispatch(DatagramServer.Dispatch.WORKERS)
 			.workers(1)
 			.handler((datagram) -> new CountDownLatch(1).await()));
@@ -262,9 +242,9 @@ class DatagramServerTests {
 
 	@Test
 	void aSenderThatDoesNotReadItsRepliesCannotStallTheServer() throws Exception {
-		Path path = this.dir.resolve("echo.sock");
+		Path path = this.servers.path("echo.sock");
 		List<Boolean> replies = new CopyOnWriteArrayList<>();
-		DatagramServer server = start(
+		DatagramServer server = this.servers.start(
 				DatagramServer.builder("test", path).handler((datagram) -> replies.add(datagram.reply(datagram.payload()))));
 		AFUNIXDatagramChannel deaf = client("deaf.sock");
 		// One at a time until a reply to it is dropped: its queue is full, whatever bounds it on this machine
@@ -292,9 +272,9 @@ class DatagramServerTests {
 
 	@Test
 	void appliesModeAndGroupAndGivesCreatedDirectoriesTheirMode() throws Exception {
-		Path path = this.dir.resolve("a/b/events.sock");
-		String gid = String.valueOf(Files.getAttribute(this.dir, "unix:gid"));
-		start(DatagramServer.builder("test", path)
+		Path path = this.servers.path("a/b/events.sock");
+		String gid = String.valueOf(Files.getAttribute(this.servers.dir(), "unix:gid"));
+		this.servers.start(DatagramServer.builder("test", path)
 			.handler(ECHO)
 			.fileOptions(new SocketFileOptions(path, FilePermissions.parse("0660"), gid, true,
 					FilePermissions.parse("0750"))));
@@ -302,13 +282,13 @@ class DatagramServerTests {
 		assertThat(String.valueOf(Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS))).isEqualTo(gid);
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path.getParent())))
 			.isEqualTo("rwxr-x---");
-		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.dir.resolve("a"))))
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.servers.path("a"))))
 			.isEqualTo("rwxr-x---");
 	}
 
 	@Test
 	void leavesALiveDatagramSocketAloneAndFails() throws Exception {
-		Path path = this.dir.resolve("live.sock");
+		Path path = this.servers.path("live.sock");
 		AFUNIXDatagramChannel other = client("live.sock");
 		Object key = fileKey(path);
 		DatagramServer server = DatagramServer.builder("test", path).handler(ECHO).build();
@@ -326,10 +306,10 @@ class DatagramServerTests {
 
 	@Test
 	void reclaimsAStaleDatagramSocket() throws Exception {
-		Path path = this.dir.resolve("stale.sock");
+		Path path = this.servers.path("stale.sock");
 		client("stale.sock").close();
 		assertThat(path).exists();
-		start(DatagramServer.builder("test", path).handler(ECHO));
+		this.servers.start(DatagramServer.builder("test", path).handler(ECHO));
 		AFUNIXDatagramChannel client = client("client.sock");
 		send(client, path, "fresh");
 		assertThat(receive(client, new ArrayList<>())).isEqualTo("fresh");
@@ -337,7 +317,7 @@ class DatagramServerTests {
 
 	@Test
 	void streamAndDatagramServersTellEachOthersLiveSocketsApart() throws Exception {
-		Path datagramPath = this.dir.resolve("datagram.sock");
+		Path datagramPath = this.servers.path("datagram.sock");
 		client("datagram.sock");
 		StreamServer stream = StreamServer.builder("stream", datagramPath).handler((connection) -> {
 		}).build();
@@ -345,7 +325,7 @@ class DatagramServerTests {
 		assertThatExceptionOfType(SocketFileException.class).isThrownBy(stream::start)
 			.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(SocketFileException.Reason.IN_USE))
 			.withMessageContaining("bound a datagram socket there");
-		Path streamPath = this.dir.resolve("stream.sock");
+		Path streamPath = this.servers.path("stream.sock");
 		try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			listener.bind(UnixDomainSocketAddress.of(streamPath));
 			DatagramServer datagram = DatagramServer.builder("datagram", streamPath).handler(ECHO).build();
@@ -359,7 +339,7 @@ class DatagramServerTests {
 
 	@Test
 	void refusesAPathThatIsNotASocketWithoutTouchingIt() throws Exception {
-		Path path = this.dir.resolve("file.sock");
+		Path path = this.servers.path("file.sock");
 		Files.writeString(path, "keep me");
 		DatagramServer server = DatagramServer.builder("test", path).handler(ECHO).build();
 		this.servers.add(server);
@@ -370,8 +350,8 @@ class DatagramServerTests {
 
 	@Test
 	void removesOnlyItsOwnFileOnStop() throws Exception {
-		Path path = this.dir.resolve("replaced.sock");
-		DatagramServer server = start(DatagramServer.builder("test", path).handler(ECHO));
+		Path path = this.servers.path("replaced.sock");
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler(ECHO));
 		assertThat(server.isSocketFileOurs()).isTrue();
 		Files.delete(path);
 		client("replaced.sock");
@@ -382,8 +362,8 @@ class DatagramServerTests {
 
 	@Test
 	void startsStopsAndStartsAgain() throws Exception {
-		Path path = this.dir.resolve("again.sock");
-		DatagramServer server = start(DatagramServer.builder("test", path).handler(ECHO));
+		Path path = this.servers.path("again.sock");
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler(ECHO));
 		server.stop();
 		assertThat(path).doesNotExist();
 		server.start();
@@ -397,7 +377,7 @@ class DatagramServerTests {
 	void receivesOnAnAbstractAddressAndDoesNotReplyToAnAbstractSender() throws Exception {
 		String name = "unix-socket-test-" + UUID.randomUUID();
 		Queue<String> seen = new ConcurrentLinkedQueue<>();
-		DatagramServer server = start(DatagramServer.abstractBuilder("test", name)
+		DatagramServer server = this.servers.start(DatagramServer.abstractBuilder("test", name)
 			.handler((datagram) -> seen.add(datagram.text() + " from " + datagram.sender() + " replied "
 					+ datagram.reply(datagram.payload()))));
 		assertThat(server.address()).isEqualTo("@" + name);
@@ -418,7 +398,7 @@ class DatagramServerTests {
 	void streamServerRoundTripsOnAnAbstractAddressWithPeerCredentials() throws Exception {
 		String name = "unix-socket-test-" + UUID.randomUUID();
 		Queue<PeerCredentials> peers = new ConcurrentLinkedQueue<>();
-		String uid = String.valueOf(Files.getAttribute(this.dir, "unix:uid"));
+		String uid = String.valueOf(Files.getAttribute(this.servers.dir(), "unix:uid"));
 		StreamServer server = StreamServer.abstractBuilder("test", name)
 			.peerPolicy(PeerPolicy.of(List.of(uid), List.of()))
 			.threadFactory((task) -> {
@@ -429,8 +409,7 @@ class DatagramServerTests {
 				connection.inputStream().transferTo(connection.outputStream());
 			})
 			.build();
-		this.servers.add(server);
-		server.start();
+		this.servers.start(server);
 		assertThat(server.address()).isEqualTo("@" + name);
 		try (AFUNIXSocketChannel client = AFUNIXSocketChannel.open(AFUNIXSocketAddress.inAbstractNamespace(name))) {
 			client.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)));

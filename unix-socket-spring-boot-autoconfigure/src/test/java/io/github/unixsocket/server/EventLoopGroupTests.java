@@ -4,16 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -26,34 +23,25 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 @ExtendWith(OutputCaptureExtension.class)
 class EventLoopGroupTests {
 
-	@TempDir
-	Path dir;
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	private StreamServer server(EventLoopGroup loops, String name, MessageHandler handler,
 			StreamServer.Dispatch dispatch) {
-		StreamServer server = StreamServer.builder(name, this.dir.resolve(name + ".sock"))
+		return this.servers.add(StreamServer.builder(name, this.servers.path(name + ".sock"))
 			.messages(Framing.LINES, handler)
 			.dispatch(dispatch)
 			.eventLoops(loops)
-			.build();
-		this.servers.add(server);
-		return server;
+			.build());
 	}
 
 	private Path path(StreamServer server) {
-		return this.dir.resolve(server.name() + ".sock");
+		return this.servers.path(server.name() + ".sock");
 	}
 
 	@Test
 	void handlerBlockingTheLoopIsCountedAndReportedWithTheLoopThreadsStack(CapturedOutput output) throws Exception {
-		EventLoopGroup loops = new EventLoopGroup("blocked", 1, Duration.ofMillis(100));
+		EventLoopGroup loops = this.servers.loops("blocked", 1, Duration.ofMillis(100));
 		StreamServer server = server(loops, "blocking", EventLoopGroupTests::sleepsOnTheLoop,
 				StreamServer.Dispatch.EVENT_LOOP);
 		server.start();
@@ -87,7 +75,7 @@ class EventLoopGroupTests {
 	@Test
 	void loopsRunWhileAServerUsesThemAndStartAgainWithTheNext() throws Exception {
 		Set<Thread> before = nonDaemonThreads();
-		EventLoopGroup loops = new EventLoopGroup("lifecycle", 2, Duration.ofSeconds(1));
+		EventLoopGroup loops = this.servers.loops("lifecycle", 2, Duration.ofSeconds(1));
 		StreamServer first = server(loops, "first", FramedServerTests.ECHO, StreamServer.Dispatch.WORKERS);
 		StreamServer second = server(loops, "second", FramedServerTests.ECHO, StreamServer.Dispatch.EVENT_LOOP);
 		assertThat(loops.isRunning()).isFalse();
@@ -119,7 +107,7 @@ class EventLoopGroupTests {
 
 	@Test
 	void loopsAreNonDaemonThreadsThatKeepTheJvmAlive() throws Exception {
-		EventLoopGroup loops = new EventLoopGroup("alive", 1, Duration.ofSeconds(1));
+		EventLoopGroup loops = this.servers.loops("alive", 1, Duration.ofSeconds(1));
 		StreamServer server = server(loops, "alive", FramedServerTests.ECHO, StreamServer.Dispatch.EVENT_LOOP);
 		server.start();
 		Thread loop = Thread.getAllStackTraces()

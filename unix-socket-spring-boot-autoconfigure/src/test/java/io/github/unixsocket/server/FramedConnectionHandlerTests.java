@@ -69,7 +69,7 @@ class FramedConnectionHandlerTests extends FramedServerTests {
 		com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory
 			.getThreadMXBean();
 		FramedConnectionHandler framed = FramedConnectionHandler.lengthPrefixed(UPPER, 1024 * 1024);
-		Path path = this.dir.resolve("claims.sock");
+		Path path = this.servers.path("claims.sock");
 		StreamServer server = StreamServer.builder("claims", path).handler((connection) -> {
 			long before = threads.getCurrentThreadAllocatedBytes();
 			try {
@@ -79,8 +79,7 @@ class FramedConnectionHandlerTests extends FramedServerTests {
 				allocated.set(threads.getCurrentThreadAllocatedBytes() - before);
 			}
 		}).build();
-		this.servers.add(server);
-		server.start();
+		this.servers.start(server);
 		for (int claimed : new int[] { Integer.MAX_VALUE, 0x80000000, 1024 * 1024 + 1 }) {
 			allocated.set(-1);
 			try (TestClient client = TestClient.connect(path)) {

@@ -23,7 +23,7 @@ abstract class FramedOnLoopTests extends FramedServerTests {
 
 	FramedOnLoopTests(String loopName, int loops, StreamServer.Dispatch dispatch) {
 		this.loopName = loopName;
-		this.loops = new EventLoopGroup(loopName, loops, Duration.ofSeconds(2));
+		this.loops = this.servers.loops(loopName, loops, Duration.ofSeconds(2));
 		this.dispatch = dispatch;
 	}
 
@@ -75,7 +75,7 @@ abstract class FramedOnLoopTests extends FramedServerTests {
 
 	@Test
 	void maxMessageSizeMustBePositiveAndFitAnArray() {
-		StreamServer.Builder builder = StreamServer.builder("limits", this.dir.resolve("limits.sock"));
+		StreamServer.Builder builder = StreamServer.builder("limits", this.servers.path("limits.sock"));
 		assertThatIllegalArgumentException().isThrownBy(() -> builder.maxMessageSize(0));
 		assertThatIllegalArgumentException().isThrownBy(() -> builder.maxMessageSize(Integer.MAX_VALUE));
 		StreamServer server = serve(builder, Framing.LINES, UPPER, FramedConnectionHandler.MAX_LIMIT).build();

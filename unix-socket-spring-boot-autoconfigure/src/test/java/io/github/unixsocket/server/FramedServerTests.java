@@ -7,9 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -19,12 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,15 +42,8 @@ abstract class FramedServerTests {
 
 	static final MessageHandler ECHO = (connection, message) -> message;
 
-	@TempDir
-	Path dir;
-
-	final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	/**
 	 * Serve framed messages on this transport.
@@ -88,16 +78,14 @@ abstract class FramedServerTests {
 
 	Path start(Framing framing, MessageHandler handler, int maxMessageSize,
 			UnaryOperator<StreamServer.Builder> settings) throws IOException {
-		Path path = this.dir.resolve("framed-" + this.servers.size() + ".sock");
-		StreamServer server = settings.apply(serve(StreamServer.builder("framed", path), framing, handler, maxMessageSize))
-			.build();
-		this.servers.add(server);
-		server.start();
+		Path path = this.servers.path("framed-" + this.servers.started().size() + ".sock");
+		this.servers
+			.start(settings.apply(serve(StreamServer.builder("framed", path), framing, handler, maxMessageSize)));
 		return path;
 	}
 
 	StreamServer server() {
-		return this.servers.get(this.servers.size() - 1);
+		return (StreamServer) this.servers.last();
 	}
 
 	// --- Framing ---------------------------------------------------------------------------

@@ -8,16 +8,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -36,33 +33,19 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 @EnabledOnOs(OS.LINUX)
 class InheritedSocketTests {
 
-	@TempDir
-	Path dir;
-
-	private final List<UnixSocketServer> servers = new ArrayList<>();
-
-	/** Stand for systemd, which keeps its own copy of every socket it passes. */
-	private final List<AutoCloseable> systemd = new ArrayList<>();
-
-	@AfterEach
-	void close() throws Exception {
-		this.servers.forEach(UnixSocketServer::close);
-		for (AutoCloseable socket : this.systemd) {
-			socket.close();
-		}
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	private InheritedSocket listen(Path path, String name) throws IOException {
-		AFUNIXServerSocketChannel socket = AFUNIXServerSocketChannel.open();
-		this.systemd.add(socket);
+		// Kept open, as systemd keeps its own copy of every socket it passes.
+		AFUNIXServerSocketChannel socket = this.servers.closing(AFUNIXServerSocketChannel.open());
 		socket.bind(AFUNIXSocketAddress.of(path));
 		Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
 		return InheritedSocket.adopt(fd(socket.getFileDescriptor()), name);
 	}
 
 	private InheritedSocket datagram(Path path) throws IOException {
-		AFUNIXDatagramChannel socket = AFUNIXDatagramChannel.open();
-		this.systemd.add(socket);
+		AFUNIXDatagramChannel socket = this.servers.closing(AFUNIXDatagramChannel.open());
 		socket.bind(AFUNIXSocketAddress.of(path));
 		return InheritedSocket.adopt(fd(socket.getFileDescriptor()), null);
 	}
@@ -71,21 +54,15 @@ class InheritedSocketTests {
 		return FileDescriptorCast.using(descriptor).as(Integer.class);
 	}
 
-	private <S extends UnixSocketServer> S start(S server) throws IOException {
-		this.servers.add(server);
-		server.start();
-		return server;
-	}
-
 	@Test
 	void framedServerServesTheInheritedSocketAndNeverTouchesItsFile() throws Exception {
-		Path path = this.dir.resolve("lines.sock");
+		Path path = this.servers.path("lines.sock");
 		InheritedSocket socket = listen(path, "lines");
 		assertThat(socket.type()).isEqualTo(ServerType.STREAM);
 		assertThat(socket.address()).isEqualTo(path.toString());
 		assertThat(socket.name()).isEqualTo("lines");
 		Object inode = fileKey(path);
-		StreamServer server = start(StreamServer.builder("lines", path)
+		StreamServer server = this.servers.start(StreamServer.builder("lines", path)
 			.permissions(FilePermissions.parse("0600"))
 			.inherited(socket)
 			.messages(Framing.LINES, (connection, message) -> message)
@@ -112,8 +89,8 @@ class InheritedSocketTests {
 
 	@Test
 	void rawServerServesTheInheritedSocketOnPlatformThreads() throws Exception {
-		Path path = this.dir.resolve("echo.sock");
-		StreamServer server = start(StreamServer.builder("echo", path)
+		Path path = this.servers.path("echo.sock");
+		StreamServer server = this.servers.start(StreamServer.builder("echo", path)
 			.inherited(listen(path, null))
 			.threadFactory((task) -> {
 				throw new AssertionError("junixsocket's channels get platform threads");
@@ -129,13 +106,13 @@ class InheritedSocketTests {
 
 	@Test
 	void datagramServerServesTheInheritedSocketAndRepliesFromIt() throws Exception {
-		Path path = this.dir.resolve("events.sock");
+		Path path = this.servers.path("events.sock");
 		InheritedSocket socket = datagram(path);
 		assertThat(socket.type()).isEqualTo(ServerType.DATAGRAM);
-		DatagramServer server = start(
+		DatagramServer server = this.servers.start(
 				DatagramServer.builder("events", path).inherited(socket).handler((d) -> d.reply(d.payload())).build());
 		try (AFUNIXDatagramChannel client = AFUNIXDatagramChannel.open()) {
-			client.bind(AFUNIXSocketAddress.of(this.dir.resolve("client.sock")));
+			client.bind(AFUNIXSocketAddress.of(this.servers.path("client.sock")));
 			client.send(ByteBuffer.wrap("ping".getBytes(StandardCharsets.UTF_8)), AFUNIXSocketAddress.of(path));
 			ByteBuffer reply = ByteBuffer.allocate(16);
 			AFUNIXSocketAddress from = (AFUNIXSocketAddress) client.receive(reply);
@@ -148,16 +125,16 @@ class InheritedSocketTests {
 
 	@Test
 	void aSocketOfTheOtherTypeIsRefusedNamingBoth() throws Exception {
-		InheritedSocket datagram = datagram(this.dir.resolve("d.sock"));
+		InheritedSocket datagram = datagram(this.servers.path("d.sock"));
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> StreamServer.builder("admin", this.dir.resolve("d.sock")).inherited(datagram))
+			.isThrownBy(() -> StreamServer.builder("admin", this.servers.path("d.sock")).inherited(datagram))
 			.withMessageContaining("datagram socket")
 			.withMessageContaining("'admin' is a stream server");
 	}
 
 	@Test
 	void aDescriptorThatIsNotASocketIsRefused() throws Exception {
-		Path file = Files.writeString(this.dir.resolve("file"), "x");
+		Path file = Files.writeString(this.servers.path("file"), "x");
 		try (java.io.FileInputStream in = new java.io.FileInputStream(file.toFile())) {
 			int fd = fd(in.getFD());
 			org.assertj.core.api.Assertions.assertThatIOException().isThrownBy(() -> InheritedSocket.adopt(fd, null))
@@ -168,7 +145,7 @@ class InheritedSocketTests {
 	@Test
 	void framedServerOnAnAbstractAddressRunsOnJunixsocketsEventLoop() throws Exception {
 		String name = "unix-socket-test-" + UUID.randomUUID();
-		StreamServer server = start(StreamServer.abstractBuilder("abstract", name)
+		StreamServer server = this.servers.start(StreamServer.abstractBuilder("abstract", name)
 			.messages(Framing.LINES, (connection, message) -> (connection.peer().user() + ":"
 					+ new String(message, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8))
 			.build());

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -13,11 +11,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,24 +32,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class LoopBackPressureTests {
 
-	@TempDir
-	Path dir;
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	/** One loop: every connection of these tests shares it. */
-	private final EventLoopGroup loop = new EventLoopGroup("pressure", 1, Duration.ofSeconds(10));
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	private final EventLoopGroup loop = this.servers.loops("pressure", 1, Duration.ofSeconds(10));
 
 	private StreamServer start(StreamServer.Builder builder) throws IOException {
-		StreamServer server = builder.eventLoops(this.loop).build();
-		this.servers.add(server);
-		server.start();
-		return server;
+		return this.servers.start(builder.eventLoops(this.loop));
 	}
 
 	@ParameterizedTest
@@ -60,7 +47,7 @@ class LoopBackPressureTests {
 	@Tag(Slow.TAG)
 	void clientThatNeverReadsIsNoLongerReadWhileOthersOnTheLoopAreServed(StreamServer.Dispatch dispatch)
 			throws Exception {
-		Path path = this.dir.resolve("echo.sock");
+		Path path = this.servers.path("echo.sock");
 		StreamServer server = start(StreamServer.builder("echo", path)
 			.messages(Framing.LINES, FramedServerTests.ECHO)
 			.dispatch(dispatch));
@@ -108,7 +95,7 @@ class LoopBackPressureTests {
 	@Test
 	void readingResumesWhenRepliesDrainWhileAPauseIsOnItsWayToTheLoop() throws Exception {
 		HeldExecutor workers = new HeldExecutor();
-		Path hogPath = this.dir.resolve("hog.sock");
+		Path hogPath = this.servers.path("hog.sock");
 		StreamServer server = start(StreamServer.builder("hog", hogPath)
 			.messages(Framing.LINES, (connection, message) -> {
 				// "<n>": a reply of n bytes (the newline included)
@@ -120,7 +107,7 @@ class LoopBackPressureTests {
 			.sendBufferSize(256 * 1024));
 		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		Path busyPath = this.dir.resolve("busy.sock");
+		Path busyPath = this.servers.path("busy.sock");
 		start(StreamServer.builder("busy", busyPath).messages(Framing.LINES, (connection, message) -> {
 			entered.countDown();
 			release.await(10, TimeUnit.SECONDS);

@@ -21,11 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,31 +38,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class LoopConnectionTests {
 
-	@TempDir
-	Path dir;
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
-	private final EventLoopGroup loops = new EventLoopGroup("connections", 2, Duration.ofSeconds(10));
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	private final EventLoopGroup loops = this.servers.loops("connections", 2, Duration.ofSeconds(10));
 
 	private StreamServer start(String name, StreamServer.Dispatch dispatch, MessageHandler handler,
 			UnaryOperator<StreamServer.Builder> settings) throws IOException {
-		StreamServer server = settings.apply(StreamServer.builder(name, this.dir.resolve(name + ".sock"))
+		return this.servers.start(settings.apply(StreamServer.builder(name, this.servers.path(name + ".sock"))
 			.messages(Framing.LINES, handler)
 			.dispatch(dispatch)
-			.eventLoops(this.loops)).build();
-		this.servers.add(server);
-		server.start();
-		return server;
+			.eventLoops(this.loops)));
 	}
 
 	private Path path(StreamServer server) {
-		return this.dir.resolve(server.name() + ".sock");
+		return this.servers.path(server.name() + ".sock");
 	}
 
 	@ParameterizedTest
@@ -120,7 +109,7 @@ class LoopConnectionTests {
 	void peerPolicyRefusesAnotherUserBeforeTheHandlerAndServesAnAllowedOne() throws Exception {
 		OtherUser.require("socat");
 		// nobody must be able to reach and open the sockets: only the peer check may refuse it.
-		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Files.setPosixFilePermissions(this.servers.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
 		AtomicInteger handled = new AtomicInteger();
 		MessageHandler echo = (connection, message) -> {
 			handled.incrementAndGet();

@@ -4,16 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.github.unixsocket.server.FramedServerTests.awaitStable;
 import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
@@ -28,32 +25,21 @@ import static org.assertj.core.api.Assertions.assertThatIOException;
 @Timeout(60)
 class LoopDrainTests {
 
-	@TempDir
-	Path dir;
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
-	private final EventLoopGroup loop = new EventLoopGroup("drain", 1, Duration.ofSeconds(10));
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	private final EventLoopGroup loop = this.servers.loops("drain", 1, Duration.ofSeconds(10));
 
 	private StreamServer start(Path path, MessageHandler handler, StreamServer.Dispatch dispatch) throws IOException {
-		StreamServer server = StreamServer.builder("drain", path)
+		return this.servers.start(StreamServer.builder("drain", path)
 			.messages(Framing.LINES, handler)
 			.dispatch(dispatch)
-			.eventLoops(this.loop)
-			.build();
-		this.servers.add(server);
-		server.start();
-		return server;
+			.eventLoops(this.loop));
 	}
 
 	@Test
 	void idleCloseAtOnceARequestInFlightIsAnsweredAndStragglersAreClosedAtTheDeadline() throws Exception {
-		Path path = this.dir.resolve("drain.sock");
+		Path path = this.servers.path("drain.sock");
 		CountDownLatch entered = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		StreamServer server = start(path, (connection, message) -> {
@@ -103,7 +89,7 @@ class LoopDrainTests {
 
 	@Test
 	void repliesTheClientHasNotReadYetAreSentBeforeTheConnectionCloses() throws Exception {
-		Path path = this.dir.resolve("unsent.sock");
+		Path path = this.servers.path("unsent.sock");
 		String large = "r".repeat(100_000);
 		StreamServer server = start(path, (connection, message) -> large.getBytes(StandardCharsets.UTF_8),
 				StreamServer.Dispatch.EVENT_LOOP);
@@ -124,7 +110,7 @@ class LoopDrainTests {
 
 	@Test
 	void stoppingWithNothingOpenIsImmediateAndTheServerStartsAgain() throws Exception {
-		Path path = this.dir.resolve("again.sock");
+		Path path = this.servers.path("again.sock");
 		StreamServer server = start(path, FramedServerTests.ECHO, StreamServer.Dispatch.WORKERS);
 		for (int i = 0; i < 3; i++) {
 			try (TestClient client = TestClient.connect(path)) {

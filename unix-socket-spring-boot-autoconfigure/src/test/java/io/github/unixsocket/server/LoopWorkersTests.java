@@ -19,10 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.github.unixsocket.server.FramedServerTests.inThread;
 import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
@@ -36,33 +35,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class LoopWorkersTests {
 
-	@TempDir
-	Path dir;
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
-	private final EventLoopGroup loop = new EventLoopGroup("workers-test", 1, Duration.ofSeconds(10));
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	private final EventLoopGroup loop = this.servers.loops("workers-test", 1, Duration.ofSeconds(10));
 
 	private Path start(MessageHandler handler, int workers) throws IOException {
-		Path path = this.dir.resolve("workers-" + this.servers.size() + ".sock");
-		StreamServer server = StreamServer.builder("workers", path)
+		Path path = this.servers.path("workers-" + this.servers.started().size() + ".sock");
+		this.servers.start(StreamServer.builder("workers", path)
 			.messages(Framing.LINES, handler)
 			.dispatch(StreamServer.Dispatch.WORKERS)
 			.workers(workers)
-			.eventLoops(this.loop)
-			.build();
-		this.servers.add(server);
-		server.start();
+			.eventLoops(this.loop));
 		return path;
 	}
 
 	private StreamServer server() {
-		return this.servers.get(this.servers.size() - 1);
+		return (StreamServer) this.servers.last();
 	}
 
 	@Test
@@ -194,22 +183,20 @@ class LoopWorkersTests {
 			Map<String, String> threads = new ConcurrentHashMap<>();
 			MessageHandler recordThread = (connection, message) -> Thread.currentThread().getName()
 				.getBytes(StandardCharsets.UTF_8);
-			Path byExecutor = this.dir.resolve("executor.sock");
+			Path byExecutor = this.servers.path("executor.sock");
 			StreamServer first = StreamServer.builder("executor", byExecutor)
 				.messages(Framing.LINES, recordThread)
 				.workerExecutor(executor)
 				.eventLoops(this.loop)
 				.build();
-			this.servers.add(first);
-			first.start();
-			Path byFactory = this.dir.resolve("factory.sock");
+			this.servers.start(first);
+			Path byFactory = this.servers.path("factory.sock");
 			StreamServer second = StreamServer.builder("factory", byFactory)
 				.messages(Framing.LINES, recordThread)
 				.threadFactory((task) -> new Thread(task, "given-factory"))
 				.eventLoops(this.loop)
 				.build();
-			this.servers.add(second);
-			second.start();
+			this.servers.start(second);
 			try (TestClient client = TestClient.connect(byExecutor)) {
 				client.write("x\n");
 				threads.put("executor", client.read(15).trim());

@@ -14,12 +14,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,24 +32,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class PeerIdentityTests {
 
-	@TempDir
-	Path dir;
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	@Test
 	void fileAndAbstractServersMatchAndShowPeersAlike() throws Exception {
 		OtherUser.require("socat");
-		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Files.setPosixFilePermissions(this.servers.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
 		// nobody by user, root by group; uid and gid 4242 (no account needed) by neither
 		PeerPolicy policy = PeerPolicy.of(List.of("nobody"), List.of("0"));
 		Queue<String> peers = new ConcurrentLinkedQueue<>();
-		Path path = this.dir.resolve("file.sock");
+		Path path = this.servers.path("file.sock");
 		String name = "unix-socket-test-" + UUID.randomUUID();
 		StreamServer file = start(StreamServer.builder("file", path).permissions(FilePermissions.parse("0666")), policy,
 				peers);
@@ -83,13 +75,13 @@ class PeerIdentityTests {
 		OtherUser.require(UnixIds.userName(1001).equals("1001") && UnixIds.userName(2000).equals("2000")
 				&& UnixIds.groupName(1001).equals("1001") && UnixIds.groupName(2000).equals("2000"),
 				"uid or gid 1001 or 2000 is taken on this machine");
-		Path passwd = this.dir.resolve("passwd");
+		Path passwd = this.servers.path("passwd");
 		Files.writeString(passwd, Files.readString(Path.of("/etc/passwd"))
 				+ "1001:x:2000:2000::/nonexistent:/usr/sbin/nologin\n");
-		Path group = this.dir.resolve("group");
+		Path group = this.servers.path("group");
 		Files.writeString(group, Files.readString(Path.of("/etc/group")) + "1001:x:2000:\n");
-		Path sockets = Files.createDirectory(this.dir.resolve("sockets"));
-		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path sockets = Files.createDirectory(this.servers.path("sockets"));
+		Files.setPosixFilePermissions(this.servers.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
 		Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwxr-xr-x"));
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		String script = "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/group && shift 2 && exec \"$@\"";
@@ -121,13 +113,10 @@ class PeerIdentityTests {
 
 	private StreamServer start(StreamServer.Builder builder, PeerPolicy policy, Queue<String> peers)
 			throws IOException {
-		StreamServer server = builder.peerPolicy(policy).handler((connection) -> {
+		return this.servers.start(builder.peerPolicy(policy).handler((connection) -> {
 			peers.add(connection.serverName() + " " + connection.peer());
 			connection.inputStream().transferTo(connection.outputStream());
-		}).build();
-		this.servers.add(server);
-		server.start();
-		return server;
+		}));
 	}
 
 	/** Send "hi" as that user and group; the reply, empty if the server closed at once. */

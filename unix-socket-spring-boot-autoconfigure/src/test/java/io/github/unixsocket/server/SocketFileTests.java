@@ -6,13 +6,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -21,23 +19,15 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 @Timeout(60)
 class SocketFileTests {
 
-	@TempDir
-	Path dir;
-
-	private final List<UnixSocketServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void close() {
-		this.servers.forEach(UnixSocketServer::close);
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	@Test
 	void aPathOfExactlyTheLimitIsTakenAndOneByteMoreIsRefusedBeforeAnythingIsCreated() throws Exception {
 		Path longest = pathOfBytes(SocketFile.MAX_PATH_BYTES);
 		DatagramServer fits = DatagramServer.builder("longest", longest).handler((datagram) -> {
 		}).build();
-		this.servers.add(fits);
-		fits.start();
+		this.servers.start(fits);
 		assertThat(fits.isSocketFileOurs()).isTrue();
 		fits.stop(Duration.ZERO);
 		Path tooLong = pathOfBytes(SocketFile.MAX_PATH_BYTES + 1);
@@ -56,9 +46,9 @@ class SocketFileTests {
 
 	@Test
 	void whatIsNotASocketIsNamedAndLeftAlone() throws Exception {
-		Path file = Files.writeString(this.dir.resolve("file.sock"), "mine");
-		Path directory = Files.createDirectory(this.dir.resolve("directory.sock"));
-		Path link = Files.createSymbolicLink(this.dir.resolve("link.sock"), file);
+		Path file = Files.writeString(this.servers.path("file.sock"), "mine");
+		Path directory = Files.createDirectory(this.servers.path("directory.sock"));
+		Path link = Files.createSymbolicLink(this.servers.path("link.sock"), file);
 		assertNotASocket(file, "a regular file");
 		assertNotASocket(directory, "a directory");
 		assertNotASocket(link, "a symbolic link");
@@ -156,7 +146,7 @@ class SocketFileTests {
 
 	/** A path in a directory of its own, exactly this many bytes long. */
 	private Path pathOfBytes(int bytes) throws Exception {
-		Path parent = Files.createTempDirectory(this.dir, "d");
+		Path parent = Files.createTempDirectory(this.servers.dir(), "d");
 		int name = bytes - parent.toString().length() - 1;
 		assertThat(name).as("room for a file name").isPositive();
 		Path path = parent.resolve("s".repeat(name));

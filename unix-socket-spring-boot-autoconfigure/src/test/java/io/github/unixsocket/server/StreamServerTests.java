@@ -23,11 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.security.auth.module.UnixSystem;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -40,22 +39,8 @@ class StreamServerTests {
 	private static final ConnectionHandler ECHO = (connection) -> connection.inputStream()
 		.transferTo(connection.outputStream());
 
-	@TempDir
-	Path dir;
-
-	private final List<StreamServer> servers = new ArrayList<>();
-
-	@AfterEach
-	void closeServers() {
-		this.servers.forEach(StreamServer::close);
-	}
-
-	private StreamServer start(StreamServer.Builder builder) throws IOException {
-		StreamServer server = builder.build();
-		this.servers.add(server);
-		server.start();
-		return server;
-	}
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	private StreamServer.Builder echo(Path path) {
 		return StreamServer.builder("test", path).handler(ECHO);
@@ -63,8 +48,8 @@ class StreamServerTests {
 
 	@Test
 	void echoesForManyConcurrentClients() throws Exception {
-		Path path = this.dir.resolve("echo.sock");
-		StreamServer server = start(echo(path));
+		Path path = this.servers.path("echo.sock");
+		StreamServer server = this.servers.start(echo(path));
 		int clients = 50;
 		ExecutorService pool = Executors.newFixedThreadPool(clients);
 		try {
@@ -100,8 +85,8 @@ class StreamServerTests {
 	@Test
 	@Tag(Slow.TAG)
 	void byteCountersNeverGoDownWhileConnectionsClose() throws Exception {
-		Path path = this.dir.resolve("monotonic.sock");
-		StreamServer server = start(echo(path));
+		Path path = this.servers.path("monotonic.sock");
+		StreamServer server = this.servers.start(echo(path));
 		AtomicInteger decreases = new AtomicInteger();
 		CountDownLatch done = new CountDownLatch(1);
 		Thread reader = new Thread(() -> {
@@ -130,8 +115,8 @@ class StreamServerTests {
 	@Test
 	void appliesOctalAndSymbolicModes() throws Exception {
 		for (String mode : List.of("0600", "0660", "rw-rw-rw-", "640")) {
-			Path path = this.dir.resolve("mode-" + mode + ".sock");
-			start(echo(path).permissions(FilePermissions.parse(mode)));
+			Path path = this.servers.path("mode-" + mode + ".sock");
+			this.servers.start(echo(path).permissions(FilePermissions.parse(mode)));
 			assertThat(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS))
 				.isEqualTo(FilePermissions.parse(mode));
 			try (TestClient client = TestClient.connect(path)) {
@@ -142,31 +127,32 @@ class StreamServerTests {
 
 	@Test
 	void defaultModeIsOwnerOnly() throws Exception {
-		Path path = this.dir.resolve("default.sock");
-		start(echo(path));
+		Path path = this.servers.path("default.sock");
+		this.servers.start(echo(path));
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
 	}
 
 	@Test
 	void appliesGroupByNameAndByGid() throws Exception {
 		String name = otherGroup();
-		Path byName = this.dir.resolve("by-name.sock");
-		start(echo(byName).group(name));
+		Path byName = this.servers.path("by-name.sock");
+		this.servers.start(echo(byName).group(name));
 		assertThat(Files.getAttribute(byName, "unix:gid", LinkOption.NOFOLLOW_LINKS))
 			.isEqualTo(gidOf(SocketFile.lookupGroup(name)));
-		Path byGid = this.dir.resolve("by-gid.sock");
+		Path byGid = this.servers.path("by-gid.sock");
 		int gid = gidOf(SocketFile.lookupGroup(name));
-		start(echo(byGid).group(Integer.toString(gid)));
+		this.servers.start(echo(byGid).group(Integer.toString(gid)));
 		assertThat(Files.getAttribute(byGid, "unix:gid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(gid);
 	}
 
 	@Test
 	void createsMissingDirectoriesWithTheirOwnMode() throws Exception {
-		Path path = this.dir.resolve("a/b/c.sock");
-		start(echo(path).fileOptions(new SocketFileOptions(path, null, null, true, FilePermissions.parse("0710"))));
-		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.dir.resolve("a"))))
+		Path path = this.servers.path("a/b/c.sock");
+		this.servers.start(
+				echo(path).fileOptions(new SocketFileOptions(path, null, null, true, FilePermissions.parse("0710"))));
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.servers.path("a"))))
 			.isEqualTo("rwx--x---");
-		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.dir.resolve("a/b"))))
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.servers.path("a/b"))))
 			.isEqualTo("rwx--x---");
 		try (TestClient client = TestClient.connect(path)) {
 			assertThat(client.exchange("x")).isEqualTo("x");
@@ -175,22 +161,22 @@ class StreamServerTests {
 
 	@Test
 	void failsWhenDirectoryIsMissingAndMayNotBeCreated() {
-		Path path = this.dir.resolve("missing/c.sock");
+		Path path = this.servers.path("missing/c.sock");
 		StreamServer server = echo(path).fileOptions(new SocketFileOptions(path, null, null, false, null)).build();
 		this.servers.add(server);
 		assertThatExceptionOfType(SocketFileException.class).isThrownBy(server::start)
 			.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(SocketFileException.Reason.DIRECTORY_MISSING));
-		assertThat(this.dir.resolve("missing")).doesNotExist();
+		assertThat(this.servers.path("missing")).doesNotExist();
 	}
 
 	@Test
 	void reclaimsStaleSocketFile() throws Exception {
-		Path path = this.dir.resolve("stale.sock");
+		Path path = this.servers.path("stale.sock");
 		try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			crashed.bind(UnixDomainSocketAddress.of(path));
 		}
 		assertThat(path).exists();
-		start(echo(path));
+		this.servers.start(echo(path));
 		try (TestClient client = TestClient.connect(path)) {
 			assertThat(client.exchange("fresh")).isEqualTo("fresh");
 		}
@@ -198,7 +184,7 @@ class StreamServerTests {
 
 	@Test
 	void leavesLiveSocketAloneAndFails() throws Exception {
-		Path path = this.dir.resolve("live.sock");
+		Path path = this.servers.path("live.sock");
 		try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			other.bind(UnixDomainSocketAddress.of(path));
 			Object key = fileKey(path);
@@ -219,9 +205,9 @@ class StreamServerTests {
 
 	@Test
 	void refusesRegularFileDirectoryAndLinkWithoutTouchingThem() throws Exception {
-		Path file = Files.writeString(this.dir.resolve("file.sock"), "precious");
-		Path directory = Files.createDirectory(this.dir.resolve("dir.sock"));
-		Path link = Files.createSymbolicLink(this.dir.resolve("link.sock"), file);
+		Path file = Files.writeString(this.servers.path("file.sock"), "precious");
+		Path directory = Files.createDirectory(this.servers.path("dir.sock"));
+		Path link = Files.createSymbolicLink(this.servers.path("link.sock"), file);
 		for (Path path : List.of(file, directory, link)) {
 			StreamServer server = echo(path).build();
 			this.servers.add(server);
@@ -232,14 +218,14 @@ class StreamServerTests {
 		assertThat(Files.readString(file)).isEqualTo("precious");
 		assertThat(directory).isDirectory();
 		assertThat(Files.isSymbolicLink(link)).isTrue();
-		try (var leftovers = Files.list(this.dir)) {
+		try (var leftovers = Files.list(this.servers.dir())) {
 			assertThat(leftovers).hasSize(3);
 		}
 	}
 
 	@Test
 	void rejectsTooLongPathNamingItsLength() {
-		Path path = this.dir.resolve("x".repeat(120) + ".sock");
+		Path path = this.servers.path("x".repeat(120) + ".sock");
 		StreamServer server = echo(path).build();
 		this.servers.add(server);
 		assertThatExceptionOfType(SocketFileException.class).isThrownBy(server::start)
@@ -252,7 +238,7 @@ class StreamServerTests {
 	@Test
 	@Tag(Slow.TAG)
 	void pathIsNeverVisibleWithBroaderModeThanConfigured() throws Exception {
-		Path path = this.dir.resolve("race.sock");
+		Path path = this.servers.path("race.sock");
 		StreamServer server = echo(path).build();
 		this.servers.add(server);
 		AtomicInteger observed = new AtomicInteger();
@@ -281,15 +267,15 @@ class StreamServerTests {
 		racer.join();
 		assertThat(observed).hasPositiveValue();
 		assertThat(wrong).isEmpty();
-		try (var leftovers = Files.list(this.dir)) {
+		try (var leftovers = Files.list(this.servers.dir())) {
 			assertThat(leftovers).as("temporary bind directories are removed").isEmpty();
 		}
 	}
 
 	@Test
 	void removesOnlyItsOwnFileOnStop() throws Exception {
-		Path path = this.dir.resolve("mine.sock");
-		StreamServer server = start(echo(path));
+		Path path = this.servers.path("mine.sock");
+		StreamServer server = this.servers.start(echo(path));
 		server.stop();
 		assertThat(path).doesNotExist();
 
@@ -306,8 +292,8 @@ class StreamServerTests {
 
 	@Test
 	void idleTimeoutClosesIdleButNotActiveConnections() throws Exception {
-		Path path = this.dir.resolve("idle.sock");
-		StreamServer server = start(echo(path).idleTimeout(Duration.ofMillis(300)));
+		Path path = this.servers.path("idle.sock");
+		StreamServer server = this.servers.start(echo(path).idleTimeout(Duration.ofMillis(300)));
 		try (TestClient idle = TestClient.connect(path); TestClient active = TestClient.connect(path)) {
 			long start = System.nanoTime();
 			// The active client talks back to back (no pause that a busy machine could stretch past the
@@ -324,7 +310,7 @@ class StreamServerTests {
 
 	@Test
 	void defaultsBoundConnectionsUnfinishedMessagesAndTheirBuffers() {
-		StreamServer server = echo(this.dir.resolve("defaults.sock")).build();
+		StreamServer server = echo(this.servers.path("defaults.sock")).build();
 		assertThat(server.maxConnections()).isEqualTo(1000);
 		assertThat(server.messageTimeout()).isEqualTo(Duration.ofSeconds(30));
 		assertThat(server.bufferBudget().capacity()).isEqualTo(32 * 1024 * 1024);
@@ -333,22 +319,22 @@ class StreamServerTests {
 		MessageHandler echo = (connection, message) -> message;
 		assertThat(FramedConnectionHandler.lines(echo).maxMessageSize()).isEqualTo(1024 * 1024);
 		assertThat(FramedConnectionHandler.lengthPrefixed(echo).maxMessageSize()).isEqualTo(1024 * 1024);
-		StreamServer unlimited = echo(this.dir.resolve("unlimited.sock")).maxConnections(0)
+		StreamServer unlimited = echo(this.servers.path("unlimited.sock")).maxConnections(0)
 			.messageTimeout(Duration.ZERO)
 			.bufferBudget(Long.MAX_VALUE)
 			.build();
 		assertThat(unlimited.maxConnections()).isZero();
 		assertThat(unlimited.messageTimeout()).isZero();
 		assertThat(unlimited.bufferBudget().capacity()).isEqualTo(Long.MAX_VALUE);
-		assertThatIllegalArgumentException().isThrownBy(() -> echo(this.dir.resolve("x.sock")).bufferBudget(0));
+		assertThatIllegalArgumentException().isThrownBy(() -> echo(this.servers.path("x.sock")).bufferBudget(0));
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> echo(this.dir.resolve("x.sock")).messageTimeout(Duration.ofSeconds(-1)));
+			.isThrownBy(() -> echo(this.servers.path("x.sock")).messageTimeout(Duration.ofSeconds(-1)));
 	}
 
 	@Test
 	void maxConnectionsRefusesBeyondTheLimitAndRecovers() throws Exception {
-		Path path = this.dir.resolve("max.sock");
-		StreamServer server = start(echo(path).maxConnections(2));
+		Path path = this.servers.path("max.sock");
+		StreamServer server = this.servers.start(echo(path).maxConnections(2));
 		try (TestClient first = TestClient.connect(path); TestClient second = TestClient.connect(path)) {
 			assertThat(first.exchange("1")).isEqualTo("1");
 			assertThat(second.exchange("2")).isEqualTo("2");
@@ -367,10 +353,10 @@ class StreamServerTests {
 
 	@Test
 	void drainLetsInFlightExchangeFinishAndRemovesFileAtOnce() throws Exception {
-		Path path = this.dir.resolve("drain.sock");
+		Path path = this.servers.path("drain.sock");
 		CountDownLatch requestRead = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
-		StreamServer server = start(StreamServer.builder("drain", path).handler((connection) -> {
+		StreamServer server = this.servers.start(StreamServer.builder("drain", path).handler((connection) -> {
 			int b = connection.inputStream().read();
 			requestRead.countDown();
 			release.await();
@@ -390,8 +376,8 @@ class StreamServerTests {
 
 	@Test
 	void drainClosesStragglersAtTheDeadline() throws Exception {
-		Path path = this.dir.resolve("straggler.sock");
-		StreamServer server = start(echo(path));
+		Path path = this.servers.path("straggler.sock");
+		StreamServer server = this.servers.start(echo(path));
 		try (TestClient client = TestClient.connect(path)) {
 			assertThat(client.exchange("x")).isEqualTo("x");
 			long started = System.nanoTime();
@@ -406,9 +392,9 @@ class StreamServerTests {
 
 	@Test
 	void handlerSeesDrainingAndCanSayGoodbye() throws Exception {
-		Path path = this.dir.resolve("bye.sock");
+		Path path = this.servers.path("bye.sock");
 		CountDownLatch serving = new CountDownLatch(1);
-		StreamServer server = start(StreamServer.builder("bye", path).handler((connection) -> {
+		StreamServer server = this.servers.start(StreamServer.builder("bye", path).handler((connection) -> {
 			serving.countDown();
 			while (!connection.isDraining()) {
 				Thread.sleep(10);
@@ -425,8 +411,8 @@ class StreamServerTests {
 
 	@Test
 	void handlerFailureClosesOnlyItsConnection() throws Exception {
-		Path path = this.dir.resolve("boom.sock");
-		StreamServer server = start(StreamServer.builder("boom", path).handler((connection) -> {
+		Path path = this.servers.path("boom.sock");
+		StreamServer server = this.servers.start(StreamServer.builder("boom", path).handler((connection) -> {
 			int b = connection.inputStream().read();
 			if (b == '!') {
 				throw new IllegalStateException("handler bug");
@@ -446,8 +432,8 @@ class StreamServerTests {
 
 	@Test
 	void interruptedHandlerDoesNotKillTheServer() throws Exception {
-		Path path = this.dir.resolve("interrupt.sock");
-		StreamServer server = start(StreamServer.builder("interrupt", path).handler((connection) -> {
+		Path path = this.servers.path("interrupt.sock");
+		StreamServer server = this.servers.start(StreamServer.builder("interrupt", path).handler((connection) -> {
 			Thread.currentThread().interrupt();
 			connection.inputStream().read();
 		}));
@@ -462,8 +448,8 @@ class StreamServerTests {
 
 	@Test
 	void startsStopsAndStartsAgain() throws Exception {
-		Path path = this.dir.resolve("again.sock");
-		StreamServer server = start(echo(path));
+		Path path = this.servers.path("again.sock");
+		StreamServer server = this.servers.start(echo(path));
 		for (int i = 0; i < 3; i++) {
 			try (TestClient client = TestClient.connect(path)) {
 				assertThat(client.exchange("round " + i)).isEqualTo("round " + i);
@@ -480,14 +466,14 @@ class StreamServerTests {
 	@Test
 	void peerPolicyRefusesOthersBeforeTheHandlerRuns() throws Exception {
 		String me = System.getProperty("user.name");
-		Path allowed = this.dir.resolve("allowed.sock");
-		start(echo(allowed).peerPolicy(PeerPolicy.of(List.of(me), List.of())));
+		Path allowed = this.servers.path("allowed.sock");
+		this.servers.start(echo(allowed).peerPolicy(PeerPolicy.of(List.of(me), List.of())));
 		try (TestClient client = TestClient.connect(allowed)) {
 			assertThat(client.exchange("ok")).isEqualTo("ok");
 		}
-		Path refused = this.dir.resolve("refused.sock");
+		Path refused = this.servers.path("refused.sock");
 		AtomicInteger handled = new AtomicInteger();
-		StreamServer server = start(StreamServer.builder("refused", refused).handler((connection) -> {
+		StreamServer server = this.servers.start(StreamServer.builder("refused", refused).handler((connection) -> {
 			handled.incrementAndGet();
 		}).peerPolicy(PeerPolicy.of(List.of(OtherUser.USER), List.of(OtherUser.GROUP))));
 		try (TestClient client = TestClient.connect(refused)) {
@@ -504,15 +490,17 @@ class StreamServerTests {
 		String anotherUser = Long.toString(self.getUid() + 1);
 		String ownGroup = Long.toString(self.getGid());
 		String anotherGroup = Long.toString(self.getGid() + 1);
-		Path byGroup = this.dir.resolve("by-group.sock");
-		StreamServer admitting = start(echo(byGroup).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(ownGroup))));
+		Path byGroup = this.servers.path("by-group.sock");
+		StreamServer admitting = this.servers
+			.start(echo(byGroup).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(ownGroup))));
 		try (TestClient client = TestClient.connect(byGroup)) {
 			assertThat(client.exchange("let in by group")).isEqualTo("let in by group");
 		}
 		assertThat(admitting.rejectedConnections(RejectReason.UNAUTHORIZED)).isZero();
 		// The same users with another group: refused, so the group is what let it in above.
-		Path neither = this.dir.resolve("neither.sock");
-		StreamServer refusing = start(echo(neither).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(anotherGroup))));
+		Path neither = this.servers.path("neither.sock");
+		StreamServer refusing = this.servers
+			.start(echo(neither).peerPolicy(PeerPolicy.of(List.of(anotherUser), List.of(anotherGroup))));
 		try (TestClient client = TestClient.connect(neither)) {
 			assertThat(client.awaitClosedByServer(Duration.ofSeconds(5))).isTrue();
 		}
@@ -521,9 +509,9 @@ class StreamServerTests {
 
 	@Test
 	void connectionExposesIdentityCountersAndAttributes() throws Exception {
-		Path path = this.dir.resolve("info.sock");
+		Path path = this.servers.path("info.sock");
 		CompletableFuture<String> seen = new CompletableFuture<>();
-		start(StreamServer.builder("info", path).handler((connection) -> {
+		this.servers.start(StreamServer.builder("info", path).handler((connection) -> {
 			connection.attributes().put("k", "v");
 			byte[] bytes = connection.inputStream().readNBytes(5);
 			connection.outputStream().write(bytes);

@@ -24,14 +24,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
@@ -50,36 +49,18 @@ class TrustBoundaryTests {
 
 	private static final DatagramHandler ECHO = (datagram) -> datagram.reply(datagram.payload());
 
-	@TempDir
-	Path dir;
-
-	private final List<UnixSocketServer> servers = new ArrayList<>();
-
-	private final List<AutoCloseable> resources = new ArrayList<>();
+	@RegisterExtension
+	final ServerFixture servers = new ServerFixture();
 
 	@BeforeEach
 	void letOtherUsersIn() throws IOException {
 		// The attacker must be able to reach what the tests set up for it.
-		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-	}
-
-	@AfterEach
-	void close() throws Exception {
-		this.servers.forEach(UnixSocketServer::close);
-		for (AutoCloseable resource : this.resources) {
-			resource.close();
-		}
-	}
-
-	private <S extends UnixSocketServer> S start(S server) throws IOException {
-		this.servers.add(server);
-		server.start();
-		return server;
+		Files.setPosixFilePermissions(this.servers.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
 	}
 
 	private DatagramServer echoDatagramServer(Path path) throws IOException {
 		// Reachable by the attacker, as a socket others may send to is.
-		return start(DatagramServer
+		return this.servers.start(DatagramServer
 			.builder("events", new SocketFileOptions(path, FilePermissions.parse("0666"), null, true,
 					FilePermissions.parse("0755")))
 			.handler(ECHO)
@@ -87,8 +68,7 @@ class TrustBoundaryTests {
 	}
 
 	private AFUNIXDatagramChannel datagramClient(AFUNIXSocketAddress bindTo) throws IOException {
-		AFUNIXDatagramChannel client = AFUNIXDatagramChannel.open();
-		this.resources.add(client);
+		AFUNIXDatagramChannel client = this.servers.closing(AFUNIXDatagramChannel.open());
 		client.bind(bindTo);
 		return client;
 	}
@@ -98,7 +78,7 @@ class TrustBoundaryTests {
 	@Test
 	void replyRedirectedBySymlinkToTheServerItselfIsRefusedAndNothingLoops() throws Exception {
 		OtherUser.require("socat");
-		Path server = this.dir.resolve("srv/events.sock");
+		Path server = this.servers.path("srv/events.sock");
 		DatagramServer events = echoDatagramServer(server);
 		attackThroughSymlink(server, server);
 		awaitCondition(() -> events.datagramsReceived() >= 1);
@@ -113,9 +93,9 @@ class TrustBoundaryTests {
 	@Test
 	void replyRedirectedBySymlinkToAnotherUsersPrivateSocketIsRefused() throws Exception {
 		OtherUser.require("socat");
-		Path server = this.dir.resolve("srv/events.sock");
+		Path server = this.servers.path("srv/events.sock");
 		DatagramServer events = echoDatagramServer(server);
-		Path privateDir = Files.createDirectory(this.dir.resolve("victim"),
+		Path privateDir = Files.createDirectory(this.servers.path("victim"),
 				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
 		AFUNIXDatagramChannel victim = datagramClient(AFUNIXSocketAddress.of(privateDir.resolve("victim.sock")));
 		victim.configureBlocking(false);
@@ -133,11 +113,11 @@ class TrustBoundaryTests {
 	 * still {@code x.sock}.
 	 */
 	private void attackThroughSymlink(Path server, Path target) throws Exception {
-		Path attackerDir = OtherUser.own(Files.createDirectory(this.dir.resolve("attacker")));
+		Path attackerDir = OtherUser.own(Files.createDirectory(this.servers.path("attacker")));
 		Path bound = attackerDir.resolve("x.sock");
 		Process socat = OtherUser.command("socat", "-t", "1", "STDIO", "UNIX-SENDTO:" + server + ",bind=" + bound)
 			.start();
-		this.resources.add(socat::destroyForcibly);
+		this.servers.closing(socat::destroyForcibly);
 		awaitCondition(() -> Files.exists(bound, LinkOption.NOFOLLOW_LINKS));
 		Files.move(bound, attackerDir.resolve("y.sock"));
 		OtherUser.own(Files.createSymbolicLink(bound, target));
@@ -147,7 +127,7 @@ class TrustBoundaryTests {
 	}
 
 	private void assertServesBoundClient(DatagramServer server, Path path) throws Exception {
-		AFUNIXDatagramChannel client = datagramClient(AFUNIXSocketAddress.of(this.dir.resolve("client.sock")));
+		AFUNIXDatagramChannel client = datagramClient(AFUNIXSocketAddress.of(this.servers.path("client.sock")));
 		client.send(ByteBuffer.wrap("still there?".getBytes(StandardCharsets.UTF_8)), AFUNIXSocketAddress.of(path));
 		ByteBuffer reply = ByteBuffer.allocate(100);
 		client.receive(reply);
@@ -156,13 +136,13 @@ class TrustBoundaryTests {
 
 	@Test
 	void replyToAHardLinkOfAnotherDatagramServerOfTheApplicationIsRefused() throws Exception {
-		Path first = this.dir.resolve("first.sock");
-		Path second = this.dir.resolve("second.sock");
+		Path first = this.servers.path("first.sock");
+		Path second = this.servers.path("second.sock");
 		DatagramServer firstServer = echoDatagramServer(first);
-		DatagramServer secondServer = start(
+		DatagramServer secondServer = this.servers.start(
 				DatagramServer.builder("second", second).handler(ECHO).permissions(FilePermissions.parse("0666")).build());
 		// The sender's bound name comes to name the first server's socket: the two would answer each other.
-		Path sender = this.dir.resolve("sender.sock");
+		Path sender = this.servers.path("sender.sock");
 		AFUNIXDatagramChannel client = datagramClient(AFUNIXSocketAddress.of(sender));
 		Files.delete(sender);
 		Files.createLink(sender, first);
@@ -176,7 +156,7 @@ class TrustBoundaryTests {
 
 	@Test
 	void abstractSenderWithATrailingNulGetsNoReplyAndTheNameWithoutItGetsNothing() throws Exception {
-		Path server = this.dir.resolve("events.sock");
+		Path server = this.servers.path("events.sock");
 		DatagramServer events = echoDatagramServer(server);
 		String name = "unix-socket-victim-" + UUID.randomUUID();
 		AFUNIXDatagramChannel victim = datagramClient(AFUNIXSocketAddress.inAbstractNamespace(name));
@@ -192,7 +172,7 @@ class TrustBoundaryTests {
 
 	@Test
 	void replyRulesRefuseWhatCouldNotBeTheSendersOwnSocket() throws Exception {
-		Path socketDir = Files.createDirectory(this.dir.resolve("clients"));
+		Path socketDir = Files.createDirectory(this.servers.path("clients"));
 		Path plain = socketDir.resolve("plain.sock");
 		datagramClient(AFUNIXSocketAddress.of(plain));
 		assertThat(ReplyTargets.refusal(AFUNIXSocketAddress.of(plain))).isNull();
@@ -201,7 +181,7 @@ class TrustBoundaryTests {
 			.contains("normalized");
 		Path file = Files.writeString(socketDir.resolve("file"), "not a socket");
 		assertThat(ReplyTargets.refusal(AFUNIXSocketAddress.of(file))).contains("not a socket");
-		Path linkedDir = Files.createSymbolicLink(this.dir.resolve("linked"), socketDir);
+		Path linkedDir = Files.createSymbolicLink(this.servers.path("linked"), socketDir);
 		assertThat(ReplyTargets.refusal(AFUNIXSocketAddress.of(linkedDir.resolve("plain.sock"))))
 			.contains("symbolic link");
 		Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -213,7 +193,7 @@ class TrustBoundaryTests {
 	@Test
 	void replyRulesRefuseASocketInADirectoryOfAnotherUser() throws Exception {
 		OtherUser.require();
-		Path socketDir = OtherUser.own(Files.createDirectory(this.dir.resolve("theirs")));
+		Path socketDir = OtherUser.own(Files.createDirectory(this.servers.path("theirs")));
 		Path socket = socketDir.resolve("mine.sock");
 		datagramClient(AFUNIXSocketAddress.of(socket));
 		assertThat(ReplyTargets.refusal(AFUNIXSocketAddress.of(socket))).contains("another user");
@@ -226,7 +206,7 @@ class TrustBoundaryTests {
 	@Test
 	void directoryOwnedByAnotherUserIsRefusedAndLeftAlone() throws Exception {
 		OtherUser.require();
-		Path foreign = OtherUser.own(Files.createDirectory(this.dir.resolve("unix-socket-sample")));
+		Path foreign = OtherUser.own(Files.createDirectory(this.servers.path("unix-socket-sample")));
 		Files.setPosixFilePermissions(foreign, PosixFilePermissions.fromString("rwxrwxrwx"));
 		StreamServer admin = StreamServer.builder("admin", foreign.resolve("admin.sock")).handler((c) -> {
 		}).build();
@@ -246,7 +226,7 @@ class TrustBoundaryTests {
 
 	@Test
 	void directoryOthersCanWriteIsRefusedUnlessStickyAndNeverForDatagrams() throws Exception {
-		Path open = Files.createDirectory(this.dir.resolve("open"));
+		Path open = Files.createDirectory(this.servers.path("open"));
 		Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
 		StreamServer stream = StreamServer.builder("s", open.resolve("s.sock")).handler((c) -> {
 		}).build();
@@ -262,12 +242,12 @@ class TrustBoundaryTests {
 			.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(SocketFileException.Reason.UNTRUSTED_DIRECTORY))
 			.withMessageContaining("shared with other users");
 		// A directory of its own inside the shared one is fine: the starter creates it.
-		start(DatagramServer.builder("d2", open.resolve("own/d.sock")).handler(ECHO).build());
+		this.servers.start(DatagramServer.builder("d2", open.resolve("own/d.sock")).handler(ECHO).build());
 	}
 
 	@Test
 	void parentOfTheSocketDirectoryMustBeTrustedToo() throws Exception {
-		Path outer = Files.createDirectory(this.dir.resolve("outer"));
+		Path outer = Files.createDirectory(this.servers.path("outer"));
 		Path inner = Files.createDirectory(outer.resolve("inner"));
 		Files.setPosixFilePermissions(outer, PosixFilePermissions.fromString("rwxrwxrwx"));
 		StreamServer server = StreamServer.builder("s", inner.resolve("s.sock")).handler((c) -> {
@@ -282,21 +262,21 @@ class TrustBoundaryTests {
 	@Tag(Slow.TAG)
 	void symlinkRacedIntoTheSocketPathNeverChangesTheVictim() throws Exception {
 		OtherUser.require("sh", "ln");
-		Path victim = Files.writeString(Files.createDirectory(this.dir.resolve("etc")).resolve("secret"), "root only");
+		Path victim = Files.writeString(Files.createDirectory(this.servers.path("etc")).resolve("secret"), "root only");
 		Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-------"));
 		Map<String, Object> before = Files.readAttributes(victim, "unix:mode,uid,gid,ino");
-		Path shared = Files.createDirectory(this.dir.resolve("tmp"));
+		Path shared = Files.createDirectory(this.servers.path("tmp"));
 		Files.setAttribute(shared, "unix:mode", 01777);
 		Path socket = shared.resolve("race.sock");
 		Path lock = PathLock.lockFile(socket);
 		// As nobody: keep planting links to the victim at the socket's and the lock's names (setpriv execs
 		// the shell itself, so destroying the process ends the loop; it also ends by itself).
-		Path stop = this.dir.resolve("stop");
+		Path stop = this.servers.path("stop");
 		Process racer = OtherUser.command("sh", "-c", "i=0; while [ $i -lt 100000 ] && [ ! -e " + stop + " ]; do ln -s "
 				+ victim + " " + socket + " 2>/dev/null; ln -s " + victim + " " + lock + " 2>/dev/null; rm -f " + socket
 				+ " " + lock + "; i=$((i+1)); done")
 			.start();
-		this.resources.add(racer::destroyForcibly);
+		this.servers.closing(racer::destroyForcibly);
 		StreamServer stream = StreamServer.builder("race", socket)
 			.permissions(FilePermissions.parse("0666"))
 			.group(OtherUser.GROUP)
@@ -325,7 +305,7 @@ class TrustBoundaryTests {
 
 	@Test
 	void aFileThatAppearsAtThePathDuringStartupIsNeverReplaced() throws Exception {
-		Path path = this.dir.resolve("raced.sock");
+		Path path = this.servers.path("raced.sock");
 		// What another process may put at the path between the probe and the publication: a file, or its
 		// own live socket. Publishing must fail, leave it exactly as it is, and give back the path.
 		for (boolean file : new boolean[] { true, false }) {
@@ -357,7 +337,8 @@ class TrustBoundaryTests {
 			}
 			Files.delete(path);
 		}
-		StreamServer server = start(StreamServer.builder("raced", path).handler(TrustBoundaryTests::echo).build());
+		StreamServer server = this.servers
+			.start(StreamServer.builder("raced", path).handler(TrustBoundaryTests::echo).build());
 		assertThat(server.isSocketFileOurs()).isTrue();
 	}
 
@@ -365,7 +346,7 @@ class TrustBoundaryTests {
 
 	@Test
 	void twoServersStartingOnOnePathNeverDeleteEachOthersSocket() throws Exception {
-		Path path = this.dir.resolve("contended.sock");
+		Path path = this.servers.path("contended.sock");
 		for (int round = 0; round < 50; round++) {
 			// A stale socket from a crashed run: both see it refuse connections and want to reclaim it.
 			try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -422,12 +403,12 @@ class TrustBoundaryTests {
 	@Tag(Slow.TAG)
 	void datagramSocketInAnExistingDirectoryIsNeverReachableWithABroaderMode() throws Exception {
 		OtherUser.require("java");
-		Path socketDir = Files.createDirectory(this.dir.resolve("run"));
+		Path socketDir = Files.createDirectory(this.servers.path("run"));
 		Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwxr-xr-x"));
 		Path socket = socketDir.resolve("events.sock");
-		Path watcher = Files.writeString(this.dir.resolve("ModeWatcher.java"), MODE_WATCHER);
+		Path watcher = Files.writeString(this.servers.path("ModeWatcher.java"), MODE_WATCHER);
 		Process watching = OtherUser.command("java", watcher.toString(), socket.toString(), "60").start();
-		this.resources.add(watching::destroyForcibly);
+		this.servers.closing(watching::destroyForcibly);
 		BufferedReader output = new BufferedReader(
 				new InputStreamReader(watching.getInputStream(), StandardCharsets.UTF_8));
 		assertThat(output.readLine()).isEqualTo("ready");
@@ -440,7 +421,7 @@ class TrustBoundaryTests {
 			server.start();
 			server.stop(Duration.ZERO);
 		}
-		Files.writeString(this.dir.resolve("done"), "");
+		Files.writeString(this.servers.path("done"), "");
 		assertThat(watching.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		String seen = output.readLine();
 		assertThat(seen).as("modes nobody saw").startsWith("observed").doesNotContain("rw-rw-rw-");
