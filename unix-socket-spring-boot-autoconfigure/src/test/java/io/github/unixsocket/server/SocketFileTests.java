@@ -59,7 +59,7 @@ class SocketFileTests {
 
 	@Test
 	void deleteIfOursRemovesOnlyTheSocketItBoundAndSaysWhetherItDid() throws Exception {
-		Path path = this.dir.resolve("mine.sock");
+		Path path = this.servers.path("mine.sock");
 		try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			SocketFile file = SocketFile.bindStream(channel, SocketFileOptions.of(path), 10);
 			try {
@@ -91,12 +91,12 @@ class SocketFileTests {
 
 	@Test
 	void thePrivateBindDirectoryGoesAtPublishingOrWithTheSocketFileThatKeptIt() throws Exception {
-		Path path = this.dir.resolve("web.sock");
+		Path path = this.servers.path("web.sock");
 		for (boolean keepBindPath : new boolean[] { false, true }) {
 			try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 				SocketFile.StreamBinding binding = SocketFile.prepareStream(SocketFileOptions.of(path));
 				Path privateDir = binding.bindPath().getParent();
-				assertThat(privateDir.getParent()).isEqualTo(this.dir);
+				assertThat(privateDir.getParent()).isEqualTo(this.servers.dir());
 				channel.bind(UnixDomainSocketAddress.of(binding.bindPath()));
 				SocketFile file = binding.publish(keepBindPath);
 				binding.close();
@@ -105,31 +105,31 @@ class SocketFileTests {
 				assertThat(file.isOurs()).isTrue();
 				file.deleteIfOurs();
 				file.close();
-				assertThat(this.dir).isEmptyDirectory();
+				assertThat(this.servers.dir()).isEmptyDirectory();
 			}
 		}
 	}
 
 	@Test
 	void aBindingClosedUnpublishedGivesEverythingBack() throws Exception {
-		Path path = this.dir.resolve("unused.sock");
+		Path path = this.servers.path("unused.sock");
 		SocketFile.StreamBinding binding = SocketFile.prepareStream(SocketFileOptions.of(path));
 		assertThat(binding.bindPath().getParent()).isDirectory();
 		binding.close();
-		assertThat(this.dir).isEmptyDirectory();
+		assertThat(this.servers.dir()).isEmptyDirectory();
 		SocketFile.prepareStream(SocketFileOptions.of(path)).close();
 	}
 
 	@Test
 	void aPublishingThatFailsGivesEverythingBackAndLeavesWhatAppearedAtThePath() throws Exception {
-		Path path = this.dir.resolve("raced.sock");
+		Path path = this.servers.path("raced.sock");
 		try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			SocketFile.StreamBinding binding = SocketFile.prepareStream(SocketFileOptions.of(path));
 			channel.bind(UnixDomainSocketAddress.of(binding.bindPath()));
 			Files.writeString(path, "appeared meanwhile");
 			assertThatExceptionOfType(java.io.IOException.class).isThrownBy(() -> binding.publish(false));
 			assertThat(path).hasContent("appeared meanwhile");
-			try (var left = Files.list(this.dir)) {
+			try (var left = Files.list(this.servers.dir())) {
 				assertThat(left).containsExactly(path);
 			}
 		}
