@@ -31,9 +31,14 @@ class BufferBudgetTests {
 		assertThat(b.resize(40)).isTrue();
 		assertThat(budget.used()).isEqualTo(100);
 		assertThat(budget.capacity()).isEqualTo(100);
+		assertThat(a.bytes()).isEqualTo(60);
+		assertThat(b.bytes()).isEqualTo(40);
 		assertThat(a.resize(10)).isTrue();
+		assertThat(a.bytes()).isEqualTo(10);
 		assertThat(budget.used()).isEqualTo(50);
 		b.close();
+		assertThat(b.bytes()).isZero();
+		assertThat(b.resize(1)).as("closed: grants nothing").isFalse();
 		assertThat(budget.used()).isEqualTo(10);
 		a.close();
 		a.close();
