@@ -198,7 +198,7 @@ final class UnixIds {
 	}
 
 	/** First entry with that id in a passwd or group file ({@code name:password:id:...}). */
-	private static String name(Path database, long id) {
+	static String name(Path database, long id) {
 		String number = Long.toString(id);
 		try (BufferedReader reader = Files.newBufferedReader(database, nativeCharset())) {
 			String line;

@@ -88,4 +88,15 @@ class UnixIdsTests {
 		assertThat(UnixIds.name(attributes.owner())).isEqualTo(UnixIds.userName(UnixIds.id(attributes.owner())));
 	}
 
+	@Test
+	void aNameIsTheFirstRealAccountWithTheIdInTheDatabase() throws Exception {
+		Path passwd = Files.writeString(this.dir.resolve("passwd"), String.join("\n", "#comment:x:7:7:",
+				"+nis:x:7:7:", "-nis:x:7:7:", ":x:7:7:", "short:x:7", "other:x:8:8:", "alice:x:7:7:", "bob:x:7:7:", ""));
+		assertThat(UnixIds.name(passwd, 7)).isEqualTo("alice");
+		assertThat(UnixIds.name(passwd, 9)).as("no account").isEqualTo("9");
+		Path numeric = Files.writeString(this.dir.resolve("numeric"), "1234:x:7:7:\n");
+		assertThat(UnixIds.name(numeric, 7)).as("a name that reads as a number is shown as the id").isEqualTo("7");
+		assertThat(UnixIds.name(this.dir.resolve("missing"), 7)).isEqualTo("7");
+	}
+
 }
