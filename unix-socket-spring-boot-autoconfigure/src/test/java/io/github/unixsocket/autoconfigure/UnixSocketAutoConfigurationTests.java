@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.AbstractUnixSocketServer.ServerBuilder;
 import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.ConnectionCustomizer;
@@ -174,6 +175,24 @@ class UnixSocketAutoConfigurationTests {
 	}
 
 	@Test
+	void valueTheBuilderRejectsFailsNamingThePropertyTheValueAndTheFix() {
+		this.runner.withUserConfiguration(EchoHandler.class)
+			.withPropertyValues(path("echo"), "unix-socket.servers.echo.shutdown-timeout=-1s")
+			.run((context) -> {
+				FailureAnalysis analysis = analysis(context);
+				assertThat(analysis.getDescription()).isEqualTo("Invalid value 'PT-1S' for property "
+						+ "'unix-socket.servers.echo.shutdown-timeout': shutdownTimeout must not be negative");
+				assertThat(analysis.getAction()).isEqualTo(
+						"Update 'unix-socket.servers.echo.shutdown-timeout': use 0 to disable, or a duration like 30s");
+				// The range is the engine builder's: its exception is the cause.
+				Throwable rejected = analysis.getCause().getCause();
+				assertThat(rejected).isInstanceOf(IllegalArgumentException.class);
+				assertThat(rejected.getStackTrace()[0].getClassName())
+					.isEqualTo(ServerBuilder.class.getName());
+			});
+	}
+
+	@Test
 	void invalidLimitsFailNamingTheProperty() {
 		assertInvalid("unix-socket.servers.echo.message-timeout=-1s", "unix-socket.servers.echo.message-timeout",
 				"must not be negative");
@@ -206,6 +225,8 @@ class UnixSocketAutoConfigurationTests {
 			assertThat(server.maxConnections()).isEqualTo(1000);
 			assertThat(server.messageTimeout()).isEqualTo(Duration.ofSeconds(30));
 			assertThat(server.bufferBudget().capacity()).isEqualTo(32L * 1024 * 1024);
+			assertThat(server.idleTimeout()).isZero();
+			assertThat(server.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
 		});
 	}
 
