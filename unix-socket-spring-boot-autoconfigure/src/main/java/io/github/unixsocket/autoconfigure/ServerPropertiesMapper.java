@@ -208,13 +208,16 @@ final class ServerPropertiesMapper {
 		return (int) bytes;
 	}
 
-	/** @return a datagram server's largest message: the receive buffer has this size */
+	/**
+	 * @return a datagram server's largest message: the receive buffer has this size, so
+	 * the property stops at 16MB, well below the builder's limit (which checks the rest)
+	 */
 	private static int datagramSize(DataSize size) {
-		if (size.toBytes() <= 0 || size.toBytes() > MAX_DATAGRAM_SIZE.toBytes()) {
+		if (size.toBytes() > MAX_DATAGRAM_SIZE.toBytes()) {
 			throw new IllegalArgumentException(
 					"must be between 1B and " + MAX_DATAGRAM_SIZE + " (the receive buffer has this size)");
 		}
-		return (int) size.toBytes();
+		return intBytes(size);
 	}
 
 	/**

@@ -158,6 +158,8 @@ class UnixSocketAutoConfigurationTests {
 				"must not be negative");
 		assertInvalid("unix-socket.servers.echo.receive-buffer-size=0", "unix-socket.servers.echo.receive-buffer-size",
 				"between");
+		assertInvalid("unix-socket.servers.echo.send-buffer-size=3GB", "unix-socket.servers.echo.send-buffer-size",
+				"between 1B and 2GB");
 		assertInvalid("unix-socket.servers.echo.peer.allowed-users=no-such-user-x", "unix-socket.servers.echo.peer",
 				"does not exist");
 		assertInvalid("unix-socket.servers.echo.path=" + this.dir.resolve("p".repeat(120)),
