@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
  */
 class ServerBuilderTests {
 
-	private static final Path PATH = Path.of("/tmp/unix-socket-builder-tests/never-bound.sock");
+	private static final Path PATH = Path.of("never-bound.sock");
 
 	private static final Duration NEGATIVE = Duration.ofSeconds(-1);
 
