@@ -6,6 +6,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
 
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Datagram;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Protocol;
@@ -30,27 +31,34 @@ import io.github.unixsocket.server.SocketFileOptions;
 import io.github.unixsocket.server.StreamServer;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Validates one server's properties and maps them onto the engine's builder. Every
- * problem becomes a {@link UnixSocketConfigurationException} naming the property.
+ * Maps one server's properties onto the engine's builder with a {@link PropertyMapper}.
+ * The builders own the defaults and the ranges: an unset property leaves the builder's
+ * default, and an {@link IllegalArgumentException} from a builder becomes a
+ * {@link UnixSocketConfigurationException} naming the property. What involves more than
+ * one property, or only applies to properties, is checked here.
  */
 final class ServerPropertiesMapper {
 
 	/** Far above what the kernel's socket buffers let through by default (about 200KB). */
 	private static final DataSize MAX_DATAGRAM_SIZE = DataSize.ofMegabytes(16);
 
+	private static final String DURATION_FIX = "use 0 to disable, or a duration like 30s";
+
+	private static final String BUFFER_SIZE_FIX = "use a size like 256KB, or remove it";
+
+	private static final String COUNT_FIX = "use 1 or more";
+
 	private final String name;
 
 	private final Server properties;
 
-	private final int maxMessageSize;
-
 	ServerPropertiesMapper(String name, Server properties) {
 		this.name = name;
 		this.properties = properties;
-		this.maxMessageSize = isDatagram() ? datagramMaxMessageSize() : maxMessageSize();
 	}
 
 	/** @return whether this is a datagram server */
@@ -69,33 +77,32 @@ final class ServerPropertiesMapper {
 		String abstractName = abstractName();
 		StreamServer.Builder builder = (abstractName != null) ? StreamServer.abstractBuilder(this.name, abstractName)
 				: StreamServer.builder(this.name, fileOptions());
-		builder.idleTimeout(nonNegative("idle-timeout", p.getIdleTimeout()))
-			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
-			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
-			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
-			.peerPolicy(peerPolicy())
-			.threadFactory(threadFactory);
-		// Unset limits keep the engine's safe defaults, so a server built without Spring gets the same.
-		if (p.getMaxConnections() != null) {
-			builder.maxConnections(nonNegative("max-connections", p.getMaxConnections()));
+		map("max-message-size", p.getMaxMessageSize(), "use a size like 1MB, or remove it for the default (64KB for "
+				+ "commands, 1MB for lines and length-prefixed)",
+				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::maxMessageSize));
+		if (p.getMaxMessageSize() == null && p.getProtocol() == Protocol.COMMANDS) {
+			builder.maxMessageSize(CommandProcessor.DEFAULT_MAX_MESSAGE_SIZE);
 		}
-		if (p.getMessageTimeout() != null) {
-			builder.messageTimeout(nonNegative("message-timeout", p.getMessageTimeout()));
-		}
-		builder.bufferBudget(bufferBudget());
+		map("idle-timeout", p.getIdleTimeout(), DURATION_FIX, (timeout) -> timeout.to(builder::idleTimeout));
+		map("shutdown-timeout", p.getShutdownTimeout(), DURATION_FIX,
+				(timeout) -> timeout.to(builder::shutdownTimeout));
+		map("receive-buffer-size", p.getReceiveBufferSize(), BUFFER_SIZE_FIX,
+				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::receiveBufferSize));
+		map("send-buffer-size", p.getSendBufferSize(), BUFFER_SIZE_FIX,
+				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::sendBufferSize));
+		builder.peerPolicy(peerPolicy()).threadFactory(threadFactory);
+		map("max-connections", p.getMaxConnections(), "use 0 for no limit, or a positive number",
+				(count) -> count.to(builder::maxConnections));
+		map("message-timeout", p.getMessageTimeout(), DURATION_FIX, (timeout) -> timeout.to(builder::messageTimeout));
+		map("buffer-budget", p.getBufferBudget(), "use a size like 32MB (the default), several times max-message-size",
+				(size) -> size.as(DataSize::toBytes).to(builder::bufferBudget));
+		checkBufferBudget();
 		if (p.getProtocol() == Protocol.RAW) {
 			notForRaw("dispatch", p.getDispatch());
 			notForRaw("workers", p.getWorkers());
 		}
-		if (p.getDispatch() != null) {
-			builder.dispatch(p.getDispatch());
-		}
-		if (p.getWorkers() != null) {
-			builder.workers(positive("workers", p.getWorkers()));
-		}
-		if (p.getProtocol() != Protocol.RAW) {
-			builder.maxMessageSize(this.maxMessageSize);
-		}
+		PropertyMapper.get().from(p.getDispatch()).to(builder::dispatch);
+		map("workers", p.getWorkers(), COUNT_FIX, (count) -> count.to(builder::workers));
 		return builder;
 	}
 
@@ -107,29 +114,42 @@ final class ServerPropertiesMapper {
 		}
 	}
 
-	private long bufferBudget() {
-		DataSize value = this.properties.getBufferBudget();
-		long bytes = (value != null) ? value.toBytes() : BufferBudget.DEFAULT_CAPACITY;
-		if (bytes <= 0) {
-			throw invalid("buffer-budget", value, "must be positive",
-					"use a size like 32MB (the default), several times max-message-size");
+	/**
+	 * A framed server's budget must hold a message of the largest size allowed. Checked
+	 * with the engine's defaults too: a max-message-size over 32MB needs a larger budget.
+	 */
+	private void checkBufferBudget() {
+		if (this.properties.getProtocol() == Protocol.RAW) {
+			return;
 		}
-		if (this.properties.getProtocol() != Protocol.RAW && bytes < this.maxMessageSize) {
-			// Checked with the default budget too: a max-message-size over 32MB needs a larger budget.
-			throw invalid("buffer-budget", (value != null) ? value : DataSize.ofBytes(bytes) + " (the default)",
-					"smaller than max-message-size (" + DataSize.ofBytes(this.maxMessageSize)
+		DataSize value = this.properties.getBufferBudget();
+		long budget = (value != null) ? value.toBytes() : BufferBudget.DEFAULT_CAPACITY;
+		int maxMessageSize = maxMessageSize();
+		if (budget < maxMessageSize) {
+			throw invalid("buffer-budget", (value != null) ? value : DataSize.ofBytes(budget) + " (the default)",
+					"smaller than max-message-size (" + DataSize.ofBytes(maxMessageSize)
 							+ "): a message of the largest size allowed could never be received",
 					"set it to several times max-message-size, so several clients can send large messages at "
 							+ "once, or lower 'unix-socket.servers." + this.name + ".max-message-size'");
 		}
-		return bytes;
+	}
+
+	/** @return the stream server's largest message, the property's (already mapped) or the default */
+	private int maxMessageSize() {
+		DataSize value = this.properties.getMaxMessageSize();
+		if (value != null) {
+			return intBytes(value);
+		}
+		return (this.properties.getProtocol() == Protocol.COMMANDS) ? CommandProcessor.DEFAULT_MAX_MESSAGE_SIZE
+				: FramedConnectionHandler.DEFAULT_MAX_MESSAGE_SIZE;
 	}
 
 	/** @return the datagram server's builder */
 	DatagramServer.Builder toDatagramBuilder() {
 		Server p = this.properties;
 		checkSupported();
-		notForDatagrams("idle-timeout", p.getIdleTimeout().isZero() ? null : p.getIdleTimeout());
+		Duration idleTimeout = p.getIdleTimeout();
+		notForDatagrams("idle-timeout", (idleTimeout == null || idleTimeout.isZero()) ? null : idleTimeout);
 		notForDatagrams("max-connections", p.getMaxConnections());
 		notForDatagrams("message-timeout", p.getMessageTimeout());
 		notForDatagrams("buffer-budget", p.getBufferBudget());
@@ -144,13 +164,60 @@ final class ServerPropertiesMapper {
 				? DatagramServer.abstractBuilder(this.name, abstractName)
 				: DatagramServer.builder(this.name, fileOptions());
 		Datagram datagram = p.getDatagram();
-		return builder.maxMessageSize(this.maxMessageSize)
-			.shutdownTimeout(nonNegative("shutdown-timeout", p.getShutdownTimeout()))
-			.receiveBufferSize(bufferSize("receive-buffer-size", p.getReceiveBufferSize()))
-			.sendBufferSize(bufferSize("send-buffer-size", p.getSendBufferSize()))
-			.dispatch(datagram.getDispatch())
-			.workers(positive("datagram.workers", datagram.getWorkers()))
-			.queueCapacity(positive("datagram.queue-capacity", datagram.getQueueCapacity()));
+		map("max-message-size", p.getMaxMessageSize(), "use a size like 64KB, or remove it",
+				(size) -> size.as(ServerPropertiesMapper::datagramSize).to(builder::maxMessageSize));
+		map("shutdown-timeout", p.getShutdownTimeout(), DURATION_FIX,
+				(timeout) -> timeout.to(builder::shutdownTimeout));
+		map("receive-buffer-size", p.getReceiveBufferSize(), BUFFER_SIZE_FIX,
+				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::receiveBufferSize));
+		map("send-buffer-size", p.getSendBufferSize(), BUFFER_SIZE_FIX,
+				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::sendBufferSize));
+		PropertyMapper.get().from(datagram.getDispatch()).to(builder::dispatch);
+		map("datagram.workers", datagram.getWorkers(), COUNT_FIX, (count) -> count.to(builder::workers));
+		map("datagram.queue-capacity", datagram.getQueueCapacity(), COUNT_FIX,
+				(count) -> count.to(builder::queueCapacity));
+		return builder;
+	}
+
+	/**
+	 * Map one property onto the builder, if it is set. The builder checks the value: an
+	 * {@link IllegalArgumentException} from it, or from converting the value, becomes a
+	 * failure naming the property, the value and the fix.
+	 * @param <T> the property's type
+	 * @param property the property's name under {@code unix-socket.servers.<name>.}
+	 * @param value the property's value, {@code null} when not set
+	 * @param fix what to do about a rejected value
+	 * @param mapping converts the value and gives it to the builder
+	 */
+	private <T> void map(String property, @Nullable T value, String fix, Consumer<PropertyMapper.Source<T>> mapping) {
+		try {
+			mapping.accept(PropertyMapper.get().from(value));
+		}
+		catch (IllegalArgumentException ex) {
+			throw UnixSocketConfigurationException.invalidProperty(this.name, property, value, ex.getMessage(), fix,
+					ex);
+		}
+	}
+
+	/** @return the size as the {@code int} the builders take; none of them takes 2GB or more */
+	private static int intBytes(DataSize size) {
+		long bytes = size.toBytes();
+		if (bytes != (int) bytes) {
+			throw new IllegalArgumentException("must be between 1B and 2GB");
+		}
+		return (int) bytes;
+	}
+
+	/**
+	 * @return a datagram server's largest message: the receive buffer has this size, so
+	 * the property stops at 16MB, well below the builder's limit (which checks the rest)
+	 */
+	private static int datagramSize(DataSize size) {
+		if (size.toBytes() > MAX_DATAGRAM_SIZE.toBytes()) {
+			throw new IllegalArgumentException(
+					"must be between 1B and " + MAX_DATAGRAM_SIZE + " (the receive buffer has this size)");
+		}
+		return intBytes(size);
 	}
 
 	/**
@@ -216,20 +283,6 @@ final class ServerPropertiesMapper {
 		return EnumNames.of(this.properties.getProtocol());
 	}
 
-	private int maxMessageSize() {
-		DataSize value = this.properties.getMaxMessageSize();
-		if (value == null) {
-			return (this.properties.getProtocol() == Protocol.COMMANDS) ? CommandProcessor.DEFAULT_MAX_MESSAGE_SIZE
-					: FramedConnectionHandler.DEFAULT_MAX_MESSAGE_SIZE;
-		}
-		if (value.toBytes() <= 0 || value.toBytes() > FramedConnectionHandler.MAX_LIMIT) {
-			throw invalid("max-message-size", value, "must be between 1B and 2047MB",
-					"use a size like 1MB, or remove it for the default (64KB for commands, 1MB for lines and "
-							+ "length-prefixed)");
-		}
-		return (int) value.toBytes();
-	}
-
 	private void checkSupported() {
 		if (isDatagram() && this.properties.getProtocol() != Protocol.RAW) {
 			throw invalid("protocol", EnumNames.of(this.properties.getProtocol()),
@@ -244,11 +297,12 @@ final class ServerPropertiesMapper {
 				p.isCreateDirectories(), directoryPermissions());
 	}
 
-	private Set<PosixFilePermission> directoryPermissions() {
+	/** @return the mode of created directories, {@code null} for the engine's default */
+	private @Nullable Set<PosixFilePermission> directoryPermissions() {
 		String value = this.properties.getDirectoryPermissions();
 		Set<PosixFilePermission> permissions = permissions("directory-permissions", value);
-		if (permissions.contains(PosixFilePermission.GROUP_WRITE)
-				|| permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+		if (permissions != null && (permissions.contains(PosixFilePermission.GROUP_WRITE)
+				|| permissions.contains(PosixFilePermission.OTHERS_WRITE))) {
 			// Whoever may write the directory may replace the socket: the next start would refuse it.
 			throw invalid("directory-permissions", value,
 					"lets group or others write to the socket's directory, and so replace the socket",
@@ -305,7 +359,11 @@ final class ServerPropertiesMapper {
 		}
 	}
 
-	private Set<PosixFilePermission> permissions(String property, String value) {
+	/** @return the mode, {@code null} when not set: the engine's default */
+	private @Nullable Set<PosixFilePermission> permissions(String property, @Nullable String value) {
+		if (value == null) {
+			return null;
+		}
 		try {
 			return FilePermissions.parse(value);
 		}
@@ -338,58 +396,15 @@ final class ServerPropertiesMapper {
 		}
 	}
 
-	private Duration nonNegative(String property, @Nullable Duration value) {
-		if (value == null || value.isNegative()) {
-			throw invalid(property, value, "must not be negative", "use 0 to disable, or a duration like 30s");
-		}
-		return value;
-	}
-
-	private int nonNegative(String property, int value) {
-		if (value < 0) {
-			throw invalid(property, value, "must not be negative", "use 0 for no limit, or a positive number");
-		}
-		return value;
-	}
-
-	private int datagramMaxMessageSize() {
-		DataSize value = this.properties.getMaxMessageSize();
-		if (value == null) {
-			return DatagramServer.DEFAULT_MAX_MESSAGE_SIZE;
-		}
-		if (value.toBytes() <= 0 || value.toBytes() > MAX_DATAGRAM_SIZE.toBytes()) {
-			throw invalid("max-message-size", value, "must be between 1B and " + MAX_DATAGRAM_SIZE
-					+ " (the receive buffer has this size)", "use a size like 64KB, or remove it");
-		}
-		return (int) value.toBytes();
-	}
-
-	private int positive(String property, int value) {
-		if (value <= 0) {
-			throw invalid(property, value, "must be positive", "use 1 or more");
-		}
-		return value;
-	}
-
 	private void notForDatagrams(String property, @Nullable Object value) {
 		if (value != null) {
 			throw invalid(property, value, "does not apply to datagram servers", "remove it");
 		}
 	}
 
-	private @Nullable Integer bufferSize(String property, @Nullable DataSize value) {
-		if (value == null) {
-			return null;
-		}
-		if (value.toBytes() <= 0 || value.toBytes() > Integer.MAX_VALUE) {
-			throw invalid(property, value, "must be between 1B and 2GB", "use a size like 256KB, or remove it");
-		}
-		return (int) value.toBytes();
-	}
-
 	private UnixSocketConfigurationException invalid(String property, @Nullable Object value,
 			@Nullable String problem, String fix) {
-		return UnixSocketConfigurationException.invalidProperty(this.name, property, value, problem, fix);
+		return UnixSocketConfigurationException.invalidProperty(this.name, property, value, problem, fix, null);
 	}
 
 }

@@ -32,10 +32,10 @@ public class UnixSocketConfigurationException extends RuntimeException {
 	}
 
 	static UnixSocketConfigurationException invalidProperty(String server, String property, @Nullable Object value,
-			@Nullable String problem, String fix) {
+			@Nullable String problem, String fix, @Nullable Throwable cause) {
 		String name = "unix-socket.servers." + server + "." + property;
 		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + name + "': "
-				+ problem, "Update '" + name + "': " + fix);
+				+ problem, "Update '" + name + "': " + fix, cause);
 	}
 
 	/**

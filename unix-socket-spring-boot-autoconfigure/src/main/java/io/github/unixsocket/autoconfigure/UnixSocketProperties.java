@@ -174,9 +174,9 @@ public class UnixSocketProperties {
 
 		/**
 		 * Mode of the socket file, octal ("0660") or symbolic ("rw-rw----"). Connecting
-		 * needs write permission.
+		 * needs write permission. Default: "0600".
 		 */
-		private String permissions = "0600";
+		private @Nullable String permissions;
 
 		/**
 		 * Group of the socket file: a numeric gid (digits only) or a group name. The
@@ -190,22 +190,23 @@ public class UnixSocketProperties {
 		private boolean createDirectories = true;
 
 		/**
-		 * Mode of parent directories this server creates, octal or symbolic.
+		 * Mode of parent directories this server creates, octal or symbolic. Group and
+		 * others may not write. Default: "0750".
 		 */
-		private String directoryPermissions = "0750";
+		private @Nullable String directoryPermissions;
 
 		/**
 		 * Close connections with no byte read or written for longer than this. 0 for no
-		 * limit.
+		 * limit. Not for datagram servers. Default: 0.
 		 */
-		private Duration idleTimeout = Duration.ZERO;
+		private @Nullable Duration idleTimeout;
 
 		/**
 		 * Drain budget on shutdown: accepting stops and the file is removed at once, open
 		 * connections get this long to finish, then are closed. Also bounded by
-		 * spring.lifecycle.timeout-per-shutdown-phase.
+		 * spring.lifecycle.timeout-per-shutdown-phase. Default: 30s.
 		 */
-		private Duration shutdownTimeout = Duration.ofSeconds(30);
+		private @Nullable Duration shutdownTimeout;
 
 		/**
 		 * Open connections allowed at once, 0 for no limit. Beyond it a new connection is
@@ -297,11 +298,11 @@ public class UnixSocketProperties {
 			this.protocol = protocol;
 		}
 
-		public String getPermissions() {
+		public @Nullable String getPermissions() {
 			return this.permissions;
 		}
 
-		public void setPermissions(String permissions) {
+		public void setPermissions(@Nullable String permissions) {
 			this.permissions = permissions;
 		}
 
@@ -321,27 +322,27 @@ public class UnixSocketProperties {
 			this.createDirectories = createDirectories;
 		}
 
-		public String getDirectoryPermissions() {
+		public @Nullable String getDirectoryPermissions() {
 			return this.directoryPermissions;
 		}
 
-		public void setDirectoryPermissions(String directoryPermissions) {
+		public void setDirectoryPermissions(@Nullable String directoryPermissions) {
 			this.directoryPermissions = directoryPermissions;
 		}
 
-		public Duration getIdleTimeout() {
+		public @Nullable Duration getIdleTimeout() {
 			return this.idleTimeout;
 		}
 
-		public void setIdleTimeout(Duration idleTimeout) {
+		public void setIdleTimeout(@Nullable Duration idleTimeout) {
 			this.idleTimeout = idleTimeout;
 		}
 
-		public Duration getShutdownTimeout() {
+		public @Nullable Duration getShutdownTimeout() {
 			return this.shutdownTimeout;
 		}
 
-		public void setShutdownTimeout(Duration shutdownTimeout) {
+		public void setShutdownTimeout(@Nullable Duration shutdownTimeout) {
 			this.shutdownTimeout = shutdownTimeout;
 		}
 
@@ -433,41 +434,41 @@ public class UnixSocketProperties {
 		 * Where a datagram server's handler runs: 'receiver' (on the receiving thread,
 		 * nothing is dropped, a slow handler makes senders wait) or 'workers' (on a pool
 		 * of worker threads with a bounded queue; a datagram that finds it full is dropped
-		 * and counted).
+		 * and counted). Default: receiver.
 		 */
-		private DatagramServer.Dispatch dispatch = DatagramServer.Dispatch.RECEIVER;
+		private DatagramServer.@Nullable Dispatch dispatch;
 
 		/**
-		 * Worker threads, with dispatch 'workers'.
+		 * Worker threads, with dispatch 'workers'. Default: 2.
 		 */
-		private int workers = 2;
+		private @Nullable Integer workers;
 
 		/**
-		 * Datagrams waiting for a worker at most, with dispatch 'workers'.
+		 * Datagrams waiting for a worker at most, with dispatch 'workers'. Default: 1024.
 		 */
-		private int queueCapacity = 1024;
+		private @Nullable Integer queueCapacity;
 
-		public DatagramServer.Dispatch getDispatch() {
+		public DatagramServer.@Nullable Dispatch getDispatch() {
 			return this.dispatch;
 		}
 
-		public void setDispatch(DatagramServer.Dispatch dispatch) {
+		public void setDispatch(DatagramServer.@Nullable Dispatch dispatch) {
 			this.dispatch = dispatch;
 		}
 
-		public int getWorkers() {
+		public @Nullable Integer getWorkers() {
 			return this.workers;
 		}
 
-		public void setWorkers(int workers) {
+		public void setWorkers(@Nullable Integer workers) {
 			this.workers = workers;
 		}
 
-		public int getQueueCapacity() {
+		public @Nullable Integer getQueueCapacity() {
 			return this.queueCapacity;
 		}
 
-		public void setQueueCapacity(int queueCapacity) {
+		public void setQueueCapacity(@Nullable Integer queueCapacity) {
 			this.queueCapacity = queueCapacity;
 		}
 

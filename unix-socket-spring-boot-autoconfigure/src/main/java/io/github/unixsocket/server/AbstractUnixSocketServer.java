@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
+	/** Default {@link ServerBuilder#shutdownTimeout shutdown timeout}. */
+	public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
 	/** The concrete server's category, so its lifecycle lines and listener errors read as its own. */
 	private final Log lifecycleLog = LogFactory.getLog(getClass());
 
@@ -282,7 +285,7 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
 		final List<ServerListener> listeners = new ArrayList<>();
 
-		Duration shutdownTimeout = Duration.ofSeconds(30);
+		Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
 
 		@Nullable Integer receiveBufferSize;
 
@@ -367,8 +370,9 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
 		/**
 		 * @param shutdownTimeout how long {@link UnixSocketServer#stop()} lets work in
-		 * progress finish
+		 * progress finish, zero or more; default 30s
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is negative
 		 */
 		public B shutdownTimeout(Duration shutdownTimeout) {
 			this.shutdownTimeout = nonNegative(shutdownTimeout, "shutdownTimeout");
@@ -376,20 +380,22 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		}
 
 		/**
-		 * @param bytes {@code SO_RCVBUF}, {@code null} for the kernel's default
+		 * @param bytes {@code SO_RCVBUF}, 1 or more, {@code null} for the kernel's default
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is not positive
 		 */
 		public B receiveBufferSize(@Nullable Integer bytes) {
-			this.receiveBufferSize = positive(bytes, "receiveBufferSize");
+			this.receiveBufferSize = bufferSize(bytes, "receiveBufferSize");
 			return self();
 		}
 
 		/**
-		 * @param bytes {@code SO_SNDBUF}, {@code null} for the kernel's default
+		 * @param bytes {@code SO_SNDBUF}, 1 or more, {@code null} for the kernel's default
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is not positive
 		 */
 		public B sendBufferSize(@Nullable Integer bytes) {
-			this.sendBufferSize = positive(bytes, "sendBufferSize");
+			this.sendBufferSize = bufferSize(bytes, "sendBufferSize");
 			return self();
 		}
 
@@ -400,9 +406,9 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 			return duration;
 		}
 
-		static @Nullable Integer positive(@Nullable Integer value, String name) {
+		static @Nullable Integer bufferSize(@Nullable Integer value, String name) {
 			if (value != null && value <= 0) {
-				throw new IllegalArgumentException(name + " must be positive");
+				throw new IllegalArgumentException(name + " must be between 1 and " + Integer.MAX_VALUE + " bytes");
 			}
 			return value;
 		}

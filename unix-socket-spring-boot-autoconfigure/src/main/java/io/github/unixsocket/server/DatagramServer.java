@@ -56,6 +56,12 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	/** Default {@link Builder#maxMessageSize(int)}: 64 KiB. */
 	public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
 
+	/** Default {@link Builder#workers(int) workers} with {@link Dispatch#WORKERS}. */
+	public static final int DEFAULT_WORKERS = 2;
+
+	/** Default {@link Builder#queueCapacity(int) queue capacity} with {@link Dispatch#WORKERS}. */
+	public static final int DEFAULT_QUEUE_CAPACITY = 1024;
+
 	private final DatagramHandler handler;
 
 	private final Dispatch dispatch;
@@ -525,9 +531,9 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 		private Dispatch dispatch = Dispatch.RECEIVER;
 
-		private int workers = 2;
+		private int workers = DEFAULT_WORKERS;
 
-		private int queueCapacity = 1024;
+		private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
 
 		private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
 
@@ -560,8 +566,9 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		}
 
 		/**
-		 * @param workers worker threads for {@link Dispatch#WORKERS}; default 2
+		 * @param workers worker threads for {@link Dispatch#WORKERS}, 1 or more; default 2
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is not positive
 		 */
 		public Builder workers(int workers) {
 			this.workers = positive(workers, "workers");
@@ -570,8 +577,9 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 		/**
 		 * @param queueCapacity datagrams waiting for a worker at most, for
-		 * {@link Dispatch#WORKERS}; default 1024
+		 * {@link Dispatch#WORKERS}, 1 or more; default 1024
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is not positive
 		 */
 		public Builder queueCapacity(int queueCapacity) {
 			this.queueCapacity = positive(queueCapacity, "queueCapacity");
@@ -580,8 +588,10 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 		/**
 		 * @param maxMessageSize largest payload handled, in bytes; larger datagrams are
-		 * counted as truncated; default 64 KiB. The receive buffer is this size plus one.
+		 * counted as truncated; between 1 and {@code Integer.MAX_VALUE - 1}, default 64 KiB.
+		 * The receive buffer is this size plus one.
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is out of range
 		 */
 		public Builder maxMessageSize(int maxMessageSize) {
 			if (maxMessageSize <= 0 || maxMessageSize == Integer.MAX_VALUE) {
@@ -601,7 +611,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 
 		private static int positive(int value, String name) {
 			if (value <= 0) {
-				throw new IllegalArgumentException(name + " must be positive");
+				throw new IllegalArgumentException(name + " must be positive (1 or more)");
 			}
 			return value;
 		}

@@ -67,6 +67,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** Default {@link Builder#maxConnections max connections}: bounds the threads local clients can make us start. */
 	public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
+	/** Default {@link Builder#idleTimeout idle timeout}: none. */
+	public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ZERO;
+
 	/** Default {@link Builder#messageTimeout message timeout}. */
 	public static final Duration DEFAULT_MESSAGE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -911,7 +914,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 		private @Nullable ThreadFactory threadFactory;
 
-		private Duration idleTimeout = Duration.ZERO;
+		private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
 
 		private Duration messageTimeout = DEFAULT_MESSAGE_TIMEOUT;
 
@@ -976,8 +979,10 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		/**
 		 * @param maxMessageSize largest framed message in bytes, without its newline or
 		 * prefix; a larger one ends the connection after
-		 * {@link MessageHandler#messageTooLarge}. Default 1MB
+		 * {@link MessageHandler#messageTooLarge}. Between 1 and
+		 * {@link FramedConnectionHandler#MAX_LIMIT}; default 1MB
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is out of range
 		 */
 		public Builder maxMessageSize(int maxMessageSize) {
 			if (maxMessageSize <= 0 || maxMessageSize > FramedConnectionHandler.MAX_LIMIT) {
@@ -1001,8 +1006,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * @param workers platform threads that run message handlers with
 		 * {@link Dispatch#WORKERS} when no {@link #threadFactory thread factory} (such as
 		 * virtual threads) or {@link #workerExecutor executor} is given; created when needed,
-		 * ended when idle. Default 8
+		 * ended when idle. 1 or more; default 8
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is less than 1
 		 */
 		public Builder workers(int workers) {
 			if (workers < 1) {
@@ -1073,8 +1079,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 		/**
 		 * @param idleTimeout connections with no byte read or written for longer are
-		 * closed; zero for none
+		 * closed; zero for none (the default)
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is negative
 		 */
 		public Builder idleTimeout(Duration idleTimeout) {
 			this.idleTimeout = nonNegative(idleTimeout, "idleTimeout");
@@ -1088,6 +1095,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * Connections idle between messages and handlers at work are not affected. Zero for
 		 * no limit; default 30s
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is negative
 		 */
 		public Builder messageTimeout(Duration messageTimeout) {
 			this.messageTimeout = nonNegative(messageTimeout, "messageTimeout");
@@ -1098,12 +1106,13 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * @param bytes how much the read buffers of unfinished framed messages may take
 		 * beyond their first 8KB, summed over the server's connections; when a buffer would
 		 * grow past it, the connection holding the most is closed and counted as rejected
-		 * ({@link RejectReason#BUFFER_BUDGET}). Default 32MB
+		 * ({@link RejectReason#BUFFER_BUDGET}). 1 or more; default 32MB
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is not positive
 		 */
 		public Builder bufferBudget(long bytes) {
 			if (bytes <= 0) {
-				throw new IllegalArgumentException("bufferBudget must be positive");
+				throw new IllegalArgumentException("bufferBudget must be positive (1 byte or more)");
 			}
 			this.bufferBudget = bytes;
 			return this;
@@ -1113,6 +1122,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * @param maxConnections open connections allowed at once, 0 for no limit; beyond it
 		 * new connections are closed at once and counted as rejected. Default 1000
 		 * @return this builder
+		 * @throws IllegalArgumentException if it is negative
 		 */
 		public Builder maxConnections(int maxConnections) {
 			if (maxConnections < 0) {

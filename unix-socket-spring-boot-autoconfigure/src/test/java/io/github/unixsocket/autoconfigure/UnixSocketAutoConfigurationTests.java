@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.AbstractUnixSocketServer.ServerBuilder;
 import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.ConnectionCustomizer;
@@ -157,6 +158,8 @@ class UnixSocketAutoConfigurationTests {
 				"must not be negative");
 		assertInvalid("unix-socket.servers.echo.receive-buffer-size=0", "unix-socket.servers.echo.receive-buffer-size",
 				"between");
+		assertInvalid("unix-socket.servers.echo.send-buffer-size=3GB", "unix-socket.servers.echo.send-buffer-size",
+				"between 1B and 2GB");
 		assertInvalid("unix-socket.servers.echo.peer.allowed-users=no-such-user-x", "unix-socket.servers.echo.peer",
 				"does not exist");
 		assertInvalid("unix-socket.servers.echo.path=" + this.dir.resolve("p".repeat(120)),
@@ -170,6 +173,24 @@ class UnixSocketAutoConfigurationTests {
 				FailureAnalysis analysis = analysis(context);
 				assertThat(analysis.getDescription()).contains("'" + name + "'").contains(problem);
 				assertThat(analysis.getAction()).contains(name);
+			});
+	}
+
+	@Test
+	void valueTheBuilderRejectsFailsNamingThePropertyTheValueAndTheFix() {
+		this.runner.withUserConfiguration(EchoHandler.class)
+			.withPropertyValues(path("echo"), "unix-socket.servers.echo.shutdown-timeout=-1s")
+			.run((context) -> {
+				FailureAnalysis analysis = analysis(context);
+				assertThat(analysis.getDescription()).isEqualTo("Invalid value 'PT-1S' for property "
+						+ "'unix-socket.servers.echo.shutdown-timeout': shutdownTimeout must not be negative");
+				assertThat(analysis.getAction()).isEqualTo(
+						"Update 'unix-socket.servers.echo.shutdown-timeout': use 0 to disable, or a duration like 30s");
+				// The range is the engine builder's: its exception is the cause.
+				Throwable rejected = analysis.getCause().getCause();
+				assertThat(rejected).isInstanceOf(IllegalArgumentException.class);
+				assertThat(rejected.getStackTrace()[0].getClassName())
+					.isEqualTo(ServerBuilder.class.getName());
 			});
 	}
 
@@ -206,6 +227,8 @@ class UnixSocketAutoConfigurationTests {
 			assertThat(server.maxConnections()).isEqualTo(1000);
 			assertThat(server.messageTimeout()).isEqualTo(Duration.ofSeconds(30));
 			assertThat(server.bufferBudget().capacity()).isEqualTo(32L * 1024 * 1024);
+			assertThat(server.idleTimeout()).isZero();
+			assertThat(server.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
 		});
 	}
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -84,6 +85,9 @@ class UnixSocketDatagramAutoConfigurationTests {
 				assertThat(server.datagramsReceived()).isEqualTo(2);
 				assertThat(server.maxMessageSize()).isEqualTo(DatagramServer.DEFAULT_MAX_MESSAGE_SIZE);
 				assertThat(server.dispatch()).isEqualTo(DatagramServer.Dispatch.RECEIVER);
+				assertThat(server.workers()).isEqualTo(2);
+				assertThat(server.queueCapacity()).isEqualTo(1024);
+				assertThat(server.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
 			});
 		assertThat(events).doesNotExist();
 	}
