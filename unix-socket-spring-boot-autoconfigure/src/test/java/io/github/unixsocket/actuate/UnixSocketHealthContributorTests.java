@@ -82,7 +82,10 @@ class UnixSocketHealthContributorTests {
 		}).build());
 		UnixSocketHealthContributor contributor = contributor(this.server);
 		this.server.start();
-		assertThat(health(contributor, "admin").getStatus()).isEqualTo(Status.UP);
+		Health running = health(contributor, "admin");
+		assertThat(running.getStatus()).isEqualTo(Status.UP);
+		assertThat(running.getDetails()).containsExactly(Map.entry("path", path.toString()), Map.entry("type", "stream"),
+				Map.entry("state", "running"), Map.entry("openConnections", 0));
 		try (TestClient client = TestClient.connect(path)) {
 			client.write("q");
 			assertThat(inHandler.await(10, TimeUnit.SECONDS)).isTrue();
