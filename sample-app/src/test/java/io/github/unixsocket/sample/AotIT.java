@@ -6,13 +6,10 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import io.github.unixsocket.client.CommandReply;
 import io.github.unixsocket.client.UnixDatagramClient;
@@ -38,16 +35,10 @@ class AotIT {
 
 	@Test
 	void everySocketServesInAotMode() throws Exception {
-		Path log = this.dir.resolve("app.log");
-		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		Process app = new ProcessBuilder(java, "-Dspring.aot.enabled=true", "-jar", fatJar().toString(),
-				"--sample.socket-dir=" + this.dir, "--server.port=0")
-			.redirectErrorStream(true)
-			.redirectOutput(log.toFile())
-			.start();
-		try {
+		SampleJar app = SampleJar.start(this.dir, List.of("-Dspring.aot.enabled=true"), "--server.port=0");
+		try (app) {
 			for (String socket : List.of("actuator.sock", "echo.sock", "admin.sock", "events.sock", "lines.sock")) {
-				awaitSocket(app, log, this.dir.resolve(socket));
+				app.awaitSocket(this.dir.resolve(socket));
 			}
 			try (SocketChannel echo = connect(this.dir.resolve("echo.sock"))) {
 				assertThat(exchange(echo, "raw\n", 4)).isEqualTo("raw\n");
@@ -69,24 +60,7 @@ class AotIT {
 				assertThat(response).startsWith("HTTP/1.1 200").contains("\"status\":\"UP\"");
 			}
 		}
-		finally {
-			app.destroy();
-			if (!app.waitFor(30, TimeUnit.SECONDS)) {
-				app.destroyForcibly();
-			}
-		}
-		assertThat(Files.readString(log)).contains("Unix socket server 'lines' listening on")
-			.doesNotContain("ERROR");
-	}
-
-	private static void awaitSocket(Process app, Path log, Path socket) throws Exception {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-		while (!Files.exists(socket)) {
-			assertThat(app.isAlive()).as("app running; log:%n%s", Files.exists(log) ? Files.readString(log) : "")
-				.isTrue();
-			assertThat(System.nanoTime()).as(socket + " within 90s").isLessThan(deadline);
-			Thread.sleep(100);
-		}
+		assertThat(app.log()).contains("Unix socket server 'lines' listening on").doesNotContain("ERROR");
 	}
 
 	private static SocketChannel connect(Path socket) throws IOException {
@@ -112,15 +86,6 @@ class AotIT {
 			// until the server closes
 		}
 		return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
-	}
-
-	private static Path fatJar() throws IOException {
-		try (Stream<Path> files = Files.list(Path.of("target"))) {
-			List<Path> jars = files.filter((file) -> file.getFileName().toString().matches("sample-app-.*\\.jar"))
-				.toList();
-			assertThat(jars).as("the repackaged jar in target/").hasSize(1);
-			return jars.get(0);
-		}
 	}
 
 }

@@ -64,6 +64,21 @@ class FramedConnectionHandlerTests extends FramedServerTests {
 	}
 
 	@Test
+	void theGrownBufferIsGivenBackWhenWhatIsLeftFitsHalfTheFirstEightKilobytes() throws Exception {
+		String large = "x".repeat(20_000);
+		Path path = start(Framing.LINES, UPPER, 64 * 1024);
+		StreamServer server = server();
+		try (TestClient client = TestClient.connect(path)) {
+			// 4096 bytes of the next line are left: half of 8KB, so the buffer shrinks to 8KB.
+			client.write(large + "\n" + "y".repeat(4096));
+			assertThat(client.read(20_001)).isEqualTo(large.toUpperCase(Locale.ROOT) + "\n");
+			awaitCondition(() -> server.bufferBudget().used() == 0);
+			client.write("\n");
+			assertThat(client.read(4097)).isEqualTo("Y".repeat(4096) + "\n");
+		}
+	}
+
+	@Test
 	void frameClaimingTwoGigabytesIsRejectedWithoutAllocatingIt() throws Exception {
 		AtomicLong allocated = new AtomicLong(-1);
 		com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory

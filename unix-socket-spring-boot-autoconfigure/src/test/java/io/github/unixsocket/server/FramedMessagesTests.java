@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /** The event loop's framing rules, without sockets. */
 class FramedMessagesTests {
@@ -93,6 +94,44 @@ class FramedMessagesTests {
 			.isEqualTo(FramedMessages.TOO_LARGE);
 		byte[] complete = { 0, 0, 0, 2, 'h', 'i' };
 		assertThat(text(this.prefixed.message(complete, 6))).isEqualTo("hi");
+	}
+
+	@Test
+	void aMessageLaterInTheBufferIsMeasuredFromItsOwnStart() {
+		assertThat(this.lines.messageEnd(bytes("abcd\nxy"), 5)).as("2 bytes so far").isEqualTo(-1);
+		ByteBuffer shortPrefix = ByteBuffer.allocate(7).put(FramedServerTests.frame("a")).put(new byte[2]).flip();
+		assertThat(this.prefixed.messageEnd(shortPrefix, 5)).as("2 bytes of a prefix").isEqualTo(-1);
+		ByteBuffer shortBody = ByteBuffer.allocate(11).put(FramedServerTests.frame("ab")).putInt(3).put((byte) 'x')
+			.flip();
+		assertThat(this.prefixed.messageEnd(shortBody, 6)).as("1 byte of 3").isEqualTo(-1);
+	}
+
+	@Test
+	void aLineInProgressOfExactlyTheLimitMayStillEnd() {
+		byte[] partial = "12".getBytes(StandardCharsets.US_ASCII);
+		assertThat(this.lines.stillNeeded(partial, 2, bytes("345"))).isEqualTo(4);
+	}
+
+	@Test
+	void aPrefixSplitAcrossReadsIsReadWholeWhateverItsBytes() {
+		FramedMessages larger = new FramedMessages(Framing.LENGTH_PREFIXED, NONE, 1000);
+		byte[] partial = { 0, 0 };
+		assertThat(larger.stillNeeded(partial, 2, ByteBuffer.wrap(new byte[] { 1, 2 }))).as("258, less 2 of prefix")
+			.isEqualTo(4 + 258 - 2);
+		assertThat(this.prefixed.stillNeeded(partial, 2, ByteBuffer.wrap(new byte[] { 0, 5 }))).as("the limit")
+			.isEqualTo(4 + 5 - 2);
+		assertThat(this.prefixed.stillNeeded(partial, 2, ByteBuffer.wrap(new byte[] { 0, 0 }))).as("empty")
+			.isEqualTo(4 - 2);
+	}
+
+	@Test
+	void theLimitIsOneByteToTheLargestArray() {
+		assertThat(new FramedMessages(Framing.LINES, NONE, FramedConnectionHandler.MAX_LIMIT).maxMessageSize())
+			.isEqualTo(FramedConnectionHandler.MAX_LIMIT);
+		assertThat(new FramedMessages(Framing.LINES, NONE, 1).maxMessageSize()).isEqualTo(1);
+		assertThatIllegalArgumentException().isThrownBy(() -> new FramedMessages(Framing.LINES, NONE, 0));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new FramedMessages(Framing.LINES, NONE, FramedConnectionHandler.MAX_LIMIT + 1));
 	}
 
 	@Test

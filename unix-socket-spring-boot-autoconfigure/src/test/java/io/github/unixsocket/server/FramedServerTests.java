@@ -320,6 +320,13 @@ abstract class FramedServerTests {
 			assertThat(client.read(4)).isEqualTo("A\nB\n");
 			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
 		}
+		// A prefix claiming too much is judged at once, in the same read as the messages before it.
+		Path prefixed = start(Framing.LENGTH_PREFIXED, UPPER, 10);
+		try (TestClient client = TestClient.connect(prefixed)) {
+			client.write(concat(frame("a"), frame("b"), ByteBuffer.allocate(4).putInt(11).array()));
+			assertThat(client.readBytes(10)).isEqualTo(concat(frame("A"), frame("B")));
+			assertThat(client.awaitClosedByServer(Duration.ofSeconds(10))).isTrue();
+		}
 	}
 
 	@Test

@@ -34,6 +34,7 @@ class PathLockTests {
 			assertThatExceptionOfType(SocketFileException.class).isThrownBy(() -> PathLock.acquire(socket))
 				.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(SocketFileException.Reason.IN_USE))
 				.withMessage("Socket " + socket + " is in use by another server of this application");
+			assertThat(openFilesNamed(file)).as("only the holder's descriptor").isOne();
 		}
 		assertThat(file).doesNotExist();
 		assertThat(openFilesNamed(file)).as("file descriptors still open on the lock file").isZero();

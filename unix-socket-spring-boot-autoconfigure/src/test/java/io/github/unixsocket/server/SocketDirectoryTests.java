@@ -74,6 +74,15 @@ class SocketDirectoryTests {
 	}
 
 	@Test
+	void aSymbolicLinkInADirectoryOthersCanWriteIsRefusedWhereverItPoints() throws Exception {
+		Path safe = directory("rwx------");
+		Path open = directory("rwxrwxrwx");
+		Path link = Files.createSymbolicLink(open.resolve("link"), safe);
+		// Whoever can write to the link's directory can point the link elsewhere.
+		assertUntrusted(link, true, "can be written by group or others");
+	}
+
+	@Test
 	void othersCanEnterOnlyWithAGroupOrOthersSearchBit() throws Exception {
 		assertThat(SocketDirectory.othersCanEnter(directory("rwx------"))).isFalse();
 		assertThat(SocketDirectory.othersCanEnter(directory("rwxrw-rw-"))).isFalse();

@@ -5,18 +5,26 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** What the socket path may be: its length limit to the byte, and what is left alone there, named. */
 @Timeout(60)
+@ExtendWith(OutputCaptureExtension.class)
 class SocketFileTests {
 
 	@RegisterExtension
@@ -133,6 +141,41 @@ class SocketFileTests {
 				assertThat(left).containsExactly(path);
 			}
 		}
+	}
+
+	@Test
+	void aDatagramSocketInADirectoryOthersCanEnterIsBoundPrivatelyOnlyIfTheDirectoryIsDedicated(CapturedOutput output)
+			throws Exception {
+		Path dedicated = Files.createDirectory(this.servers.path("dedicated"));
+		Files.setPosixFilePermissions(dedicated, PosixFilePermissions.fromString("rwxr-x--x"));
+		try (AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
+				SocketFile file = SocketFile.bindDatagram(channel, SocketFileOptions.of(dedicated.resolve("d.sock")))) {
+			assertThat(file.isOurs()).isTrue();
+			assertThat(Files.getPosixFilePermissions(dedicated)).as("restored after binding")
+				.isEqualTo(PosixFilePermissions.fromString("rwxr-x--x"));
+			assertThat(output).doesNotContain("was reachable with mode 0666");
+		}
+		assertThat(PathLock.lockFile(dedicated.resolve("d.sock"))).as("lock released").doesNotExist();
+		Path shared = Files.createDirectory(this.servers.path("shared"));
+		Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Files.writeString(shared.resolve("notes.txt"), "not a socket");
+		try (AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
+				SocketFile file = SocketFile.bindDatagram(channel, SocketFileOptions.of(shared.resolve("d.sock")))) {
+			assertThat(file.isOurs()).isTrue();
+			assertThat(Files.getPosixFilePermissions(shared)).isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x"));
+			assertThat(output).contains("Datagram socket " + shared.resolve("d.sock") + " was reachable with mode 0666");
+		}
+	}
+
+	@Test
+	void aDatagramBindThatFailsReleasesThePathsLock() throws Exception {
+		Path path = Files.writeString(this.servers.path("taken.sock"), "mine");
+		try (AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open()) {
+			assertThatExceptionOfType(SocketFileException.class)
+				.isThrownBy(() -> SocketFile.bindDatagram(channel, SocketFileOptions.of(path)));
+		}
+		assertThat(PathLock.lockFile(path)).doesNotExist();
+		assertThat(path).hasContent("mine");
 	}
 
 	private void assertNotASocket(Path path, String what) {
