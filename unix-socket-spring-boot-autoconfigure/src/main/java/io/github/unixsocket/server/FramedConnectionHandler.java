@@ -201,11 +201,9 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 			int max = FramedConnectionHandler.this.maxMessageSize;
 			if (FramedConnectionHandler.this.lines) {
 				byte[] bytes = this.in;
+				// The buffer holds at most max + 1 bytes, so a line found in it is within the limit.
 				for (int i = this.scanned; i < this.end; i++) {
 					if (bytes[i] == '\n') {
-						if (i - this.start > max) {
-							return tooLarge();
-						}
 						int messageStart = this.start;
 						this.start = i + 1;
 						messageEnded();
@@ -214,7 +212,8 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 				}
 				this.scanned = this.end;
 				if (this.end - this.start > max) {
-					return tooLarge();
+					tooLarge();
+					return false;
 				}
 			}
 			else {
@@ -222,7 +221,8 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 					int length = ((this.in[this.start] & 0xFF) << 24) | ((this.in[this.start + 1] & 0xFF) << 16)
 							| ((this.in[this.start + 2] & 0xFF) << 8) | (this.in[this.start + 3] & 0xFF);
 					if (length < 0 || length > max) {
-						return tooLarge();
+						tooLarge();
+						return false;
 					}
 					if (this.end - this.start - PREFIX_SIZE < length) {
 						break;
@@ -280,7 +280,8 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 			}
 		}
 
-		private boolean tooLarge() throws IOException {
+		/** Answer a message over the limit (if the handler has a reply for it); the connection then ends. */
+		private void tooLarge() throws IOException {
 			logger.debug("Closing " + this.connection + ": message larger than "
 					+ FramedConnectionHandler.this.maxMessageSize + " bytes");
 			byte[] reply = FramedConnectionHandler.this.handler.messageTooLarge(this.connection,
@@ -290,7 +291,6 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 				flush();
 				this.connection.shutdownOutput();
 			}
-			return false;
 		}
 
 		/** Queue a reply; replies are written when no further request is buffered. */

@@ -1,5 +1,6 @@
 package io.github.unixsocket.actuate;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +68,22 @@ class UnixSocketHealthContributorTests {
 		Health health = health(contributor(this.server), "admin");
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 		assertThat(health.getDetails()).containsEntry("reason", "not started").containsEntry("state", "new");
+	}
+
+	@Test
+	void runningServerIsDownOnceItsSocketFileIsDeletedOrReplaced() throws Exception {
+		Path path = this.servers.path("admin.sock");
+		this.server = this.servers.add(StreamServer.builder("admin", path).handler((connection) -> {
+		}).build());
+		UnixSocketHealthContributor contributor = contributor(this.server);
+		this.server.start();
+		Files.delete(path);
+		Health deleted = health(contributor, "admin");
+		assertThat(deleted.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(deleted.getDetails()).containsEntry("reason", "socket file was deleted: clients can no longer connect");
+		Files.writeString(path, "");
+		assertThat(health(contributor, "admin").getDetails()).containsEntry("reason",
+				"socket file was replaced by another file: clients no longer reach this server");
 	}
 
 	@Test

@@ -31,6 +31,7 @@ class BufferBudgetTests {
 		assertThat(b.resize(40)).isTrue();
 		assertThat(budget.used()).isEqualTo(100);
 		assertThat(budget.capacity()).isEqualTo(100);
+		assertThat(budget).hasToString("BufferBudget[used=100, capacity=100]");
 		assertThat(a.bytes()).isEqualTo(60);
 		assertThat(b.bytes()).isEqualTo(40);
 		assertThat(a.resize(10)).isTrue();

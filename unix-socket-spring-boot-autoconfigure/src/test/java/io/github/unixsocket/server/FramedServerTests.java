@@ -612,6 +612,25 @@ abstract class FramedServerTests {
 	}
 
 	@Test
+	void timeInTheHandlerOfAFrameDoesNotCountAgainstTheMessageTimeout() throws Exception {
+		Path path = start(Framing.LENGTH_PREFIXED, (connection, message) -> {
+			if (new String(message, StandardCharsets.UTF_8).equals("slow")) {
+				Thread.sleep(800);
+			}
+			return UPPER.handle(connection, message);
+		}, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(400)));
+		StreamServer server = server();
+		try (TestClient pipelining = TestClient.connect(path)) {
+			byte[] fast = frame("fast");
+			pipelining.write(concat(frame("slow"), Arrays.copyOf(fast, 6)));
+			assertThat(pipelining.readBytes(8)).isEqualTo(frame("SLOW"));
+			pipelining.write(Arrays.copyOfRange(fast, 6, fast.length));
+			assertThat(pipelining.readBytes(8)).isEqualTo(frame("FAST"));
+		}
+		assertThat(server.rejectedConnections(RejectReason.MESSAGE_TIMEOUT)).isZero();
+	}
+
+	@Test
 	@Tag(Slow.TAG)
 	void messageTimeoutDoesNotRunWhileRepliesWaitForTheClientToRead() throws Exception {
 		Path path = start(Framing.LINES, UPPER, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(200)));

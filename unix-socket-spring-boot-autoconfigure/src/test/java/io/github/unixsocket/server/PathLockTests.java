@@ -57,6 +57,7 @@ class PathLockTests {
 					.isThrownBy(() -> PathLock.acquire(socket))
 					.withMessage("Socket " + socket + " is in use: another process holds " + file);
 			}
+			assertThat(openFilesNamed(file)).as("descriptors left by the refused attempts").isZero();
 		}
 		PathLock.acquire(socket).close();
 	}

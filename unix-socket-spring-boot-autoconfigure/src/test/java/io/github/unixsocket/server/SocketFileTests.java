@@ -53,6 +53,23 @@ class SocketFileTests {
 	}
 
 	@Test
+	void aPathThatFitsButWhoseTemporaryBindPathDoesNotIsRefusedNamingBoth() throws Exception {
+		// A one-letter name at the limit: the private directory's name makes the bind path longer.
+		int dirName = SocketFile.MAX_PATH_BYTES - this.servers.dir().toString().length() - 3;
+		Path parent = Files.createDirectory(this.servers.path("d".repeat(dirName)));
+		Path path = parent.resolve("x");
+		assertThat(path.toString()).hasSize(SocketFile.MAX_PATH_BYTES);
+		StreamServer server = StreamServer.builder("near-limit", path).handler((connection) -> {
+		}).build();
+		this.servers.add(server);
+		assertThatExceptionOfType(SocketFileException.class).isThrownBy(server::start)
+			.satisfies((ex) -> assertThat(ex.reason()).isEqualTo(SocketFileException.Reason.PATH_TOO_LONG))
+			.withMessageStartingWith("Temporary bind path " + parent)
+			.withMessageContaining("(used to secure " + path + " before it is published)");
+		assertThat(parent).isEmptyDirectory();
+	}
+
+	@Test
 	void whatIsNotASocketIsNamedAndLeftAlone() throws Exception {
 		Path file = Files.writeString(this.servers.path("file.sock"), "mine");
 		Path directory = Files.createDirectory(this.servers.path("directory.sock"));
@@ -60,6 +77,9 @@ class SocketFileTests {
 		assertNotASocket(file, "a regular file");
 		assertNotASocket(directory, "a directory");
 		assertNotASocket(link, "a symbolic link");
+		Path fifo = this.servers.path("fifo.sock");
+		assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+		assertNotASocket(fifo, "a special file");
 		assertThat(file).hasContent("mine");
 		assertThat(directory).isEmptyDirectory();
 		assertThat(Files.readSymbolicLink(link)).isEqualTo(file);
