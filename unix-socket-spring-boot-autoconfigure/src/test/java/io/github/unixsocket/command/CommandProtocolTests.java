@@ -84,6 +84,22 @@ class CommandProtocolTests {
 	}
 
 	@Test
+	void aRequestThatIsNotUtf8OrAReplyThatCannotBeWrittenIsAnErrorAndTheConnectionGoesOn() throws Exception {
+		commands().run((context) -> {
+			try (SocketChannel channel = connect()) {
+				BufferedReader replies = reader(channel);
+				channel.write(ByteBuffer.wrap(new byte[] { 'p', (byte) 0xff, 'n', 'g', '\n' }));
+				assertThat(replies.readLine()).isEqualTo("{\"status\":\"error\",\"error\":\"request is not valid UTF-8\"}");
+				send(channel, "{\"id\": 3, \"command\": \"unwritable\"}\n");
+				assertThat(replies.readLine())
+					.startsWith("{\"id\":3,\"status\":\"error\",\"error\":\"the reply could not be serialised: ");
+				send(channel, "ping\n");
+				assertThat(replies.readLine()).isEqualTo("{\"status\":\"ok\",\"payload\":\"pong\"}");
+			}
+		});
+	}
+
+	@Test
 	void requestLinesAreLimitedTo64KBByDefault() throws Exception {
 		commands().run((context) -> {
 			try (SocketChannel channel = connect()) {
@@ -218,8 +234,8 @@ class CommandProtocolTests {
 				assertThat(client.send("nope", Map.of()).isOk()).isFalse();
 			}
 			assertThat(context.getBean(Interceptors.class).seen).containsExactly("outer commands/echo",
-					"inner commands/echo", "outer commands/fail", "inner commands/fail", "failed fail: boom",
-					"outer commands/echo", "inner commands/echo", "failed echo: missing argument 'text'");
+					"inner commands/echo {text=hi}", "outer commands/fail", "inner commands/fail {}", "failed fail: boom",
+					"outer commands/echo", "inner commands/echo {}", "failed echo: missing argument 'text'");
 		});
 	}
 
@@ -356,6 +372,14 @@ class CommandProtocolTests {
 	record Stats(int requestCount, String lastCommand) {
 	}
 
+	static class Unwritable {
+
+		public String getValue() {
+			throw new IllegalStateException("no value");
+		}
+
+	}
+
 	@UnixSocketHandler("commands")
 	static class TestCommands {
 
@@ -390,6 +414,11 @@ class CommandProtocolTests {
 			throw new IllegalStateException("boom");
 		}
 
+		@UnixSocketCommand(name = "unwritable", description = "A reply Jackson cannot write")
+		Unwritable unwritable() {
+			return new Unwritable();
+		}
+
 		@UnixSocketCommand(name = "refuse", description = "Refuses politely")
 		void refuse(@Nullable String reason) {
 			throw new CommandException((reason != null) ? reason : "not today");
@@ -421,7 +450,7 @@ class CommandProtocolTests {
 		@Order(2)
 		CommandInterceptor inner() {
 			return (invocation) -> {
-				this.seen.add("inner " + invocation.serverName() + "/" + invocation.command());
+				this.seen.add("inner " + invocation.serverName() + "/" + invocation.command() + " " + invocation.args());
 				Object result = invocation.proceed();
 				return (result instanceof String text) ? text + "!" : result;
 			};
