@@ -47,6 +47,9 @@ class UnixIdsTests {
 			.withMessage("user '4294967295' is not a valid numeric id (0 to 4294967294)");
 		assertThatIllegalArgumentException().isThrownBy(() -> UnixIds.groupId("99999999999999999999"))
 			.withMessageContaining("is not a valid numeric id");
+		assertThat(UnixIds.isNumeric("1001")).isTrue();
+		assertThat(UnixIds.isNumeric("")).as("nothing is not a number").isFalse();
+		assertThat(UnixIds.isNumeric("10a")).isFalse();
 	}
 
 	@Test
