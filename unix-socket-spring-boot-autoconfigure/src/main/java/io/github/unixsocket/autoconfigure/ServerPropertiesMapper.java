@@ -14,6 +14,7 @@ import io.github.unixsocket.autoconfigure.UnixSocketProperties.Server;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties.Type;
 import io.github.unixsocket.command.CommandProcessor;
 import io.github.unixsocket.command.UnixSocketCommand;
+import io.github.unixsocket.server.AbstractUnixSocketServer.ServerBuilder;
 import io.github.unixsocket.server.BufferBudget;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.DatagramHandler;
@@ -84,12 +85,7 @@ final class ServerPropertiesMapper {
 			builder.maxMessageSize(CommandProcessor.DEFAULT_MAX_MESSAGE_SIZE);
 		}
 		map("idle-timeout", p.getIdleTimeout(), DURATION_FIX, (timeout) -> timeout.to(builder::idleTimeout));
-		map("shutdown-timeout", p.getShutdownTimeout(), DURATION_FIX,
-				(timeout) -> timeout.to(builder::shutdownTimeout));
-		map("receive-buffer-size", p.getReceiveBufferSize(), BUFFER_SIZE_FIX,
-				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::receiveBufferSize));
-		map("send-buffer-size", p.getSendBufferSize(), BUFFER_SIZE_FIX,
-				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::sendBufferSize));
+		mapShared(builder);
 		builder.peerPolicy(peerPolicy()).threadFactory(threadFactory);
 		map("max-connections", p.getMaxConnections(), "use 0 for no limit, or a positive number",
 				(count) -> count.to(builder::maxConnections));
@@ -112,6 +108,17 @@ final class ServerPropertiesMapper {
 					"applies to lines, length-prefixed and commands servers: a raw handler gets a thread per connection",
 					"remove it, or set 'unix-socket.servers." + this.name + ".protocol'");
 		}
+	}
+
+	/** The settings stream and datagram servers share. */
+	private void mapShared(ServerBuilder<?> builder) {
+		Server p = this.properties;
+		map("shutdown-timeout", p.getShutdownTimeout(), DURATION_FIX,
+				(timeout) -> timeout.to(builder::shutdownTimeout));
+		map("receive-buffer-size", p.getReceiveBufferSize(), BUFFER_SIZE_FIX,
+				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::receiveBufferSize));
+		map("send-buffer-size", p.getSendBufferSize(), BUFFER_SIZE_FIX,
+				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::sendBufferSize));
 	}
 
 	/**
@@ -166,12 +173,7 @@ final class ServerPropertiesMapper {
 		Datagram datagram = p.getDatagram();
 		map("max-message-size", p.getMaxMessageSize(), "use a size like 64KB, or remove it",
 				(size) -> size.as(ServerPropertiesMapper::datagramSize).to(builder::maxMessageSize));
-		map("shutdown-timeout", p.getShutdownTimeout(), DURATION_FIX,
-				(timeout) -> timeout.to(builder::shutdownTimeout));
-		map("receive-buffer-size", p.getReceiveBufferSize(), BUFFER_SIZE_FIX,
-				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::receiveBufferSize));
-		map("send-buffer-size", p.getSendBufferSize(), BUFFER_SIZE_FIX,
-				(size) -> size.as(ServerPropertiesMapper::intBytes).to(builder::sendBufferSize));
+		mapShared(builder);
 		PropertyMapper.get().from(datagram.getDispatch()).to(builder::dispatch);
 		map("datagram.workers", datagram.getWorkers(), COUNT_FIX, (count) -> count.to(builder::workers));
 		map("datagram.queue-capacity", datagram.getQueueCapacity(), COUNT_FIX,

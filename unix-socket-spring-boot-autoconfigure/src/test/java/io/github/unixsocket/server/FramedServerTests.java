@@ -42,6 +42,14 @@ abstract class FramedServerTests {
 
 	static final MessageHandler ECHO = (connection, message) -> message;
 
+	/** {@link #UPPER}, after 800ms for the message {@code slow}. */
+	static final MessageHandler SLOW_FOR_800_MS = (connection, message) -> {
+		if (new String(message, StandardCharsets.UTF_8).equals("slow")) {
+			Thread.sleep(800);
+		}
+		return UPPER.handle(connection, message);
+	};
+
 	@RegisterExtension
 	final ServerFixture servers = new ServerFixture();
 
@@ -592,12 +600,8 @@ abstract class FramedServerTests {
 
 	@Test
 	void timeInTheHandlerDoesNotCountAgainstTheMessageTimeout() throws Exception {
-		Path path = start(Framing.LINES, (connection, message) -> {
-			if (new String(message, StandardCharsets.UTF_8).equals("slow")) {
-				Thread.sleep(800);
-			}
-			return UPPER.handle(connection, message);
-		}, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(400)));
+		Path path = start(Framing.LINES, SLOW_FOR_800_MS, 1024,
+				(builder) -> builder.messageTimeout(Duration.ofMillis(400)));
 		StreamServer server = server();
 		try (TestClient pipelining = TestClient.connect(path)) {
 			// "slow" keeps its handler busy for twice the timeout; "fas" waits behind it, its first bytes sent.
@@ -613,12 +617,8 @@ abstract class FramedServerTests {
 
 	@Test
 	void timeInTheHandlerOfAFrameDoesNotCountAgainstTheMessageTimeout() throws Exception {
-		Path path = start(Framing.LENGTH_PREFIXED, (connection, message) -> {
-			if (new String(message, StandardCharsets.UTF_8).equals("slow")) {
-				Thread.sleep(800);
-			}
-			return UPPER.handle(connection, message);
-		}, 1024, (builder) -> builder.messageTimeout(Duration.ofMillis(400)));
+		Path path = start(Framing.LENGTH_PREFIXED, SLOW_FOR_800_MS, 1024,
+				(builder) -> builder.messageTimeout(Duration.ofMillis(400)));
 		StreamServer server = server();
 		try (TestClient pipelining = TestClient.connect(path)) {
 			byte[] fast = frame("fast");
