@@ -62,6 +62,9 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	/** Default {@link Builder#queueCapacity(int) queue capacity} with {@link Dispatch#WORKERS}. */
 	public static final int DEFAULT_QUEUE_CAPACITY = 1024;
 
+	/** The receiver's longest wait in {@code select}; see {@code receiveLoop}. */
+	private static final long RECEIVE_WAIT_MILLIS = 200;
+
 	private final DatagramHandler handler;
 
 	private final Dispatch dispatch;
@@ -363,8 +366,6 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 	public Collection<Connection> connections() {
 		return List.of();
 	}
-
-	private static final long RECEIVE_WAIT_MILLIS = 200;
 
 	private void receiveLoop() {
 		// Both set by start() before this thread starts.
