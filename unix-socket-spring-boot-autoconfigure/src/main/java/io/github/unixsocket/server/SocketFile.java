@@ -372,10 +372,10 @@ public final class SocketFile implements Closeable {
 			return;
 		}
 		String fix = createdHere ? "let directory-permissions give the group search permission (such as \"0750\")"
-				: "give that directory group " + name + " with search permission (chgrp " + name + ", chmod g+x; "
-						+ "under systemd a RuntimeDirectory= belongs to the service's Group=), or search permission "
-						+ "for others (chmod o+x), or let the starter create the socket's directory: it gives the "
-						+ "directories it creates the socket's group";
+				: "give that directory group " + name + " with search permission (chgrp " + name + ", chmod g+x) "
+						+ "or search permission for others (chmod o+x; under systemd, RuntimeDirectoryMode=0755), or "
+						+ "let the starter create the socket's directory: it gives the directories it creates the "
+						+ "socket's group";
 		logger.warn("Socket " + options.path() + " has group " + name + " and mode "
 				+ FilePermissions.toOctal(options.permissions()) + ", but members of " + name + " cannot enter "
 				+ closed + " unless they are its owner or in its group: connecting fails for them with 'Permission "
