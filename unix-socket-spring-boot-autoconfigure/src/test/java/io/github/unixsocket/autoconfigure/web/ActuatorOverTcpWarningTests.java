@@ -90,7 +90,7 @@ class ActuatorOverTcpWarningTests {
 	}
 
 	@Test
-	void aManagementServerOnItsSocketAndTcpIsWarnedAboutUnlessItsTcpIsOff(CapturedOutput output) {
+	void aManagementServerOnItsSocketAndTcpIsWarnedAboutUnlessItsTcpIsOff(CapturedOutput output) throws Exception {
 		Path socket = this.dir.resolve("actuator.sock");
 		ConfigurableApplicationContext context = start(
 				sensitive("management.server.port=0", "management.server.unix-socket.path=" + socket));
@@ -103,6 +103,7 @@ class ActuatorOverTcpWarningTests {
 		int before = output.toString().split(WARNING, -1).length;
 		start(sensitive("management.server.port=0", "management.server.unix-socket.path=" + socket,
 				"management.server.unix-socket.tcp-enabled=false"));
+		assertThat(Curl.get(socket, "/actuator/unixsockets").status()).isEqualTo(200);
 		assertThat(output.toString().split(WARNING, -1)).hasSize(before);
 	}
 
