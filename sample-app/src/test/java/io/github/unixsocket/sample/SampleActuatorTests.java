@@ -1,17 +1,8 @@
 package io.github.unixsocket.sample;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.Socket;
-import java.net.SocketException;
 import java.net.StandardProtocolFamily;
-import java.net.URI;
 import java.net.UnixDomainSocketAddress;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import com.jayway.jsonpath.JsonPath;
 import io.github.unixsocket.test.AutoConfigureUnixSocketTestClients;
@@ -32,14 +22,16 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIOException;
 import static org.awaitility.Awaitility.await;
 
-/** Reads the sample's Actuator endpoints over HTTP while real clients hold connections to echo.sock. */
+/**
+ * Reads the sample's Actuator endpoints over its web server's socket (in this test
+ * context's socket directory, {@code http.sock}) while real clients hold connections to
+ * echo.sock.
+ */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @UnixSocketTestDirectory
 @AutoConfigureUnixSocketTestClients
@@ -50,11 +42,6 @@ class SampleActuatorTests {
 
 	@Autowired
 	UnixSocketTestClients sockets;
-
-	@LocalServerPort
-	int port;
-
-	private final HttpClient http = HttpClient.newHttpClient();
 
 	private Path echo() {
 		return this.sockets.path("echo");
@@ -105,41 +92,12 @@ class SampleActuatorTests {
 	void closingConnectionsNeedsUnrestrictedAccess() throws Exception {
 		try (SocketChannel client = connectAndEcho()) {
 			Integer id = JsonPath.read(get("/actuator/unixsockets/echo", 200), "$.connections[0].id");
-			HttpRequest delete = HttpRequest.newBuilder(uri("/actuator/unixsockets/echo/" + id)).DELETE().build();
-			assertThat(this.http.send(delete, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+			assertThat(http().request("DELETE", "/actuator/unixsockets/echo/" + id).status()).isEqualTo(404);
 			// The server kept the connection: it still echoes (a closed one reads end-of-stream) and is listed.
 			echo(client);
 			List<Integer> ids = JsonPath.read(get("/actuator/unixsockets/echo", 200), "$.connections[*].id");
 			assertThat(ids).contains(id);
 		}
-	}
-
-	@Test
-	void httpListensOnTheLoopbackInterfaceOnly() throws Exception {
-		try (Socket loopback = new Socket()) {
-			loopback.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port), 5000);
-		}
-		Optional<InetAddress> other = otherAddress();
-		Required.that(other.isPresent(), "this machine has no address besides loopback");
-		try (Socket socket = new Socket()) {
-			assertThatIOException().as("HTTP on %s", other.get())
-				.isThrownBy(() -> socket.connect(new InetSocketAddress(other.get(), this.port), 5000));
-		}
-	}
-
-	private static Optional<InetAddress> otherAddress() throws SocketException {
-		return NetworkInterface.networkInterfaces()
-			.filter((network) -> {
-				try {
-					return network.isUp() && !network.isLoopback();
-				}
-				catch (SocketException ex) {
-					return false;
-				}
-			})
-			.flatMap(NetworkInterface::inetAddresses)
-			.filter((address) -> !address.isLoopbackAddress() && !address.isLinkLocalAddress())
-			.findFirst();
 	}
 
 	@Test
@@ -176,14 +134,11 @@ class SampleActuatorTests {
 	}
 
 	private String get(String path, int expectedStatus) throws Exception {
-		HttpResponse<String> response = this.http.send(HttpRequest.newBuilder(uri(path)).build(),
-				HttpResponse.BodyHandlers.ofString());
-		assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(expectedStatus);
-		return response.body();
+		return http().get(path, expectedStatus);
 	}
 
-	private URI uri(String path) {
-		return URI.create("http://127.0.0.1:" + this.port + path);
+	private SocketHttp http() {
+		return new SocketHttp(this.sockets.path("http"));
 	}
 
 }

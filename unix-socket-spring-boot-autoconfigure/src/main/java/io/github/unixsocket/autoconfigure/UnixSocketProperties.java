@@ -191,7 +191,7 @@ public class UnixSocketProperties {
 
 		/**
 		 * Mode of parent directories this server creates, octal or symbolic. Group and
-		 * others may not write. Default: "0750".
+		 * others may not write. They get the socket's group, if set. Default: "0750".
 		 */
 		private @Nullable String directoryPermissions;
 

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * The directory a socket file goes in, checked the way OpenSSH's {@code StrictModes}
@@ -98,21 +102,67 @@ final class SocketDirectory {
 	}
 
 	/**
-	 * Give directories created by {@link #prepare} their configured mode.
+	 * Give directories created by {@link #prepare} the socket's group, if it has one, and
+	 * their configured mode: a member of the group (nginx's worker in {@code www-data},
+	 * say) must be able to pass through them to reach the socket; with the default
+	 * {@code 0750} the group may search and list them, never write.
 	 * @param created the directories
 	 * @param options the socket file options
-	 * @throws SocketFileException if a mode cannot be set
+	 * @param group the socket's group, or {@code null} for the process's
+	 * @throws SocketFileException if a group or mode cannot be set
 	 */
-	static void applyMode(List<Path> created, SocketFileOptions options) throws SocketFileException {
+	static void applyMode(List<Path> created, SocketFileOptions options, @Nullable GroupPrincipal group)
+			throws SocketFileException {
 		for (Path dir : created) {
 			try {
+				if (group != null) {
+					Files.getFileAttributeView(dir, PosixFileAttributeView.class, NOFOLLOW).setGroup(group);
+				}
 				Files.setPosixFilePermissions(dir, options.directoryPermissions());
 			}
 			catch (IOException ex) {
 				throw new SocketFileException(SocketFileException.Reason.IO_ERROR, options.path(),
-						"Could not set the mode of directory " + dir + ": " + ex, ex);
+						"Could not set the group or mode of directory " + dir + ": " + ex, ex);
 			}
 		}
+	}
+
+	/**
+	 * The first directory on the way to a socket that members of its group cannot search
+	 * for their group's sake: neither group-owned by it with search permission, nor
+	 * searchable by others. Members who are also its owner or in its own group still
+	 * pass, so this is a hint, not a verdict (ACLs are not read either).
+	 * @param socket the socket path
+	 * @param gid the socket's group
+	 * @return that directory (resolved), or {@code null} if the group can reach the
+	 * socket's directory
+	 * @throws IOException if a directory cannot be read
+	 */
+	static @Nullable Path closedToGroup(Path socket, long gid) throws IOException {
+		for (Path prefix : prefixes(parent(socket).toRealPath())) {
+			Map<String, Object> attributes = Files.readAttributes(prefix, "unix:mode,uid,gid", NOFOLLOW);
+			int mode = mode(attributes);
+			boolean groupPasses = gid(attributes) == gid && (mode & 0010) != 0;
+			if (!groupPasses && (mode & 0001) == 0) {
+				return prefix;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * @param dir a directory
+	 * @return it with its owner, group and mode, for messages
+	 * @throws IOException if it cannot be read
+	 */
+	static String describe(Path dir) throws IOException {
+		Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,gid", NOFOLLOW);
+		return dir + " (owner " + ProcessUser.owner(dir) + ", group " + UnixIds.groupName(gid(attributes)) + ", mode "
+				+ octal(mode(attributes)) + ")";
+	}
+
+	private static long gid(Map<String, Object> attributes) {
+		return ((Number) Objects.requireNonNull(attributes.get("gid"), "gid")).longValue();
 	}
 
 	/**

@@ -170,7 +170,9 @@ public final class SocketFile implements Closeable {
 		Path path = options.path();
 		checkLength(path);
 		GroupPrincipal group = lookupGroup(options.group());
-		SocketDirectory.applyMode(SocketDirectory.prepare(options, true), options);
+		List<Path> created = SocketDirectory.prepare(options, true);
+		SocketDirectory.applyMode(created, options, group);
+		warnIfClosedToGroup(options, group, created);
 		PathLock lock = PathLock.acquire(path);
 		try {
 			reclaimIfStale(path, ServerType.STREAM);
@@ -319,8 +321,9 @@ public final class SocketFile implements Closeable {
 				if (restoreMode != null) {
 					Files.setAttribute(dir, "unix:mode", restoreMode, NOFOLLOW);
 				}
-				SocketDirectory.applyMode(created, options);
+				SocketDirectory.applyMode(created, options, group);
 			}
+			warnIfClosedToGroup(options, group, created);
 			if (exposed) {
 				logger.warn("Datagram socket " + path + " was reachable with mode 0666 (junixsocket's) for the moment "
 						+ "between binding it and applying mode " + FilePermissions.toOctal(options.permissions())
@@ -339,6 +342,44 @@ public final class SocketFile implements Closeable {
 			lock.close();
 			throw bindFailure(path, ex);
 		}
+	}
+
+	/**
+	 * A socket given a group its members may connect to, in a directory they cannot enter,
+	 * fails them with {@code EACCES} (nginx's 502): say so at startup, with the fix.
+	 */
+	private static void warnIfClosedToGroup(SocketFileOptions options, @Nullable GroupPrincipal group,
+			List<Path> created) {
+		if (group == null || !options.permissions().contains(PosixFilePermission.GROUP_WRITE)) {
+			return;
+		}
+		String name = UnixIds.groupName(UnixIds.id(group));
+		String closed;
+		boolean createdHere;
+		try {
+			Path dir = SocketDirectory.closedToGroup(options.path(), UnixIds.id(group));
+			if (dir == null) {
+				return;
+			}
+			createdHere = false;
+			for (Path path : created) {
+				createdHere |= Files.isSameFile(path, dir);
+			}
+			closed = SocketDirectory.describe(dir);
+		}
+		catch (IOException ex) {
+			logger.debug("Could not check whether group " + name + " can reach " + options.path(), ex);
+			return;
+		}
+		String fix = createdHere ? "let directory-permissions give the group search permission (such as \"0750\")"
+				: "give that directory group " + name + " with search permission (chgrp " + name + ", chmod g+x) "
+						+ "or search permission for others (chmod o+x; under systemd, RuntimeDirectoryMode=0755), or "
+						+ "let the starter create the socket's directory: it gives the directories it creates the "
+						+ "socket's group";
+		logger.warn("Socket " + options.path() + " has group " + name + " and mode "
+				+ FilePermissions.toOctal(options.permissions()) + ", but members of " + name + " cannot enter "
+				+ closed + " unless they are its owner or in its group: connecting fails for them with 'Permission "
+				+ "denied'. To let them in, " + fix);
 	}
 
 	private static void discardQueued(DatagramChannel channel) throws IOException {

@@ -88,6 +88,20 @@ public final class OtherUser {
 	}
 
 	/**
+	 * Start a command as {@link #USER} with one supplementary group, as a member of a
+	 * socket's group (nginx's worker in {@code www-data}, say) runs.
+	 * @param gid the supplementary group: a gid, which needs no entry in the group database
+	 * @param command the command and its arguments
+	 * @return the process builder, its error output shown with the test's
+	 */
+	static ProcessBuilder commandInGroup(String gid, String... command) {
+		List<String> line = new ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + GROUP, "--groups=" + gid));
+		line.addAll(List.of(command));
+		// Its errors (a refused connect, say) go to the test's output.
+		return new ProcessBuilder(line).redirectError(ProcessBuilder.Redirect.INHERIT);
+	}
+
+	/**
 	 * Give a file (or a link itself) to {@link #USER}.
 	 * @param path the file
 	 * @return the path

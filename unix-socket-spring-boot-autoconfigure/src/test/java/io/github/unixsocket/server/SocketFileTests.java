@@ -188,6 +188,37 @@ class SocketFileTests {
 	}
 
 	@Test
+	void aSocketWhoseGroupCannotEnterItsDirectoryIsNamedWithTheFix(CapturedOutput output) throws Exception {
+		OtherUser.requireRoot("giving a socket a group this process is not in");
+		Files.setPosixFilePermissions(this.servers.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path existing = Files.createDirectory(this.servers.path("run"),
+				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+		Path socket = existing.resolve("http.sock");
+		bind(new SocketFileOptions(socket, FilePermissions.parse("0660"), "4711", true, null));
+		assertThat(output).contains("Socket " + socket + " has group 4711 and mode 0660, but members of 4711 cannot "
+				+ "enter " + existing.toRealPath() + " (owner root (uid 0), group root, mode 0750)")
+			.contains("chgrp 4711");
+		Path created = this.servers.path("private").resolve("http.sock");
+		bind(new SocketFileOptions(created, FilePermissions.parse("0660"), "4711", true, FilePermissions.parse("0700")));
+		assertThat(output).contains("cannot enter " + created.getParent().toRealPath())
+			.contains("let directory-permissions give the group search permission");
+		Path reachable = this.servers.path("shared").resolve("http.sock");
+		bind(new SocketFileOptions(reachable, FilePermissions.parse("0660"), "4711", true, null));
+		assertThat(output).doesNotContain("Socket " + reachable);
+		Path ownerOnly = this.servers.path("run").resolve("admin.sock");
+		bind(new SocketFileOptions(ownerOnly, FilePermissions.parse("0600"), "4711", true, null));
+		assertThat(output).as("the group may not connect anyway").doesNotContain("Socket " + ownerOnly);
+	}
+
+	private void bind(SocketFileOptions options) throws Exception {
+		try (ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+				SocketFile file = SocketFile.bindStream(channel, options, 1)) {
+			assertThat(file.isOurs()).isTrue();
+			file.deleteIfOurs();
+		}
+	}
+
+	@Test
 	void aDatagramBindThatFailsReleasesThePathsLock() throws Exception {
 		Path path = Files.writeString(this.servers.path("taken.sock"), "mine");
 		try (AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open()) {

@@ -397,6 +397,71 @@ class TrustBoundaryTests {
 		connection.inputStream().transferTo(connection.outputStream());
 	}
 
+	// --- A socket's group reaches it through the directories created for it -------------------
+
+	/** A gid no account has: the member gets it as a supplementary group, no group entry needed. */
+	private static final String SOCKET_GID = "4711";
+
+	private static SocketFileOptions groupSocket(Path path) {
+		return new SocketFileOptions(path, FilePermissions.parse("0660"), SOCKET_GID, true,
+				FilePermissions.parse("0750"));
+	}
+
+	@Test
+	void directoriesCreatedForAStreamSocketWithAGroupLetThatGroupInButNotWrite() throws Exception {
+		OtherUser.require("socat");
+		Path socket = this.servers.path("run").resolve("myapp").resolve("http.sock");
+		this.servers.start(StreamServer.builder("web", groupSocket(socket)).handler(TrustBoundaryTests::echo));
+		Process member = OtherUser.commandInGroup(SOCKET_GID, "socat", "-t", "5", "-", "UNIX-CONNECT:" + socket)
+			.start();
+		assertThat(exchange(member, "hello\n")).as("a member of the socket's group, through both directories")
+			.isEqualTo("hello\n");
+		assertCreatedForTheGroup(socket);
+		Process stranger = OtherUser.commandInGroup("12345", "socat", "-t", "5", "-", "UNIX-CONNECT:" + socket)
+			.start();
+		assertThat(exchange(stranger, "hello\n")).isEmpty();
+		assertThat(stranger.exitValue()).isNotZero();
+	}
+
+	@Test
+	void directoriesCreatedForADatagramSocketWithAGroupLetThatGroupInButNotWrite() throws Exception {
+		OtherUser.require("socat");
+		Path socket = this.servers.path("run").resolve("myapp").resolve("events.sock");
+		AtomicInteger received = new AtomicInteger();
+		this.servers.start(DatagramServer.builder("events", groupSocket(socket))
+			.handler((datagram) -> received.incrementAndGet()));
+		Process member = OtherUser.commandInGroup(SOCKET_GID, "socat", "-u", "-", "UNIX-SENDTO:" + socket).start();
+		exchange(member, "event");
+		assertThat(member.exitValue()).as("a member of the socket's group sends").isZero();
+		awaitCondition(() -> received.get() == 1);
+		assertCreatedForTheGroup(socket);
+		Process stranger = OtherUser.commandInGroup("12345", "socat", "-u", "-", "UNIX-SENDTO:" + socket).start();
+		exchange(stranger, "event");
+		assertThat(stranger.exitValue()).isNotZero();
+		assertThat(received).hasValue(1);
+	}
+
+	/** Every directory the starter created is the group's, searchable by it, writable by the owner only. */
+	private void assertCreatedForTheGroup(Path socket) throws IOException {
+		for (Path dir : List.of(socket.getParent().getParent(), socket.getParent())) {
+			assertThat(Files.getAttribute(dir, "unix:gid", LinkOption.NOFOLLOW_LINKS)).as("group of %s", dir)
+				.isEqualTo(Integer.parseInt(SOCKET_GID));
+			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS)))
+				.as("mode of %s", dir)
+				.isEqualTo("rwxr-x---");
+		}
+	}
+
+	/** Write the input, close it, and return what the process printed before it exited. */
+	private static String exchange(Process process, String input) throws Exception {
+		try (OutputStream in = process.getOutputStream()) {
+			in.write(input.getBytes(StandardCharsets.UTF_8));
+		}
+		String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+		return out;
+	}
+
 	// --- Datagram sockets are never reachable with a broader mode ----------------------------
 
 	@Test

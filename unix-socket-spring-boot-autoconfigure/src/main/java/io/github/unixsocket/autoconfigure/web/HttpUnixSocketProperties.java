@@ -37,13 +37,14 @@ public class HttpUnixSocketProperties {
 
 	/**
 	 * Mode of parent directories created for the socket, octal or symbolic; group and
-	 * others may not write.
+	 * others may not write. They get the socket's group, if set.
 	 */
 	private String directoryPermissions = "0750";
 
 	/**
 	 * Whether the server also listens on its TCP port. false: on the Unix socket only
-	 * (path must then be set).
+	 * (path must then be set). The socket's mode and peer allow-list do not cover the TCP
+	 * port, which every local user can reach.
 	 */
 	private boolean tcpEnabled = true;
 
