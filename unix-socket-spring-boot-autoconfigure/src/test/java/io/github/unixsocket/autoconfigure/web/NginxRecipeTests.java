@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.server.OtherUser;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,10 +53,8 @@ class NginxRecipeTests {
 	@Test
 	void nginxInTheSocketsGroupProxiesToIt() throws Exception {
 		OtherUser.requireRoot("starting nginx with workers as another user");
-		// Skipped without nginx even under CI, which does not install it: TrustBoundaryTests proves the
-		// same with setpriv (a member of the socket's group through the created directories).
-		Assumptions.assumeTrue(Files.isExecutable(Path.of(NGINX)) && hasGroup("www-data"),
-				"SKIPPED: " + NGINX + " or the group www-data is missing");
+		OtherUser.require(Files.isExecutable(Path.of(NGINX)) && hasGroup("www-data"),
+				NGINX + " or the group www-data is missing");
 		Curl.require(false);
 		// nginx's workers must pass through the test's directory to reach the one the starter creates.
 		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
