@@ -162,7 +162,8 @@ public final class CommandProcessor implements MessageHandler {
 		catch (JacksonException ex) {
 			logger.warn("Reply of command '" + command.name() + "' on Unix socket server '" + this.serverName
 					+ "' could not be serialised", ex);
-			return error(request.id(), "the reply could not be serialised: " + ex.getOriginalMessage());
+			// Jackson's message names the application's classes: it goes to the log, not to the peer.
+			return error(request.id(), "the reply could not be written as JSON (the server's log says why)");
 		}
 	}
 
