@@ -105,6 +105,32 @@ class DatagramServerTests {
 	}
 
 	@Test
+	void countsAnEmptyDatagramWithoutHandlingIt() throws Exception {
+		Path path = this.servers.path("empty.sock");
+		Queue<String> seen = new ConcurrentLinkedQueue<>();
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler((datagram) -> {
+			seen.add(datagram.text());
+			datagram.reply(datagram.payload());
+		}));
+		// junixsocket does not send an empty datagram: Python's socket module does, as any C sender can.
+		OtherUser.requireOnPath("python3");
+		Process sender = new ProcessBuilder("python3", "-c",
+				"import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'', sys.argv[1])",
+				path.toString())
+			.redirectErrorStream(true)
+			.start();
+		assertThat(sender.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		assertThat(sender.exitValue()).isZero();
+		awaitCondition(() -> server.datagramsReceived() == 1);
+		AFUNIXDatagramChannel client = client("client.sock");
+		send(client, path, "after");
+		assertThat(receive(client, new ArrayList<>())).isEqualTo("after");
+		assertThat(server.datagramsReceived()).isEqualTo(2);
+		assertThat(server.bytesReceived()).isEqualTo(5);
+		assertThat(seen).containsExactly("after");
+	}
+
+	@Test
 	void countsAnOversizeDatagramAsTruncatedAndKeepsServing() throws Exception {
 		Path path = this.servers.path("small.sock");
 		DatagramServer server = this.servers
