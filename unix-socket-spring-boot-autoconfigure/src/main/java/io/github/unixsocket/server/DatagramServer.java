@@ -331,7 +331,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		return this.bytesSent.get();
 	}
 
-	/** @return every datagram read from the socket, truncated and dropped ones included */
+	/** @return every datagram read from the socket, empty, truncated and dropped ones included */
 	@Override
 	public long datagramsReceived() {
 		return this.received.get();
