@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import io.github.unixsocket.server.Connection;
+import io.github.unixsocket.server.LogValues;
 import io.github.unixsocket.server.MessageHandler;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -147,7 +148,9 @@ public final class CommandProcessor implements MessageHandler {
 			payload = new Invocation(command, request, connection).proceed();
 		}
 		catch (CommandException ex) {
-			logger.debug("Command '" + command.name() + "' on '" + this.serverName + "' refused: " + ex.getMessage());
+			// The message may quote the request.
+			logger.debug("Command '" + command.name() + "' on '" + this.serverName + "' refused: "
+					+ LogValues.escape(ex.getMessage()));
 			return error(request.id(), message(ex));
 		}
 		catch (Exception ex) {

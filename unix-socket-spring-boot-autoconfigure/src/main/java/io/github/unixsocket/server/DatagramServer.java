@@ -477,12 +477,13 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		if (refusal != null) {
 			// Possibly an attack: the first is a warning, then debug only, so a flood cannot flood the log.
 			if (this.repliesRefused.getAndIncrement() == 0) {
-				logger.warn("Unix socket server '" + this.name + "' did not reply to " + NativeSockets.describe(recipient)
-						+ ": " + refusal + " (further refusals are logged at debug level and counted)");
+				logger.warn("Unix socket server '" + this.name + "' did not reply to "
+						+ LogValues.escape(NativeSockets.describe(recipient)) + ": " + LogValues.escape(refusal)
+						+ " (further refusals are logged at debug level and counted)");
 			}
 			else if (logger.isDebugEnabled()) {
 				logger.debug("Unix socket server '" + this.name + "' did not reply to "
-						+ NativeSockets.describe(recipient) + ": " + refusal);
+						+ LogValues.escape(NativeSockets.describe(recipient)) + ": " + LogValues.escape(refusal));
 			}
 			return false;
 		}
@@ -502,7 +503,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			failure = "failed: " + ex;
 		}
 		if (logger.isDebugEnabled()) {
-			logger.debug("Reply to " + NativeSockets.describe(recipient) + " " + failure);
+			logger.debug("Reply to " + LogValues.escape(NativeSockets.describe(recipient)) + " " + LogValues.escape(failure));
 		}
 		return false;
 	}

@@ -31,10 +31,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -143,6 +147,23 @@ class DatagramServerTests {
 		assertThat(server.datagramsReceived()).isEqualTo(3);
 		assertThat(server.datagramsTruncated()).isEqualTo(2);
 		assertThat(server.bytesReceived()).isEqualTo(100);
+	}
+
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void aSendersAddressIsLoggedWithControlCharactersEscaped(CapturedOutput output) throws Exception {
+		Path path = this.servers.path("fragile.sock");
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler((datagram) -> {
+			throw new IllegalStateException("bad datagram");
+		}));
+		// The sender chooses its address: here one that would forge a log line and clear the terminal.
+		AFUNIXDatagramChannel client = client("evil\n12:00:00 ERROR FORGED \u001b[2J.sock");
+		send(client, path, "boom");
+		awaitCondition(() -> server.handlerErrors() == 1);
+		awaitCondition(() -> output.getOut().contains("failed; the server keeps receiving"));
+		assertThat(output.getOut()).contains("from " + this.servers.path("evil") + "\\n12:00:00 ERROR FORGED \\u001b[2J.sock")
+			.doesNotContain("\n12:00:00 ERROR FORGED")
+			.doesNotContain("\u001b");
 	}
 
 	@Test
