@@ -32,7 +32,7 @@ public final class SystemdNotifier implements Closeable {
 	/**
 	 * Shortest time between two watchdog pings: systemd accepts any {@code WatchdogSec=},
 	 * but pinging every millisecond for {@code WATCHDOG_USEC=1} took a third of a CPU, and a
-	 * JVM cannot promise to answer within less anyway (a GC pause is longer).
+	 * JVM cannot promise to answer within less anyway (a GC pause can be longer).
 	 */
 	public static final Duration MIN_WATCHDOG_PING = Duration.ofMillis(100);
 
