@@ -27,6 +27,7 @@ import org.springframework.context.event.ContextClosedEvent;
  * application is ready (its readiness becomes {@code ACCEPTING_TRAFFIC}, after every server
  * started), {@code STOPPING=1} when shutdown begins, {@code STATUS=} with the servers and
  * open connections at those points, {@code WATCHDOG=1} at half of {@code WATCHDOG_USEC}
+ * (every 100ms at most often, every hour at least: {@link SystemdNotifier#watchdogPing()})
  * while the application's liveness is {@code CORRECT} (so a broken application is
  * restarted), and {@code EXTEND_TIMEOUT_USEC=} while servers drain.
  */
@@ -80,10 +81,9 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 		if (state == ReadinessState.ACCEPTING_TRAFFIC && !this.ready) {
 			this.ready = true;
 			notifier.notify("READY=1\n" + SystemdNotifier.status(status("Ready")));
-			Duration watchdog = notifier.watchdogInterval();
-			if (watchdog != null) {
-				long period = Math.max(1, watchdog.toMillis() / 2);
-				this.scheduler.scheduleAtFixedRate(() -> watchdog(notifier), 0, period, TimeUnit.MILLISECONDS);
+			Duration ping = notifier.watchdogPing();
+			if (ping != null) {
+				this.scheduler.scheduleAtFixedRate(() -> watchdog(notifier), 0, ping.toMillis(), TimeUnit.MILLISECONDS);
 			}
 		}
 		else if (state == ReadinessState.REFUSING_TRAFFIC) {

@@ -3,6 +3,7 @@ package io.github.unixsocket.autoconfigure;
 import java.io.IOException;
 import java.util.List;
 
+import io.github.unixsocket.server.LogValues;
 import io.github.unixsocket.systemd.SystemdNotifier;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -35,8 +36,8 @@ public final class UnixSocketSystemdAutoConfiguration {
 		}
 		catch (IOException ex) {
 			throw new UnixSocketConfigurationException(
-					"systemd's NOTIFY_SOCKET '" + environment.getProperty(SystemdNotifier.NOTIFY_SOCKET)
-							+ "' cannot be used: " + ex.getMessage(),
+					"systemd's NOTIFY_SOCKET '" + LogValues.escape(environment.getProperty(SystemdNotifier.NOTIFY_SOCKET))
+							+ "' cannot be used: " + LogValues.escape(ex.getMessage()),
 					"Check the service's environment, or set 'unix-socket.systemd.notify' to false");
 		}
 		return new SystemdNotifications(notifier, () -> {

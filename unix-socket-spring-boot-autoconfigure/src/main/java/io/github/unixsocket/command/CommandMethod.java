@@ -218,7 +218,8 @@ final class CommandMethod implements CommandProcessor.Command {
 		}
 
 		private String expected() {
-			Class<?> type = this.parameter.getNestedParameterType();
+			// The declared type: Optional<Boolean> expects a Boolean.
+			Class<?> type = this.parameter.nestedIfOptional().getNestedParameterType();
 			if (type.isEnum()) {
 				return "one of " + Arrays.toString(type.getEnumConstants());
 			}

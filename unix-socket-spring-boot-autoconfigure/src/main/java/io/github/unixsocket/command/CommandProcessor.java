@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import io.github.unixsocket.server.Connection;
+import io.github.unixsocket.server.LogValues;
 import io.github.unixsocket.server.MessageHandler;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -147,7 +148,9 @@ public final class CommandProcessor implements MessageHandler {
 			payload = new Invocation(command, request, connection).proceed();
 		}
 		catch (CommandException ex) {
-			logger.debug("Command '" + command.name() + "' on '" + this.serverName + "' refused: " + ex.getMessage());
+			// The message may quote the request.
+			logger.debug("Command '" + command.name() + "' on '" + this.serverName + "' refused: "
+					+ LogValues.escape(ex.getMessage()));
 			return error(request.id(), message(ex));
 		}
 		catch (Exception ex) {
@@ -162,7 +165,8 @@ public final class CommandProcessor implements MessageHandler {
 		catch (JacksonException ex) {
 			logger.warn("Reply of command '" + command.name() + "' on Unix socket server '" + this.serverName
 					+ "' could not be serialised", ex);
-			return error(request.id(), "the reply could not be serialised: " + ex.getOriginalMessage());
+			// Jackson's message names the application's classes: it goes to the log, not to the peer.
+			return error(request.id(), "the reply could not be written as JSON (the server's log says why)");
 		}
 	}
 

@@ -8,11 +8,17 @@ import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.exc.UnexpectedEndOfInputException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.util.RawValue;
 
 /**
  * Parses one request line, JSON ({@code {"id": 7, "command": "echo", "args": {"text":
@@ -20,12 +26,28 @@ import tools.jackson.databind.json.JsonMapper;
  * and {@code \\} escapes: {@code echo text="hello world"}). A key or argument given twice
  * is an error, in either form. Pure: no state, no I/O;
  * every input yields a request, {@code null} for a blank line, or a
- * {@link CommandException} saying what is wrong.
+ * {@link CommandException} saying what is wrong, in the protocol's words (never
+ * Jackson's: its messages name its classes and features). A number {@code id} is kept
+ * exactly as written, so {@code 1e400} or {@code 0.10} come back unchanged.
  */
 public final class CommandRequestParser {
 
 	/** Jackson's {@code STRICT_DUPLICATE_DETECTION} message; it has no exception type of its own. */
 	private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
+
+	/** A number as JSON (RFC 8259) writes it: what may be echoed verbatim. */
+	private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
+
+	/** Jackson's "Unexpected character ('x' (code 120))": the character, by its code. */
+	private static final Pattern UNEXPECTED_CHARACTER = Pattern.compile("Unexpected character \\(.*?\\(code (\\d+)\\)\\)");
+
+	/** Jackson's "Unrecognized token 'word'" or "Non-standard token 'NaN'". */
+	private static final Pattern TOKEN = Pattern.compile("(?:Unrecognized|Non-standard) token '(.*?)':", Pattern.DOTALL);
+
+	/** Jackson's "Unexpected close marker ']'". */
+	private static final Pattern CLOSE_MARKER = Pattern.compile("Unexpected close marker '(.)'");
+
+	private static final String VALUE = "a value (a string, number, object, array, true, false or null)";
 
 	private final ObjectReader reader;
 
@@ -86,25 +108,129 @@ public final class CommandRequestParser {
 		if (command == null) {
 			throw new CommandException("missing 'command'");
 		}
-		return new CommandRequest(id, command, args);
+		return new CommandRequest(asWritten(id, request), command, args);
 	}
 
 	/**
-	 * Jackson's message without its source excerpt or location details, which say little
-	 * here; a repeated key, at any depth, as {@code duplicate field 'name'}.
+	 * The id to echo: a number as the request wrote it, since reading it as a double
+	 * changes it ({@code 1e400} would come back as {@code "Infinity"}, {@code 0.10} as
+	 * {@code 0.1}). Ints and longs come back as written anyway: only other numbers are
+	 * read a second time, so the usual request is parsed once.
 	 */
-	private static String malformed(JacksonException ex) {
+	private @Nullable JsonNode asWritten(@Nullable JsonNode id, String request) {
+		if (id == null || !id.isNumber() || ((id.isInt() || id.isLong()) && id.longValue() != 0)) {
+			return id;
+		}
+		String text = numberText(request);
+		// Only RFC 8259 numbers are echoed verbatim: the application's mapper may accept more (NaN, +1).
+		if (text == null || !JSON_NUMBER.matcher(text).matches()) {
+			throw new CommandException("'id' is not a JSON number" + ((text != null) ? ": " + text : ""));
+		}
+		return JsonNodeFactory.instance.rawValueNode(new RawValue(text));
+	}
+
+	/** @return the text of the top-level {@code id} number of an already valid request */
+	private @Nullable String numberText(String request) {
+		try (JsonParser parser = this.reader.createParser(request)) {
+			parser.nextToken();
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				String name = parser.currentName();
+				JsonToken value = parser.nextToken();
+				if ("id".equals(name)) {
+					return (value != null && value.isNumeric()) ? parser.getString() : null;
+				}
+				parser.skipChildren();
+			}
+			return null;
+		}
+	}
+
+	/**
+	 * What is wrong with a request Jackson could not read, in the protocol's words: the
+	 * column, and what was expected where. Jackson's own text names its classes and
+	 * features, and is never passed on; a message it may word differently one day falls
+	 * back to the column alone.
+	 */
+	static String malformed(JacksonException ex) {
 		String message = String.valueOf(ex.getOriginalMessage());
 		Matcher duplicate = DUPLICATE.matcher(message);
 		if (duplicate.matches()) {
 			return "duplicate field '" + duplicate.group(1) + "'";
 		}
-		int cut = message.indexOf(" (start marker");
-		message = (cut >= 0) ? message.substring(0, cut) : message;
-		cut = message.indexOf('\n');
-		message = (cut >= 0) ? message.substring(0, cut) : message;
+		String problem = problem(ex, message);
 		int column = (ex.getLocation() != null) ? ex.getLocation().getColumnNr() : -1;
-		return "malformed JSON" + ((column > 0) ? " at column " + column : "") + ": " + message;
+		return "malformed JSON" + ((column > 0) ? " at column " + column : "")
+				+ ((problem != null) ? ": " + problem : "");
+	}
+
+	private static @Nullable String problem(JacksonException ex, String message) {
+		if (ex instanceof StreamConstraintsException) {
+			return message.startsWith("Number") ? "a number longer than the parser allows"
+					: message.startsWith("String") ? "a string longer than the parser allows"
+							: message.contains("nesting") ? "objects or arrays nested deeper than the parser allows"
+									: "the request is larger than the parser allows";
+		}
+		if (ex instanceof UnexpectedEndOfInputException) {
+			return message.contains("quote") ? "the line ends inside a string"
+					: "the line ends before the JSON is complete (a '}' or ']' is missing)";
+		}
+		if (message.startsWith("Trailing token")) {
+			return "more after the request's object (one request per line)";
+		}
+		Matcher character = UNEXPECTED_CHARACTER.matcher(message);
+		if (character.lookingAt()) {
+			String found = "found " + shown(Integer.parseInt(character.group(1)));
+			String rest = message.substring(character.end());
+			if (rest.contains("start property name")) {
+				return "expected a field name in double quotes, " + found;
+			}
+			if (rest.contains("colon")) {
+				return "expected ':' after a field name, " + found;
+			}
+			if (rest.contains("Object entries")) {
+				return "expected ',' or '}', " + found;
+			}
+			if (rest.contains("Array entries")) {
+				return "expected ',' or ']', " + found;
+			}
+			if (rest.contains("numeric value")) {
+				return "invalid number, " + found;
+			}
+			if (rest.contains("comment")) {
+				return "comments are not JSON, " + found;
+			}
+			if (rest.contains("escape")) {
+				return "invalid escape in a string, " + found;
+			}
+			return "expected " + VALUE + ", " + found;
+		}
+		Matcher token = TOKEN.matcher(message);
+		if (token.lookingAt()) {
+			return "unknown word '" + token.group(1) + "': expected " + VALUE;
+		}
+		Matcher close = CLOSE_MARKER.matcher(message);
+		if (close.lookingAt()) {
+			return "'" + close.group(1) + "' does not close the open " + (close.group(1).equals("]") ? "object" : "array");
+		}
+		if (message.startsWith("Invalid numeric value")) {
+			return "invalid number (leading zeros are not allowed)";
+		}
+		if (message.startsWith("Illegal unquoted character")) {
+			return "a control character in a string must be escaped (\\n, \\t, \\u0000)";
+		}
+		if (message.startsWith("Illegal character")) {
+			return "a control character outside a string";
+		}
+		if (message.startsWith("Unrecognized character escape")) {
+			return "invalid escape in a string (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)";
+		}
+		return null;
+	}
+
+	/** @return a character as a peer may be shown it: quoted, or its code when it would not print */
+	private static String shown(int code) {
+		return (code < 0x20 || code == 0x7f || !Character.isDefined(code)) ? String.format("U+%04X", code)
+				: "'" + Character.toString(code) + "'";
 	}
 
 	private Map<String, Object> jsonArgs(JsonNode value) {

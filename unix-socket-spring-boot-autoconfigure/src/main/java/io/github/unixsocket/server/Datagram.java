@@ -168,7 +168,7 @@ public final class Datagram {
 			return "datagram on '" + this.server.name() + "' (handled)";
 		}
 		return "datagram of " + this.payload.limit() + " bytes on '" + this.server.name() + "' from "
-				+ ((this.sender != null) ? NativeSockets.describe(this.sender) : "an unbound sender");
+				+ ((this.sender != null) ? LogValues.escape(NativeSockets.describe(this.sender)) : "an unbound sender");
 	}
 
 }

@@ -38,8 +38,11 @@ import static io.github.unixsocket.server.ServerSupport.sleep;
  * ({@link Dispatch#WORKERS}: when the queue is full the datagram is dropped and counted).
  * <p>
  * A datagram larger than the max message size is read up to that size plus one byte,
- * counted as truncated and not handled (the kernel discards the rest). Empty datagrams
- * are not reported by junixsocket and are never handled. Replies never block.
+ * counted as truncated and not handled (the kernel discards the rest). An empty datagram
+ * is counted as received and not handled: junixsocket reports it as it reports an empty
+ * queue, without its sender, so only one that is the first read after the socket became
+ * readable is seen (the usual case: one that arrives in a burst may go uncounted).
+ * Replies never block.
  *
  * <pre>
  * DatagramServer server = DatagramServer.builder("events", Path.of("/run/app/events.sock"))
@@ -328,7 +331,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		return this.bytesSent.get();
 	}
 
-	/** @return every datagram read from the socket, truncated and dropped ones included */
+	/** @return every datagram read from the socket, empty, truncated and dropped ones included */
 	@Override
 	public long datagramsReceived() {
 		return this.received.get();
@@ -378,14 +381,20 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			try {
 				// Bounded: junixsocket's selector can miss a wake-up that comes just before select,
 				// and stop() closing it would then wait on it for ever. Idle, this is 5 wake-ups a second.
-				selector.select(RECEIVE_WAIT_MILLIS);
+				boolean readable = selector.select(RECEIVE_WAIT_MILLIS) > 0;
 				selector.selectedKeys().clear();
 				while (this.state == ServerState.RUNNING) {
 					buffer.clear();
 					SocketAddress sender = channel.receive(buffer);
 					if (sender == null && buffer.position() == 0) {
+						// An empty datagram reads like an empty queue; the first read after the socket
+						// became readable had one to read: that was an empty datagram.
+						if (readable) {
+							this.received.incrementAndGet();
+						}
 						break;
 					}
+					readable = false;
 					received(buffer.flip(), (AFUNIXSocketAddress) sender, reused);
 				}
 			}
@@ -468,12 +477,13 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		if (refusal != null) {
 			// Possibly an attack: the first is a warning, then debug only, so a flood cannot flood the log.
 			if (this.repliesRefused.getAndIncrement() == 0) {
-				logger.warn("Unix socket server '" + this.name + "' did not reply to " + NativeSockets.describe(recipient)
-						+ ": " + refusal + " (further refusals are logged at debug level and counted)");
+				logger.warn("Unix socket server '" + this.name + "' did not reply to "
+						+ LogValues.escape(NativeSockets.describe(recipient)) + ": " + LogValues.escape(refusal)
+						+ " (further refusals are logged at debug level and counted)");
 			}
 			else if (logger.isDebugEnabled()) {
 				logger.debug("Unix socket server '" + this.name + "' did not reply to "
-						+ NativeSockets.describe(recipient) + ": " + refusal);
+						+ LogValues.escape(NativeSockets.describe(recipient)) + ": " + LogValues.escape(refusal));
 			}
 			return false;
 		}
@@ -493,7 +503,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			failure = "failed: " + ex;
 		}
 		if (logger.isDebugEnabled()) {
-			logger.debug("Reply to " + NativeSockets.describe(recipient) + " " + failure);
+			logger.debug("Reply to " + LogValues.escape(NativeSockets.describe(recipient)) + " " + LogValues.escape(failure));
 		}
 		return false;
 	}

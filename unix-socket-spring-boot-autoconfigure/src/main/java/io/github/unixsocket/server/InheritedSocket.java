@@ -123,8 +123,8 @@ public final class InheritedSocket {
 	@Override
 	public String toString() {
 		return "inherited " + EnumNames.of(this.type) + " socket on descriptor " + this.fd
-				+ ((this.name != null) ? " ('" + this.name + "')" : "")
-				+ ((this.address != null) ? " at " + this.address : "");
+				+ ((this.name != null) ? " ('" + LogValues.escape(this.name) + "')" : "")
+				+ ((this.address != null) ? " at " + LogValues.escape(this.address) : "");
 	}
 
 }

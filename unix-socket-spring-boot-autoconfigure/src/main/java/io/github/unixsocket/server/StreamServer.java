@@ -79,6 +79,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** Default number of platform worker threads of a server with {@link Dispatch#WORKERS}. */
 	public static final int DEFAULT_WORKERS = 8;
 
+	/** How long accepting pauses after a failed accept (typically EMFILE), instead of spinning. */
+	private static final Duration ACCEPT_RETRY = Duration.ofMillis(50);
+
 	/** Serves a connection on its own thread; {@code null} when an event loop serves them. */
 	private final @Nullable ConnectionHandler handler;
 
@@ -117,6 +120,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
 
 	private final AtomicInteger openConnections = new AtomicInteger();
+
+	/** Written by the one thread that accepts: the accept thread, or the acceptor's loop. */
+	private final AcceptFailures acceptFailures;
 
 	private final AtomicLong nextConnectionId = new AtomicLong();
 
@@ -179,6 +185,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.bufferBudget = new BufferBudget(builder.bufferBudget);
 		this.maxConnections = builder.maxConnections;
 		this.backlog = builder.backlog;
+		this.acceptFailures = new AcceptFailures(logger, this.name, ACCEPT_RETRY);
 		for (RejectReason reason : RejectReason.values()) {
 			this.rejected.put(reason, new AtomicLong());
 		}
@@ -435,12 +442,13 @@ public final class StreamServer extends AbstractUnixSocketServer {
 					return;
 				}
 				// Typically EMFILE: back off instead of spinning, the server stays up.
-				logger.warn("Unix socket server '" + this.name + "' could not accept a connection: " + ex);
-				if (!sleep(Duration.ofMillis(50))) {
+				this.acceptFailures.failed(ex);
+				if (!sleep(ACCEPT_RETRY)) {
 					return;
 				}
 				continue;
 			}
+			this.acceptFailures.succeeded();
 			dispatch(accepted);
 		}
 	}
@@ -784,10 +792,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				catch (IOException ex) {
 					if (this.channel.isOpen()) {
 						// Typically EMFILE: stop accepting for a moment instead of spinning; the server stays up.
-						logger.warn("Unix socket server '" + StreamServer.this.name + "' could not accept a connection: "
-								+ ex);
+						StreamServer.this.acceptFailures.failed(ex);
 						key.interestOps(0);
-						this.loop.tick(Duration.ofMillis(50), (now) -> {
+						this.loop.tick(ACCEPT_RETRY, (now) -> {
 							if (key.isValid()) {
 								key.interestOps(SelectionKey.OP_ACCEPT);
 							}
@@ -799,6 +806,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				if (accepted == null) {
 					return;
 				}
+				StreamServer.this.acceptFailures.succeeded();
 				FramedMessages messages = StreamServer.this.messages;
 				if (messages != null) {
 					dispatchToLoop(messages, accepted);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Function;
 
 import io.github.unixsocket.server.InheritedSocket;
+import io.github.unixsocket.server.LogValues;
 import io.github.unixsocket.server.NativeSockets;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -54,7 +55,8 @@ public final class SocketActivation {
 			return List.of();
 		}
 		if (!listenPid.trim().equals(Long.toString(pid))) {
-			logger.info("Ignoring LISTEN_FDS: LISTEN_PID " + listenPid + " is another process (this is " + pid + ")");
+			logger.info("Ignoring LISTEN_FDS: LISTEN_PID " + LogValues.escape(listenPid) + " is another process (this is "
+					+ pid + ")");
 			return List.of();
 		}
 		int count;
@@ -62,7 +64,7 @@ public final class SocketActivation {
 			count = Integer.parseInt(listenFds.trim());
 		}
 		catch (NumberFormatException ex) {
-			logger.warn("Ignoring LISTEN_FDS='" + listenFds + "': not a number");
+			logger.warn("Ignoring LISTEN_FDS='" + LogValues.escape(listenFds) + "': not a number");
 			return List.of();
 		}
 		if (count <= 0 || count > MAX_FDS) {
@@ -87,8 +89,8 @@ public final class SocketActivation {
 				sockets.add(InheritedSocket.adopt(fd, name));
 			}
 			catch (IOException | RuntimeException ex) {
-				logger.warn("Ignoring descriptor " + fd + ((name != null) ? " ('" + name + "')" : "")
-						+ " passed by systemd: " + ex.getMessage());
+				logger.warn("Ignoring descriptor " + fd + ((name != null) ? " ('" + LogValues.escape(name) + "')" : "")
+						+ " passed by systemd: " + LogValues.escape(ex.getMessage()));
 			}
 		}
 		return List.copyOf(sockets);

@@ -6,8 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.function.Function;
 
+import io.github.unixsocket.server.LogValues;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -27,11 +29,26 @@ public final class SystemdNotifier implements Closeable {
 	/** The variable naming the socket to notify. */
 	public static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";
 
+	/**
+	 * Shortest time between two watchdog pings: systemd accepts any {@code WatchdogSec=},
+	 * but pinging every millisecond for {@code WATCHDOG_USEC=1} took a third of a CPU, and a
+	 * JVM cannot promise to answer within less anyway (a GC pause can be longer).
+	 */
+	public static final Duration MIN_WATCHDOG_PING = Duration.ofMillis(100);
+
+	/**
+	 * Longest time between two watchdog pings: pinging more often than asked costs
+	 * nothing, and a garbled {@code WATCHDOG_USEC} (up to 292,000 years) is not waited out.
+	 */
+	public static final Duration MAX_WATCHDOG_PING = Duration.ofHours(1);
+
 	private final AFUNIXSocketAddress socket;
 
 	private final String description;
 
 	private final @Nullable Duration watchdogInterval;
+
+	private final @Nullable Duration watchdogPing;
 
 	private final AFUNIXDatagramChannel channel;
 
@@ -40,6 +57,7 @@ public final class SystemdNotifier implements Closeable {
 		this.socket = socket;
 		this.description = description;
 		this.watchdogInterval = watchdogInterval;
+		this.watchdogPing = (watchdogInterval != null) ? watchdogPing(watchdogInterval) : null;
 		this.channel = AFUNIXDatagramChannel.open();
 		this.channel.configureBlocking(false);
 	}
@@ -74,12 +92,39 @@ public final class SystemdNotifier implements Closeable {
 		}
 		try {
 			long micros = Long.parseLong(usec.trim());
-			return (micros > 0) ? Duration.ofNanos(micros * 1000) : null;
+			// Not micros * 1000: that overflows for the largest values, and the ping then ran every millisecond.
+			return (micros > 0) ? Duration.of(micros, ChronoUnit.MICROS) : null;
 		}
 		catch (NumberFormatException ex) {
-			logger.warn("Ignoring WATCHDOG_USEC='" + usec + "': not a number of microseconds");
+			logger.warn("Ignoring WATCHDOG_USEC='" + LogValues.escape(usec) + "': not a number of microseconds");
 			return null;
 		}
+	}
+
+	/**
+	 * Half the watchdog interval, as {@code sd_watchdog_enabled(3)} advises, kept within
+	 * {@link #MIN_WATCHDOG_PING} and {@link #MAX_WATCHDOG_PING}; a warning says so when it is
+	 * not half (logged once: a notifier is made once).
+	 */
+	static Duration watchdogPing(Duration interval) {
+		Duration half = interval.dividedBy(2);
+		if (half.compareTo(MIN_WATCHDOG_PING) < 0) {
+			logger.warn("WATCHDOG_USEC=" + micros(interval) + " asks for a watchdog ping every " + micros(half)
+					+ " microseconds; pinging every " + MIN_WATCHDOG_PING.toMillis() + "ms instead, so systemd may "
+					+ "find the service unresponsive: set WatchdogSec= to "
+					+ MIN_WATCHDOG_PING.multipliedBy(2).toMillis() + "ms or more");
+			return MIN_WATCHDOG_PING;
+		}
+		if (half.compareTo(MAX_WATCHDOG_PING) > 0) {
+			logger.warn("WATCHDOG_USEC=" + micros(interval) + " asks for a watchdog ping every " + half.toHours()
+					+ " hours; pinging every " + MAX_WATCHDOG_PING.toMinutes() + " minutes instead");
+			return MAX_WATCHDOG_PING;
+		}
+		return half;
+	}
+
+	private static long micros(Duration duration) {
+		return duration.dividedBy(ChronoUnit.MICROS.getDuration());
 	}
 
 	/**
@@ -88,6 +133,15 @@ public final class SystemdNotifier implements Closeable {
 	 */
 	public @Nullable Duration watchdogInterval() {
 		return this.watchdogInterval;
+	}
+
+	/**
+	 * @return how often to send {@code WATCHDOG=1}: half the {@link #watchdogInterval()},
+	 * at least {@link #MIN_WATCHDOG_PING} and at most {@link #MAX_WATCHDOG_PING};
+	 * {@code null} when the watchdog is off
+	 */
+	public @Nullable Duration watchdogPing() {
+		return this.watchdogPing;
 	}
 
 	/**
@@ -101,10 +155,11 @@ public final class SystemdNotifier implements Closeable {
 			if (sent > 0) {
 				return true;
 			}
-			logger.debug("systemd notification not sent: " + this.description + " is full");
+			logger.debug("systemd notification not sent: " + LogValues.escape(this.description) + " is full");
 		}
 		catch (IOException ex) {
-			logger.debug("systemd notification not sent to " + this.description + ": " + ex);
+			logger.debug("systemd notification not sent to " + LogValues.escape(this.description) + ": "
+					+ LogValues.escape(ex));
 		}
 		return false;
 	}
@@ -130,7 +185,7 @@ public final class SystemdNotifier implements Closeable {
 
 	@Override
 	public String toString() {
-		return "systemd notifier for " + this.description;
+		return "systemd notifier for " + LogValues.escape(this.description);
 	}
 
 }

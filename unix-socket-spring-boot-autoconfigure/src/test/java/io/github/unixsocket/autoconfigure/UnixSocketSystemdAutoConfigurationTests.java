@@ -105,6 +105,33 @@ class UnixSocketSystemdAutoConfigurationTests {
 	}
 
 	@Test
+	void anImplausibleWatchdogIntervalDoesNotMakeThePingsSpin() throws Exception {
+		// 1µs asked for a ping every millisecond; the largest value overflowed to the same.
+		for (String usec : new String[] { "1", "9223372036854775807" }) {
+			Path notify = this.dir.resolve("notify-" + usec.length());
+			try (AFUNIXDatagramChannel systemd = AFUNIXDatagramChannel.open()) {
+				systemd.bind(AFUNIXSocketAddress.of(notify));
+				this.runner.withPropertyValues(lines("NOTIFY_SOCKET=" + notify, "WATCHDOG_USEC=" + usec))
+					.run((context) -> {
+						AvailabilityChangeEvent.publish(context, LivenessState.CORRECT);
+						long start = System.nanoTime();
+						AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+						assertThat(receive(systemd)).startsWith("READY=1");
+						assertThat(receive(systemd)).isEqualTo("WATCHDOG=1");
+						Thread.sleep(500);
+						systemd.configureBlocking(false);
+						long pings = drain(systemd).stream().filter("WATCHDOG=1"::equals).count();
+						long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+						// At most one per 100ms (a loaded machine only sends fewer).
+						assertThat(pings).as("WATCHDOG_USEC=%s: pings in %dms", usec, elapsedMillis)
+							.isLessThanOrEqualTo(elapsedMillis / 100 + 1);
+						systemd.configureBlocking(true);
+					});
+			}
+		}
+	}
+
+	@Test
 	void nothingWithoutNotifySocketOrWhenSwitchedOff() {
 		this.runner.withPropertyValues(lines())
 			.run((context) -> assertThat(context.getBean(SystemdNotifications.class).isActive()).isFalse());
@@ -217,7 +244,9 @@ class UnixSocketSystemdAutoConfigurationTests {
 	private static List<String> drain(AFUNIXDatagramChannel systemd) throws IOException {
 		List<String> messages = new ArrayList<>();
 		ByteBuffer buffer = ByteBuffer.allocate(4096);
-		while (systemd.receive(buffer.clear()) != null) {
+		// The notifier's socket is unbound: its datagrams come without a sender address, so only
+		// an empty buffer means none was left.
+		while (systemd.receive(buffer.clear()) != null || buffer.position() > 0) {
 			messages.add(new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8));
 		}
 		return messages;

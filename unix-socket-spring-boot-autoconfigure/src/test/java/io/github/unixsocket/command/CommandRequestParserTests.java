@@ -3,6 +3,7 @@ package io.github.unixsocket.command;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -68,6 +69,26 @@ class CommandRequestParserTests {
 				"duplicate field 'text'");
 		assertInvalid("{\"command\": \"echo\", \"args\": {\"text\": {\"x\": 1, \"x\": 2}}}", "duplicate field 'x'");
 		assertInvalid("{" + "\"a\":[".repeat(5000), "malformed JSON");
+	}
+
+	@Test
+	void malformedJsonIsDescribedInTheProtocolsWordsWithItsColumn() {
+		assertInvalid("{\"id\": 10, \"command\": \"echo\"",
+				"malformed JSON at column 29: the line ends before the JSON is complete (a '}' or ']' is missing)");
+		assertInvalid("{x:1}", "malformed JSON at column 2: expected a field name in double quotes, found 'x'");
+		assertInvalid("{\"a\":1} {}", "malformed JSON at column 9: more after the request's object");
+		assertInvalid("{\"a\":\"x\u0001\"}", "malformed JSON at column 8: a control character in a string must be escaped");
+	}
+
+	@Test
+	void aNumberIdIsKeptAsWritten() {
+		assertThat(this.parser.parse("{\"id\": 1e400, \"command\": \"ping\"}").id()).hasToString("1e400");
+		assertThat(this.parser.parse("{\"command\": \"ping\", \"args\": {}, \"id\": 0.10}").id()).hasToString("0.10");
+		assertThat(this.parser.parse("{\"id\": 7, \"command\": \"ping\"}").id().isInt()).isTrue();
+		JsonMapper lenient = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+		assertThatExceptionOfType(CommandException.class)
+			.isThrownBy(() -> new CommandRequestParser(lenient).parse("{\"id\": NaN, \"command\": \"ping\"}"))
+			.withMessage("'id' is not a JSON number: NaN");
 	}
 
 	@Test

@@ -31,10 +31,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static io.github.unixsocket.server.StreamServerTests.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,6 +109,32 @@ class DatagramServerTests {
 	}
 
 	@Test
+	void countsAnEmptyDatagramWithoutHandlingIt() throws Exception {
+		Path path = this.servers.path("empty.sock");
+		Queue<String> seen = new ConcurrentLinkedQueue<>();
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler((datagram) -> {
+			seen.add(datagram.text());
+			datagram.reply(datagram.payload());
+		}));
+		// junixsocket does not send an empty datagram: Python's socket module does, as any C sender can.
+		OtherUser.requireOnPath("python3");
+		Process sender = new ProcessBuilder("python3", "-c",
+				"import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'', sys.argv[1])",
+				path.toString())
+			.redirectErrorStream(true)
+			.start();
+		assertThat(sender.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		assertThat(sender.exitValue()).isZero();
+		awaitCondition(() -> server.datagramsReceived() == 1);
+		AFUNIXDatagramChannel client = client("client.sock");
+		send(client, path, "after");
+		assertThat(receive(client, new ArrayList<>())).isEqualTo("after");
+		assertThat(server.datagramsReceived()).isEqualTo(2);
+		assertThat(server.bytesReceived()).isEqualTo(5);
+		assertThat(seen).containsExactly("after");
+	}
+
+	@Test
 	void countsAnOversizeDatagramAsTruncatedAndKeepsServing() throws Exception {
 		Path path = this.servers.path("small.sock");
 		DatagramServer server = this.servers
@@ -117,6 +147,23 @@ class DatagramServerTests {
 		assertThat(server.datagramsReceived()).isEqualTo(3);
 		assertThat(server.datagramsTruncated()).isEqualTo(2);
 		assertThat(server.bytesReceived()).isEqualTo(100);
+	}
+
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void aSendersAddressIsLoggedWithControlCharactersEscaped(CapturedOutput output) throws Exception {
+		Path path = this.servers.path("fragile.sock");
+		DatagramServer server = this.servers.start(DatagramServer.builder("test", path).handler((datagram) -> {
+			throw new IllegalStateException("bad datagram");
+		}));
+		// The sender chooses its address: here one that would forge a log line and clear the terminal.
+		AFUNIXDatagramChannel client = client("evil\n12:00:00 ERROR FORGED \u001b[2J.sock");
+		send(client, path, "boom");
+		awaitCondition(() -> server.handlerErrors() == 1);
+		awaitCondition(() -> output.getOut().contains("failed; the server keeps receiving"));
+		assertThat(output.getOut()).contains("from " + this.servers.path("evil") + "\\n12:00:00 ERROR FORGED \\u001b[2J.sock")
+			.doesNotContain("\n12:00:00 ERROR FORGED")
+			.doesNotContain("\u001b");
 	}
 
 	@Test

@@ -14,16 +14,21 @@ import io.github.unixsocket.server.ServerType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** sd_listen_fds(3) as systemd defines it, against real descriptors of this JVM. */
 @EnabledOnOs(OS.LINUX)
+@ExtendWith(OutputCaptureExtension.class)
 class SocketActivationTests {
 
 	private static final long PID = ProcessHandle.current().pid();
@@ -86,6 +91,41 @@ class SocketActivationTests {
 		assertThat(SocketActivation.fromEnvironment(environment(-1, null)::get, PID)).isEmpty();
 		Map<String, String> garbled = Map.of("LISTEN_PID", Long.toString(PID), "LISTEN_FDS", "many");
 		assertThat(SocketActivation.fromEnvironment(garbled::get, PID)).isEmpty();
+	}
+
+	@Test
+	void namesAndValuesFromTheEnvironmentAreLoggedWithControlCharactersEscaped(CapturedOutput output)
+			throws Exception {
+		Path file = Files.writeString(this.dir.resolve("file"), "not a socket");
+		try (FileInputStream in = new FileInputStream(file.toFile())) {
+			int fd = fd(in.getFD());
+			assertThat(SocketActivation.fromEnvironment(environment(1, "evil\n12.00 FORGED \u001b[2J")::get, PID, fd))
+				.isEmpty();
+		}
+		Map<String, String> garbled = Map.of("LISTEN_PID", Long.toString(PID), "LISTEN_FDS", "1\nFORGED");
+		assertThat(SocketActivation.fromEnvironment(garbled::get, PID)).isEmpty();
+		Map<String, String> otherPid = Map.of("LISTEN_PID", "1\nFORGED", "LISTEN_FDS", "1");
+		assertThat(SocketActivation.fromEnvironment(otherPid::get, PID)).isEmpty();
+		assertThat(output.getOut()).contains("('evil\\n12.00 FORGED \\u001b[2J')")
+			.contains("LISTEN_FDS='1\\nFORGED'")
+			.contains("LISTEN_PID 1\\nFORGED")
+			.doesNotContain("\nFORGED")
+			.doesNotContain("\n12.00")
+			.doesNotContain("\u001b");
+	}
+
+	@Test
+	void anInheritedSocketsNameAndAddressAreShownEscaped() throws Exception {
+		try (AFUNIXServerSocketChannel socket = listen("odd\tname.sock")) {
+			int fd = fd(socket.getFileDescriptor());
+			assertThat(SocketActivation.fromEnvironment(environment(1, "admin\r\nFORGED")::get, PID, fd))
+				.singleElement()
+				.satisfies((inherited) -> {
+					assertThat(inherited.name()).isEqualTo("admin\r\nFORGED");
+					assertThat(inherited).hasToString("inherited stream socket on descriptor " + fd
+							+ " ('admin\\r\\nFORGED') at " + this.dir + "/odd\\tname.sock");
+				});
+		}
 	}
 
 	private Map<String, String> environment(int count, String names) {
