@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -27,8 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.NestedExceptionUtils;
 
@@ -66,13 +72,25 @@ abstract class AbstractHttpSocketTests {
 		return true;
 	}
 
+	/** @return configurations added to the applications of the readiness tests */
+	List<Class<?>> readinessSources() {
+		return List.of();
+	}
+
 	ConfigurableApplicationContext start(String... properties) {
+		return start(List.of(), List.of(), properties);
+	}
+
+	ConfigurableApplicationContext start(List<Class<?>> sources, List<ApplicationListener<?>> listeners,
+			String... properties) {
 		List<String> all = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off",
 				"spring.autoconfigure.exclude=" + excludedAutoConfigurations(),
 				"management.endpoints.web.exposure.include=health,unixsockets,metrics",
 				"management.endpoint.health.show-details=always"));
 		all.addAll(List.of(properties));
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(application())
+			.sources(sources.toArray(Class<?>[]::new))
+			.listeners(listeners.toArray(ApplicationListener<?>[]::new))
 			.web(webApplicationType())
 			.properties(all.toArray(String[]::new))
 			.run();
@@ -112,6 +130,32 @@ abstract class AbstractHttpSocketTests {
 		try (var files = Files.list(this.dir)) {
 			assertThat(files.map((file) -> file.getFileName().toString())).isEmpty();
 		}
+	}
+
+	/**
+	 * A socket is ready only when it is connectable: when its web server is reported
+	 * started (the first thing anyone hears), and so when the application is.
+	 */
+	@Test
+	void socketsAreConnectableWhenTheirWebServersAreReportedStarted() {
+		Path socket = this.dir.resolve("ready.sock");
+		Path management = this.dir.resolve("ready-actuator.sock");
+		Readiness readiness = new Readiness(Map.of("", socket, "management", management));
+		start(readinessSources(), List.of(readiness), "server.unix-socket.path=" + socket, "management.server.port=0",
+				"management.server.unix-socket.path=" + management);
+		assertThat(readiness.seen).containsExactlyInAnyOrder("server started: connectable",
+				"management server started: connectable", "application ready, server: connectable",
+				"application ready, management server: connectable");
+	}
+
+	@Test
+	void socketOnlyIsConnectableWhenTheWebServerIsReportedStarted() {
+		Path socket = this.dir.resolve("ready-only.sock");
+		Readiness readiness = new Readiness(Map.of("", socket));
+		start(readinessSources(), List.of(readiness), "server.unix-socket.path=" + socket,
+				"server.unix-socket.tcp-enabled=false");
+		assertThat(readiness.seen).containsExactlyInAnyOrder("server started: connectable",
+				"application ready, server: connectable");
 	}
 
 	@Test
@@ -240,6 +284,59 @@ abstract class AbstractHttpSocketTests {
 				assertThat(client.isConnected()).isTrue();
 			}
 		}
+	}
+
+	/**
+	 * Tries each socket when its web server is reported started ({@link WebServerInitializedEvent},
+	 * which a child context's server, the management one, also publishes to the parent) and
+	 * when the application is ready.
+	 */
+	static final class Readiness implements ApplicationListener<ApplicationEvent> {
+
+		/** Counted down once the main web server's socket was tried: a test may hold a web server's thread until then. */
+		static volatile CountDownLatch tried = new CountDownLatch(0);
+
+		private final Map<String, Path> sockets;
+
+		final List<String> seen = new CopyOnWriteArrayList<>();
+
+		/** @param sockets by server namespace: "" for the application's web server, "management" */
+		Readiness(Map<String, Path> sockets) {
+			this.sockets = sockets;
+			tried = new CountDownLatch(1);
+		}
+
+		@Override
+		public void onApplicationEvent(ApplicationEvent event) {
+			if (event instanceof WebServerInitializedEvent initialized) {
+				String namespace = Objects.toString(initialized.getApplicationContext().getServerNamespace(), "");
+				Path socket = this.sockets.get(namespace);
+				if (socket != null) {
+					this.seen.add(name(namespace) + " started: " + tryConnect(socket));
+				}
+				if (namespace.isEmpty()) {
+					tried.countDown();
+				}
+			}
+			else if (event instanceof ApplicationReadyEvent) {
+				this.sockets.forEach((namespace, socket) -> this.seen
+					.add("application ready, " + name(namespace) + ": " + tryConnect(socket)));
+			}
+		}
+
+		private static String name(String namespace) {
+			return namespace.isEmpty() ? "server" : namespace + " server";
+		}
+
+		private static String tryConnect(Path socket) {
+			try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+				return "connectable";
+			}
+			catch (IOException ex) {
+				return "not connectable (" + ex + ")";
+			}
+		}
+
 	}
 
 	static String mode(Path path) throws IOException {
