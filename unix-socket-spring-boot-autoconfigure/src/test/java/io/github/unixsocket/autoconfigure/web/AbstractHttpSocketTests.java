@@ -1,6 +1,7 @@
 package io.github.unixsocket.autoconfigure.web;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.server.HttpUnixSocket;
+import io.github.unixsocket.server.OtherUser;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.ServerState;
 import io.github.unixsocket.server.UnixSocketServer;
@@ -29,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationEvent;
@@ -211,6 +213,85 @@ abstract class AbstractHttpSocketTests {
 		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
 		assertThat(server.rejectedConnections(RejectReason.UNAUTHORIZED)).isEqualTo(1);
 		assertThat(Curl.get(socket, "/peer").body()).isEqualTo("user=root, group=root");
+	}
+
+	/**
+	 * Slow clients of another user hold every connection the limit allows: one more is
+	 * closed before the web server reads a byte and counted; once they leave, new clients
+	 * are served again.
+	 */
+	@Test
+	void connectionsBeyondMaxConnectionsAreClosedAndCounted() throws Exception {
+		OtherUser.require("curl", "nc");
+		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path socket = this.dir.resolve("limit.sock");
+		ConfigurableApplicationContext context = start("server.unix-socket.path=" + socket,
+				"server.unix-socket.permissions=0666", "server.unix-socket.max-connections=3");
+		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+		assertThat(((HttpUnixSocket) server).maxConnections()).isEqualTo(3);
+		List<Process> slow = new ArrayList<>();
+		try {
+			for (int i = 0; i < 3; i++) {
+				// Connected, sending nothing, for as long as its input stays open.
+				slow.add(new ProcessBuilder("setpriv", "--reuid=" + OtherUser.USER, "--regid=" + OtherUser.GROUP,
+						"--clear-groups", "nc", "-U", socket.toString())
+					.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+					.redirectError(ProcessBuilder.Redirect.DISCARD)
+					.start());
+			}
+			await().atMost(Duration.ofSeconds(20)).until(() -> server.openConnections() == 3);
+			for (int i = 0; i < 2; i++) {
+				try (SocketChannel extra = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+					assertThat(closedByServer(extra)).as("connection over the limit closed by the server").isTrue();
+				}
+			}
+			Curl.Result refused = Curl.get(socket, "/peer");
+			assertThat(refused.status()).isZero();
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> server.rejectedConnections(RejectReason.MAX_CONNECTIONS) == 3);
+			assertThat(server.rejectedConnections()).isEqualTo(3);
+			assertThat(server.openConnections()).isEqualTo(3);
+			Curl.Result endpoint = Curl.getTcp("http://localhost:" + port(context) + "/actuator/unixsockets/http");
+			assertThat(endpoint.body()).contains("\"rejectedConnections\":3").contains("\"max-connections\":3");
+		}
+		finally {
+			for (Process process : slow) {
+				process.destroy();
+				process.waitFor();
+			}
+		}
+		await().atMost(Duration.ofSeconds(20)).until(() -> server.openConnections() == 0);
+		Curl.Result served = Curl.get(socket, "/peer");
+		assertThat(served.status()).isEqualTo(200);
+		assertThat(server.rejectedConnections(RejectReason.MAX_CONNECTIONS)).isEqualTo(3);
+	}
+
+	/** @return whether the server closed the connection within 10s, without a byte of response */
+	private static boolean closedByServer(SocketChannel channel) throws IOException {
+		channel.configureBlocking(false);
+		ByteBuffer buffer = ByteBuffer.allocate(64);
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (System.nanoTime() < deadline) {
+			int read;
+			try {
+				read = channel.read(buffer);
+			}
+			catch (IOException ex) {
+				// reset: closed as well
+				return buffer.position() == 0;
+			}
+			if (read < 0) {
+				return buffer.position() == 0;
+			}
+			try {
+				Thread.sleep(20);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
+		return false;
 	}
 
 	@Test

@@ -96,11 +96,13 @@ class HttpSocketConfigurationTests {
 	}
 
 	@Test
-	void negativeMaxConnections() {
-		UnixSocketConfigurationException ex = failure("server.unix-socket.path=/tmp/ok.sock",
-				"server.unix-socket.max-connections=-1");
-		assertThat(ex.getMessage()).contains("'server.unix-socket.max-connections'").contains("must not be negative");
-		assertThat(ex.getAction()).contains("Update 'server.unix-socket.max-connections'").contains("0 for no limit");
+	void negativeMaxConnections(@TempDir Path dir) {
+		for (String prefix : new String[] { "server.unix-socket.", "management.server.unix-socket." }) {
+			UnixSocketConfigurationException ex = failure("management.server.port=0",
+					prefix + "path=" + dir.resolve("a.sock"), prefix + "max-connections=-1");
+			assertThat(ex.getMessage()).contains("'" + prefix + "max-connections'").contains("must not be negative");
+			assertThat(ex.getAction()).contains("Update '" + prefix + "max-connections'").contains("0 for no limit");
+		}
 	}
 
 	private final WebApplicationContextRunner servlet = new WebApplicationContextRunner().withConfiguration(
