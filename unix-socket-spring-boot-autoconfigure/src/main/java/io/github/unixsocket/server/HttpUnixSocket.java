@@ -228,11 +228,12 @@ public final class HttpUnixSocket implements UnixSocketServer {
 
 	/**
 	 * Admit a connection accepted on a JDK channel: read its peer's credentials from the
-	 * kernel ({@code SO_PEERCRED}) and apply the allow-list.
+	 * kernel ({@code SO_PEERCRED}) and apply the allow-list and the limit of open
+	 * connections.
 	 * @param channel the accepted channel
 	 * @param closer closes the connection the way its server does
-	 * @return the connection, or {@code null} if the peer is not allowed: the caller
-	 * closes it without a response
+	 * @return the connection, or {@code null} if the peer is not allowed or the limit is
+	 * reached: the caller closes it without a response
 	 */
 	public @Nullable Connection admit(SocketChannel channel, Runnable closer) {
 		return admit(KernelPeer.of(channel), closer, channel::isOpen);
@@ -244,7 +245,7 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	 * @param principal the peer, {@code null} if its credentials could not be read
 	 * @param closer closes the connection
 	 * @param isOpen whether the connection is still open
-	 * @return the connection, or {@code null} if the peer is not allowed
+	 * @return the connection, or {@code null} if the peer is not allowed or the limit is reached
 	 */
 	public @Nullable Connection admit(@Nullable UnixDomainPrincipal principal, Runnable closer, BooleanSupplier isOpen) {
 		KernelPeer peer = (principal != null)
