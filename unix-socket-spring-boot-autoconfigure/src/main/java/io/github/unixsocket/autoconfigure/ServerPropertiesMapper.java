@@ -295,22 +295,19 @@ final class ServerPropertiesMapper {
 
 	private SocketFileOptions fileOptions() {
 		Server p = this.properties;
-		return new SocketFileOptions(path(), permissions("permissions", p.getPermissions()), group(),
-				p.isCreateDirectories(), directoryPermissions());
-	}
-
-	/** @return the mode of created directories, {@code null} for the engine's default */
-	private @Nullable Set<PosixFilePermission> directoryPermissions() {
-		String value = this.properties.getDirectoryPermissions();
-		Set<PosixFilePermission> permissions = permissions("directory-permissions", value);
-		if (permissions != null && (permissions.contains(PosixFilePermission.GROUP_WRITE)
-				|| permissions.contains(PosixFilePermission.OTHERS_WRITE))) {
-			// Whoever may write the directory may replace the socket: the next start would refuse it.
-			throw invalid("directory-permissions", value,
-					"lets group or others write to the socket's directory, and so replace the socket",
-					"use a mode without group and others write, such as \"0750\" (the default) or \"0755\"");
+		Path path = path();
+		Set<PosixFilePermission> permissions = permissions("permissions", p.getPermissions());
+		String group = group();
+		String directoryPermissions = p.getDirectoryPermissions();
+		Set<PosixFilePermission> directoryMode = permissions("directory-permissions", directoryPermissions);
+		try {
+			return new SocketFileOptions(path, permissions, group, p.isCreateDirectories(), directoryMode);
 		}
-		return permissions;
+		catch (IllegalArgumentException ex) {
+			// The engine's rule for the directory mode, the one the HTTP sockets' mapping applies too.
+			throw invalid("directory-permissions", directoryPermissions, ex.getMessage(),
+					"use " + SocketFileOptions.DIRECTORY_PERMISSIONS_RULE);
+		}
 	}
 
 	/** @return the name for a path "@name" in the abstract namespace, {@code null} for a file path */

@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * {@link #publish(String, boolean)} applies group and mode and links the socket to its
  * path; every accepted connection goes through {@link #admit(SocketChannel, Runnable)} (or
  * another {@code admit}), which reads the kernel's peer credentials and applies the
- * allow-list; on stop {@link #unpublish()} removes the file (only if it is still ours)
+ * allow-list and the limit of open connections; on stop {@link #unpublish()} removes the file (only if it is still ours)
  * while the server still listens, and {@link #release()} gives the lock and the private
  * directory back once it has closed its socket. {@link #abandon()} gives everything back
  * when the server could not start.
@@ -57,6 +57,13 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	/** The protocol shown in Actuator for web server sockets. */
 	public static final String PROTOCOL = "http";
 
+	/**
+	 * Default {@link #maxConnections() limit} of open connections: the stream servers' (a
+	 * slow client holds a connection, and its buffers and often a thread, for as long as
+	 * it likes).
+	 */
+	public static final int DEFAULT_MAX_CONNECTIONS = StreamServer.DEFAULT_MAX_CONNECTIONS;
+
 	private static final Log logger = LogFactory.getLog(HttpUnixSocket.class);
 
 	private final String name;
@@ -64,6 +71,8 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	private final SocketFileOptions options;
 
 	private final PeerPolicy peerPolicy;
+
+	private final int maxConnections;
 
 	private final Object lifecycleLock = new Object();
 
@@ -79,7 +88,14 @@ public final class HttpUnixSocket implements UnixSocketServer {
 
 	private final AtomicLong unauthorized = new AtomicLong();
 
+	private final AtomicLong overLimit = new AtomicLong();
+
+	/** Makes the limit's check and the admission one step: web servers may accept on several threads. */
+	private final Object admissionLock = new Object();
+
 	private final AtomicBoolean refusalLogged = new AtomicBoolean();
+
+	private final AtomicBoolean limitLogged = new AtomicBoolean();
 
 	private final Map<Long, HttpConnection> open = new ConcurrentHashMap<>();
 
@@ -90,12 +106,30 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	 * open the file
 	 */
 	public HttpUnixSocket(String name, SocketFileOptions options, PeerPolicy peerPolicy) {
+		this(name, options, peerPolicy, DEFAULT_MAX_CONNECTIONS);
+	}
+
+	/**
+	 * @param name the name shown in logs, metrics and Actuator
+	 * @param options path, mode, group, directories
+	 * @param peerPolicy who may connect; {@link PeerPolicy#ANYONE} for everyone who can
+	 * open the file
+	 * @param maxConnections open connections allowed at once, 0 for no limit; beyond it a
+	 * new connection is closed before the web server reads a byte and counted as rejected
+	 * ({@link RejectReason#MAX_CONNECTIONS})
+	 * @throws IllegalArgumentException if {@code maxConnections} is negative
+	 */
+	public HttpUnixSocket(String name, SocketFileOptions options, PeerPolicy peerPolicy, int maxConnections) {
 		if (name == null || name.isBlank()) {
 			throw new IllegalArgumentException("name must not be empty");
+		}
+		if (maxConnections < 0) {
+			throw new IllegalArgumentException("maxConnections must not be negative");
 		}
 		this.name = name;
 		this.options = Objects.requireNonNull(options, "options");
 		this.peerPolicy = Objects.requireNonNull(peerPolicy, "peerPolicy");
+		this.maxConnections = maxConnections;
 	}
 
 	/**
@@ -194,11 +228,12 @@ public final class HttpUnixSocket implements UnixSocketServer {
 
 	/**
 	 * Admit a connection accepted on a JDK channel: read its peer's credentials from the
-	 * kernel ({@code SO_PEERCRED}) and apply the allow-list.
+	 * kernel ({@code SO_PEERCRED}) and apply the allow-list and the limit of open
+	 * connections.
 	 * @param channel the accepted channel
 	 * @param closer closes the connection the way its server does
-	 * @return the connection, or {@code null} if the peer is not allowed: the caller
-	 * closes it without a response
+	 * @return the connection, or {@code null} if the peer is not allowed or the limit is
+	 * reached: the caller closes it without a response
 	 */
 	public @Nullable Connection admit(SocketChannel channel, Runnable closer) {
 		return admit(KernelPeer.of(channel), closer, channel::isOpen);
@@ -210,7 +245,7 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	 * @param principal the peer, {@code null} if its credentials could not be read
 	 * @param closer closes the connection
 	 * @param isOpen whether the connection is still open
-	 * @return the connection, or {@code null} if the peer is not allowed
+	 * @return the connection, or {@code null} if the peer is not allowed or the limit is reached
 	 */
 	public @Nullable Connection admit(@Nullable UnixDomainPrincipal principal, Runnable closer, BooleanSupplier isOpen) {
 		KernelPeer peer = (principal != null)
@@ -219,7 +254,6 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	}
 
 	private @Nullable Connection admit(@Nullable KernelPeer peer, Runnable closer, BooleanSupplier isOpen) {
-		purgeClosed();
 		PeerCredentials credentials = KernelPeer.credentials(peer);
 		if (!this.peerPolicy.allowsAnyone() && !KernelPeer.allowed(peer, this.peerPolicy)) {
 			this.unauthorized.incrementAndGet();
@@ -233,10 +267,27 @@ public final class HttpUnixSocket implements UnixSocketServer {
 			}
 			return null;
 		}
-		this.accepted.incrementAndGet();
-		HttpConnection connection = new HttpConnection(this.ids.incrementAndGet(), credentials, closer, isOpen);
-		this.open.put(connection.id, connection);
-		return connection;
+		synchronized (this.admissionLock) {
+			purgeClosed();
+			if (this.maxConnections > 0 && this.open.size() >= this.maxConnections) {
+				// Counted first: whoever sees the connection closed also sees it counted.
+				this.overLimit.incrementAndGet();
+				if (this.limitLogged.compareAndSet(false, true)) {
+					logger.warn("HTTP socket '" + this.name + "' refused a connection from " + credentials + ": "
+							+ this.maxConnections + " connections are open (max-connections); further refusals "
+							+ "are logged at debug level");
+				}
+				else if (logger.isDebugEnabled()) {
+					logger.debug("HTTP socket '" + this.name + "' refused a connection from " + credentials
+							+ ": max-connections");
+				}
+				return null;
+			}
+			this.accepted.incrementAndGet();
+			HttpConnection connection = new HttpConnection(this.ids.incrementAndGet(), credentials, closer, isOpen);
+			this.open.put(connection.id, connection);
+			return connection;
+		}
 	}
 
 	/**
@@ -252,6 +303,11 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	/** Servers that do not report closing (Tomcat's endpoint) are tracked by their channels. */
 	private void purgeClosed() {
 		this.open.values().removeIf((connection) -> !connection.isOpen());
+	}
+
+	/** @return open connections allowed at once, 0 for no limit */
+	public int maxConnections() {
+		return this.maxConnections;
 	}
 
 	/** @return who may connect */
@@ -338,12 +394,16 @@ public final class HttpUnixSocket implements UnixSocketServer {
 
 	@Override
 	public long rejectedConnections() {
-		return this.unauthorized.get();
+		return this.unauthorized.get() + this.overLimit.get();
 	}
 
 	@Override
 	public long rejectedConnections(RejectReason reason) {
-		return (reason == RejectReason.UNAUTHORIZED) ? this.unauthorized.get() : 0;
+		return switch (reason) {
+			case UNAUTHORIZED -> this.unauthorized.get();
+			case MAX_CONNECTIONS -> this.overLimit.get();
+			default -> 0;
+		};
 	}
 
 	/** @return 0: requests are handled by the web server */

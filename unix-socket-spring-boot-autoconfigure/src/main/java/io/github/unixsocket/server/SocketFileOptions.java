@@ -28,6 +28,10 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 	/** Default mode of created directories: {@code 0750}. */
 	public static final Set<PosixFilePermission> DEFAULT_DIRECTORY_PERMISSIONS = FilePermissions.parse("0750");
 
+	/** Which modes of created directories are accepted, for messages. */
+	public static final String DIRECTORY_PERMISSIONS_RULE = "a mode without group and others write, such as \"0750\" "
+			+ "(the default) or \"0755\"";
+
 	/**
 	 * Options as given; {@code null} stands for the default.
 	 * @param path the socket path, made absolute and normalized
@@ -37,6 +41,8 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 	 * @param createDirectories whether missing parent directories are created
 	 * @param directoryPermissions mode of directories this library creates, {@code null} for
 	 * {@link #DEFAULT_DIRECTORY_PERMISSIONS}
+	 * @throws IllegalArgumentException if {@code directoryPermissions} let group or others
+	 * write
 	 */
 	public SocketFileOptions(Path path, @Nullable Set<PosixFilePermission> permissions, @Nullable String group,
 			boolean createDirectories, @Nullable Set<PosixFilePermission> directoryPermissions) {
@@ -47,6 +53,13 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 		this.createDirectories = createDirectories;
 		this.directoryPermissions = Collections
 			.unmodifiableSet(EnumSet.copyOf(withNone(directoryPermissions, DEFAULT_DIRECTORY_PERMISSIONS)));
+		if (this.directoryPermissions.contains(PosixFilePermission.GROUP_WRITE)
+				|| this.directoryPermissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+			// Whoever may write the directory may replace the socket: the next start would refuse it
+			// (SocketDirectory's check), so it is refused here, for every caller alike.
+			throw new IllegalArgumentException("directory mode " + FilePermissions.toOctal(this.directoryPermissions)
+					+ " lets group or others write to the socket's directory, and so replace the socket");
+		}
 	}
 
 	/**

@@ -44,6 +44,20 @@ class SocketDirectoryTests {
 		assertUntrusted(sticky, false, "is shared with other users: a datagram socket is bound in place");
 	}
 
+	/** The same rule for the directories the starter creates: refused before any is made. */
+	@Test
+	void optionsThatWouldCreateADirectoryGroupOrOthersCanWriteAreRefused() {
+		Path socket = this.tmp.resolve("new/s.sock");
+		for (String mode : List.of("0770", "0757", "rwxrwxrwx")) {
+			assertThatExceptionOfType(IllegalArgumentException.class)
+				.isThrownBy(() -> new SocketFileOptions(socket, null, null, true, FilePermissions.parse(mode)))
+				.withMessageContaining("lets group or others write to the socket's directory");
+		}
+		assertThat(new SocketFileOptions(socket, null, null, true, FilePermissions.parse("0755"))
+			.directoryPermissions()).isEqualTo(FilePermissions.parse("0755"));
+		assertThat(socket.getParent()).doesNotExist();
+	}
+
 	@Test
 	void aStickyDirectoryOnTheWayIsAcceptedEvenForDatagramsOnlyTheLastOneMustBePrivate() throws Exception {
 		Path shared = directory("rwxrwxrwx");

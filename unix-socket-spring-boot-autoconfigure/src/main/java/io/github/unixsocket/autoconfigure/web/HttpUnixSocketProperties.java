@@ -48,6 +48,13 @@ public class HttpUnixSocketProperties {
 	 */
 	private boolean tcpEnabled = true;
 
+	/**
+	 * Open connections allowed at once on the socket, 0 for no limit. Beyond it a new
+	 * connection is closed before the web server reads a byte, and counted as rejected
+	 * (max-connections). Default: 1000, as for the stream servers.
+	 */
+	private @Nullable Integer maxConnections;
+
 	private final Peer peer = new Peer();
 
 	public @Nullable String getPath() {
@@ -96,6 +103,14 @@ public class HttpUnixSocketProperties {
 
 	public void setTcpEnabled(boolean tcpEnabled) {
 		this.tcpEnabled = tcpEnabled;
+	}
+
+	public @Nullable Integer getMaxConnections() {
+		return this.maxConnections;
+	}
+
+	public void setMaxConnections(@Nullable Integer maxConnections) {
+		this.maxConnections = maxConnections;
 	}
 
 	public Peer getPeer() {

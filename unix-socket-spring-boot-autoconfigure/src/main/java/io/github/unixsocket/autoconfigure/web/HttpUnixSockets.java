@@ -115,9 +115,24 @@ final class HttpUnixSockets {
 			}
 		}
 		PeerPolicy policy = peerPolicy();
-		SocketFileOptions options = new SocketFileOptions(Path.of(path), permissions, group,
-				this.properties.isCreateDirectories(), directoryPermissions);
-		return new HttpUnixSocket(this.name, options, policy);
+		SocketFileOptions options;
+		try {
+			options = new SocketFileOptions(Path.of(path), permissions, group, this.properties.isCreateDirectories(),
+					directoryPermissions);
+		}
+		catch (IllegalArgumentException ex) {
+			// The engine's rule, the one unix-socket.servers.* gets too.
+			throw invalid("directory-permissions", this.properties.getDirectoryPermissions(), ex.getMessage(),
+					"use " + SocketFileOptions.DIRECTORY_PERMISSIONS_RULE);
+		}
+		Integer maxConnections = this.properties.getMaxConnections();
+		try {
+			return new HttpUnixSocket(this.name, options, policy,
+					(maxConnections != null) ? maxConnections : HttpUnixSocket.DEFAULT_MAX_CONNECTIONS);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid("max-connections", maxConnections, ex.getMessage(), "use 0 for no limit, or a positive number");
+		}
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package io.github.unixsocket.autoconfigure.web;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -13,12 +14,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.server.HttpUnixSocket;
+import io.github.unixsocket.server.OtherUser;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.ServerState;
 import io.github.unixsocket.server.UnixSocketServer;
@@ -28,7 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.NestedExceptionUtils;
 
@@ -66,13 +74,25 @@ abstract class AbstractHttpSocketTests {
 		return true;
 	}
 
+	/** @return configurations added to the applications of the readiness tests */
+	List<Class<?>> readinessSources() {
+		return List.of();
+	}
+
 	ConfigurableApplicationContext start(String... properties) {
+		return start(List.of(), List.of(), properties);
+	}
+
+	ConfigurableApplicationContext start(List<Class<?>> sources, List<ApplicationListener<?>> listeners,
+			String... properties) {
 		List<String> all = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off",
 				"spring.autoconfigure.exclude=" + excludedAutoConfigurations(),
 				"management.endpoints.web.exposure.include=health,unixsockets,metrics",
 				"management.endpoint.health.show-details=always"));
 		all.addAll(List.of(properties));
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(application())
+			.sources(sources.toArray(Class<?>[]::new))
+			.listeners(listeners.toArray(ApplicationListener<?>[]::new))
 			.web(webApplicationType())
 			.properties(all.toArray(String[]::new))
 			.run();
@@ -112,6 +132,32 @@ abstract class AbstractHttpSocketTests {
 		try (var files = Files.list(this.dir)) {
 			assertThat(files.map((file) -> file.getFileName().toString())).isEmpty();
 		}
+	}
+
+	/**
+	 * A socket is ready only when it is connectable: when its web server is reported
+	 * started (the first thing anyone hears), and so when the application is.
+	 */
+	@Test
+	void socketsAreConnectableWhenTheirWebServersAreReportedStarted() {
+		Path socket = this.dir.resolve("ready.sock");
+		Path management = this.dir.resolve("ready-actuator.sock");
+		Readiness readiness = new Readiness(Map.of("", socket, "management", management));
+		start(readinessSources(), List.of(readiness), "server.unix-socket.path=" + socket, "management.server.port=0",
+				"management.server.unix-socket.path=" + management);
+		assertThat(readiness.seen).containsExactlyInAnyOrder("server started: connectable",
+				"management server started: connectable", "application ready, server: connectable",
+				"application ready, management server: connectable");
+	}
+
+	@Test
+	void socketOnlyIsConnectableWhenTheWebServerIsReportedStarted() {
+		Path socket = this.dir.resolve("ready-only.sock");
+		Readiness readiness = new Readiness(Map.of("", socket));
+		start(readinessSources(), List.of(readiness), "server.unix-socket.path=" + socket,
+				"server.unix-socket.tcp-enabled=false");
+		assertThat(readiness.seen).containsExactlyInAnyOrder("server started: connectable",
+				"application ready, server: connectable");
 	}
 
 	@Test
@@ -167,6 +213,85 @@ abstract class AbstractHttpSocketTests {
 		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
 		assertThat(server.rejectedConnections(RejectReason.UNAUTHORIZED)).isEqualTo(1);
 		assertThat(Curl.get(socket, "/peer").body()).isEqualTo("user=root, group=root");
+	}
+
+	/**
+	 * Slow clients of another user hold every connection the limit allows: one more is
+	 * closed before the web server reads a byte and counted; once they leave, new clients
+	 * are served again.
+	 */
+	@Test
+	void connectionsBeyondMaxConnectionsAreClosedAndCounted() throws Exception {
+		OtherUser.require("curl", "nc");
+		Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path socket = this.dir.resolve("limit.sock");
+		ConfigurableApplicationContext context = start("server.unix-socket.path=" + socket,
+				"server.unix-socket.permissions=0666", "server.unix-socket.max-connections=3");
+		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+		assertThat(((HttpUnixSocket) server).maxConnections()).isEqualTo(3);
+		List<Process> slow = new ArrayList<>();
+		try {
+			for (int i = 0; i < 3; i++) {
+				// Connected, sending nothing, for as long as its input stays open.
+				slow.add(new ProcessBuilder("setpriv", "--reuid=" + OtherUser.USER, "--regid=" + OtherUser.GROUP,
+						"--clear-groups", "nc", "-U", socket.toString())
+					.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+					.redirectError(ProcessBuilder.Redirect.DISCARD)
+					.start());
+			}
+			await().atMost(Duration.ofSeconds(20)).until(() -> server.openConnections() == 3);
+			for (int i = 0; i < 2; i++) {
+				try (SocketChannel extra = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+					assertThat(closedByServer(extra)).as("connection over the limit closed by the server").isTrue();
+				}
+			}
+			Curl.Result refused = Curl.get(socket, "/peer");
+			assertThat(refused.status()).isZero();
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> server.rejectedConnections(RejectReason.MAX_CONNECTIONS) == 3);
+			assertThat(server.rejectedConnections()).isEqualTo(3);
+			assertThat(server.openConnections()).isEqualTo(3);
+			Curl.Result endpoint = Curl.getTcp("http://localhost:" + port(context) + "/actuator/unixsockets/http");
+			assertThat(endpoint.body()).contains("\"rejectedConnections\":3").contains("\"max-connections\":3");
+		}
+		finally {
+			for (Process process : slow) {
+				process.destroy();
+				process.waitFor();
+			}
+		}
+		await().atMost(Duration.ofSeconds(20)).until(() -> server.openConnections() == 0);
+		Curl.Result served = Curl.get(socket, "/peer");
+		assertThat(served.status()).isEqualTo(200);
+		assertThat(server.rejectedConnections(RejectReason.MAX_CONNECTIONS)).isEqualTo(3);
+	}
+
+	/** @return whether the server closed the connection within 10s, without a byte of response */
+	private static boolean closedByServer(SocketChannel channel) throws IOException {
+		channel.configureBlocking(false);
+		ByteBuffer buffer = ByteBuffer.allocate(64);
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (System.nanoTime() < deadline) {
+			int read;
+			try {
+				read = channel.read(buffer);
+			}
+			catch (IOException ex) {
+				// reset: closed as well
+				return buffer.position() == 0;
+			}
+			if (read < 0) {
+				return buffer.position() == 0;
+			}
+			try {
+				Thread.sleep(20);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
+		return false;
 	}
 
 	@Test
@@ -240,6 +365,59 @@ abstract class AbstractHttpSocketTests {
 				assertThat(client.isConnected()).isTrue();
 			}
 		}
+	}
+
+	/**
+	 * Tries each socket when its web server is reported started ({@link WebServerInitializedEvent},
+	 * which a child context's server, the management one, also publishes to the parent) and
+	 * when the application is ready.
+	 */
+	static final class Readiness implements ApplicationListener<ApplicationEvent> {
+
+		/** Counted down once the main web server's socket was tried: a test may hold a web server's thread until then. */
+		static volatile CountDownLatch tried = new CountDownLatch(0);
+
+		private final Map<String, Path> sockets;
+
+		final List<String> seen = new CopyOnWriteArrayList<>();
+
+		/** @param sockets by server namespace: "" for the application's web server, "management" */
+		Readiness(Map<String, Path> sockets) {
+			this.sockets = sockets;
+			tried = new CountDownLatch(1);
+		}
+
+		@Override
+		public void onApplicationEvent(ApplicationEvent event) {
+			if (event instanceof WebServerInitializedEvent initialized) {
+				String namespace = Objects.toString(initialized.getApplicationContext().getServerNamespace(), "");
+				Path socket = this.sockets.get(namespace);
+				if (socket != null) {
+					this.seen.add(name(namespace) + " started: " + tryConnect(socket));
+				}
+				if (namespace.isEmpty()) {
+					tried.countDown();
+				}
+			}
+			else if (event instanceof ApplicationReadyEvent) {
+				this.sockets.forEach((namespace, socket) -> this.seen
+					.add("application ready, " + name(namespace) + ": " + tryConnect(socket)));
+			}
+		}
+
+		private static String name(String namespace) {
+			return namespace.isEmpty() ? "server" : namespace + " server";
+		}
+
+		private static String tryConnect(Path socket) {
+			try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+				return "connectable";
+			}
+			catch (IOException ex) {
+				return "not connectable (" + ex + ")";
+			}
+		}
+
 	}
 
 	static String mode(Path path) throws IOException {

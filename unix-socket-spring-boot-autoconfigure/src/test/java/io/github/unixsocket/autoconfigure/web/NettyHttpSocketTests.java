@@ -2,6 +2,8 @@ package io.github.unixsocket.autoconfigure.web;
 
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.server.HttpUnixSocket;
 import io.github.unixsocket.server.PeerCredentials;
@@ -10,6 +12,7 @@ import reactor.netty.http.client.HttpClient;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -42,6 +45,12 @@ class NettyHttpSocketTests extends AbstractHttpSocketTests {
 				+ "org.springframework.boot.jetty.autoconfigure.actuate.web.server.JettyReactiveManagementContextAutoConfiguration";
 	}
 
+	/** Reactor Netty's own thread held until the test's listener tried the socket: no luck in the race. */
+	@Override
+	List<Class<?>> readinessSources() {
+		return List.of(SlowBoundCallbacks.class);
+	}
+
 	/** WebFlux's management child context also routes the application's RouterFunction beans. */
 	@Override
 	boolean managementServesOnlyActuator() {
@@ -61,6 +70,28 @@ class NettyHttpSocketTests extends AbstractHttpSocketTests {
 			.asString()
 			.block(java.time.Duration.ofSeconds(10));
 		assertThat(body).isEqualTo("user=root, group=root");
+	}
+
+	/**
+	 * Holds Reactor Netty's bound callbacks (the thread it publishes a web server's own
+	 * socket on) until the test has tried the socket, at most 2s: a socket published there
+	 * would be found missing.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class SlowBoundCallbacks {
+
+		@Bean
+		NettyServerCustomizer slowBoundCallbacks() {
+			return (server) -> server.doOnBound((bound) -> {
+				try {
+					Readiness.tried.await(2, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			});
+		}
+
 	}
 
 	/** A route that answers with the exchange's peer attribute. */
