@@ -11,13 +11,21 @@
 #                 beside this build's ("no regression" check), e.g. BASELINE_REF=470393e
 #   JDK25         Temurin 25 home (default /usr/lib/jvm/temurin-25-jdk-amd64)
 #   QUICK=1       the ~2-minute subset
+# Scenarios include the sample app's jar as shipped (lines.sock, admin.sock; Actuator on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./mvnw -q -B -ntp -pl benchmarks -am package -DskipTests -Dfuzz.skip
+# The benchmark apps, and the sample app as shipped (Actuator on): the number a user gets.
+./mvnw -q -B -ntp -pl benchmarks,sample-app -am package -DskipTests -Dfuzz.skip
 out=benchmarks/target/c
 mkdir -p "$out"
 args=(--jar benchmarks/target/benchmarks.jar --out benchmarks/RESULTS.md)
+sample_jar=$(ls sample-app/target/sample-app-*.jar 2>/dev/null | grep -v -- '-plain\.jar$' | head -1 || true)
+if [ -n "$sample_jar" ]; then
+  args+=(--sample-jar "$sample_jar")
+else
+  echo "no sample-app jar in sample-app/target: the 'sample as shipped' scenarios are skipped"
+fi
 
 if [ -z "${UDS_BENCH:-}" ]; then
   dir=$(pwd)

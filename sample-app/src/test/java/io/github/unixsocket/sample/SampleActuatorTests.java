@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
+import io.github.unixsocket.client.UnixSocketClient;
 import io.github.unixsocket.test.AutoConfigureUnixSocketTestClients;
 import io.github.unixsocket.test.UnixSocketTestClients;
 import io.github.unixsocket.test.UnixSocketTestDirectory;
@@ -86,6 +88,35 @@ class SampleActuatorTests {
 		await().atMost(WAIT).until(() -> currentConnections() == 0.0);
 		String accepted = get("/actuator/metrics/unix.socket.connections.accepted?tag=server:echo", 200);
 		assertThat((Double) JsonPath.read(accepted, "$.measurements[0].value")).isGreaterThanOrEqualTo(2.0);
+	}
+
+	@Test
+	void linesAndAdminShowMessageCountsAndHandlerTimeWithoutAnObservationPerMessage() throws Exception {
+		try (SocketChannel lines = SocketChannel.open(UnixDomainSocketAddress.of(this.sockets.path("lines")))) {
+			for (int i = 0; i < 2; i++) {
+				lines.write(ByteBuffer.wrap("hi\n".getBytes(StandardCharsets.UTF_8)));
+				ByteBuffer reply = ByteBuffer.allocate(3);
+				while (reply.hasRemaining()) {
+					assertThat(lines.read(reply)).isNotNegative();
+				}
+			}
+		}
+		try (UnixSocketClient admin = UnixSocketClient.connect(this.sockets.path("admin"))) {
+			assertThat(admin.send("ping", Map.of()).payload(String.class)).isEqualTo("pong");
+		}
+		for (String server : new String[] { "lines", "admin" }) {
+			double expected = server.equals("lines") ? 2.0 : 1.0;
+			await().atMost(WAIT).until(() -> (Double) JsonPath.read(
+					get("/actuator/metrics/unix.socket.messages.received?tag=server:" + server, 200),
+					"$.measurements[0].value") >= expected);
+			String time = get("/actuator/metrics/unix.socket.handler.time?tag=server:" + server, 200);
+			List<Double> count = JsonPath.read(time, "$.measurements[?(@.statistic=='COUNT')].value");
+			List<Double> total = JsonPath.read(time, "$.measurements[?(@.statistic=='TOTAL_TIME')].value");
+			assertThat(count.get(0)).isGreaterThanOrEqualTo(expected);
+			assertThat(total.get(0)).isPositive();
+		}
+		// As shipped, no observation per message: no unix.socket.handler timer for them.
+		get("/actuator/metrics/unix.socket.handler?tag=server:lines", 404);
 	}
 
 	@Test

@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.EventLoopGroup;
@@ -14,6 +16,7 @@ import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -41,6 +44,12 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code unix.socket.datagrams.replies.refused}: replies refused by the reply rules
  * (datagram servers only);</li>
  * <li>{@code unix.socket.bytes.received}, {@code unix.socket.bytes.sent}: bytes;</li>
+ * <li>{@code unix.socket.messages.received}: messages a message handler got (framed stream
+ * servers: each line, frame or command line);</li>
+ * <li>{@code unix.socket.handler.time}: a function timer of the handler invocations of a
+ * stream server (one per message, or one per connection for a connection handler) and the
+ * time spent in them, counted by the engine without an {@code Observation} per
+ * message;</li>
  * <li>{@code unix.socket.event-loop.blocked} (no {@code server} tag): times an event loop
  * was found busy with one task for longer than its blocked threshold.</li>
  * </ul>
@@ -64,7 +73,9 @@ public class UnixSocketMetrics implements MeterBinder {
 			new Counted("unix.socket.bytes.received", "Bytes read from peers", BaseUnits.BYTES,
 					UnixSocketServer::bytesReceived),
 			new Counted("unix.socket.bytes.sent", "Bytes written to peers", BaseUnits.BYTES,
-					UnixSocketServer::bytesSent));
+					UnixSocketServer::bytesSent),
+			new Counted("unix.socket.messages.received", "Messages handed to the message handler", "messages",
+					stream(StreamServer::messagesHandled)));
 
 	private final Collection<String> names;
 
@@ -148,6 +159,13 @@ public class UnixSocketMetrics implements MeterBinder {
 					.tags(tags.and("reason", reason.tag()))
 					.register(registry);
 			}
+			FunctionTimer
+				.builder("unix.socket.handler.time", this, readLong(name, StreamServer::handlerInvocations),
+						read(name, stream(StreamServer::handlerNanos)), TimeUnit.NANOSECONDS)
+				.description("Time in the handler: per message for a message handler, per connection for a "
+						+ "connection handler")
+				.tags(tags)
+				.register(registry);
 		}
 	}
 
@@ -156,6 +174,15 @@ public class UnixSocketMetrics implements MeterBinder {
 			UnixSocketServer server = metrics.servers.apply(name);
 			return (server != null) ? value.applyAsDouble(server) : 0;
 		};
+	}
+
+	private ToLongFunction<UnixSocketMetrics> readLong(String name, ToLongFunction<StreamServer> value) {
+		return (metrics) -> (metrics.servers.apply(name) instanceof StreamServer stream)
+				? value.applyAsLong(stream) : 0;
+	}
+
+	private static ToDoubleFunction<UnixSocketServer> stream(ToDoubleFunction<StreamServer> value) {
+		return (server) -> (server instanceof StreamServer stream) ? value.applyAsDouble(stream) : 0;
 	}
 
 	private static double bufferBudgetUsed(UnixSocketServer server) {

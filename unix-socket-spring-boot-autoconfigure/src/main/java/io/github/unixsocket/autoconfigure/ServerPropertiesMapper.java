@@ -96,6 +96,11 @@ final class ServerPropertiesMapper {
 		if (p.getProtocol() == Protocol.RAW) {
 			notForRaw("dispatch", p.getDispatch());
 			notForRaw("workers", p.getWorkers());
+			if (p.isObserveMessages()) {
+				throw invalid("observe-messages", true, "a raw server has no messages: each connection is observed "
+						+ "as one unix.socket.handler observation already",
+						"remove it, or set 'unix-socket.servers." + this.name + ".protocol' to a framed protocol");
+			}
 		}
 		PropertyMapper.get().from(p.getDispatch()).to(builder::dispatch);
 		map("workers", p.getWorkers(), COUNT_FIX, (count) -> count.to(builder::workers));
@@ -160,6 +165,7 @@ final class ServerPropertiesMapper {
 		notForDatagrams("max-connections", p.getMaxConnections());
 		notForDatagrams("message-timeout", p.getMessageTimeout());
 		notForDatagrams("buffer-budget", p.getBufferBudget());
+		notForDatagrams("observe-messages", p.isObserveMessages() ? true : null);
 		notForDatagrams("peer", (p.getPeer().getAllowedUsers().isEmpty() && p.getPeer().getAllowedGroups().isEmpty())
 				? null : p.getPeer().getAllowedUsers() + " / " + p.getPeer().getAllowedGroups());
 		requireNativeLibrary("type", "datagram");

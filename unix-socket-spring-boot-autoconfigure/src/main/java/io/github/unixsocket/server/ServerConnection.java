@@ -38,4 +38,14 @@ interface ServerConnection extends Connection {
 	/** Return the buffer budget the connection holds. */
 	void releaseBuffer();
 
+	/** @return messages its message handler has returned from (or thrown); 0 for a connection handler */
+	default long messagesHandled() {
+		return 0;
+	}
+
+	/** @return nanoseconds its message handler spent on them */
+	default long handlerNanos() {
+		return 0;
+	}
+
 }

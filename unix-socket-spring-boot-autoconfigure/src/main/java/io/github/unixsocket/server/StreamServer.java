@@ -139,9 +139,10 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	private final AtomicInteger drained = new AtomicInteger();
 
 	/**
-	 * Guards retiring a connection's bytes into the closed totals and summing them, so a
-	 * reader never sees a connection in neither place (a counter must not go down). Taken
-	 * once per closed connection and per read of a total, never per read or write.
+	 * Guards retiring a connection's bytes and handler counts into the closed totals and
+	 * summing them, so a reader never sees a connection in neither place (a counter must not
+	 * go down). Taken once per closed connection and per read of a total, never per read,
+	 * write or message.
 	 */
 	private final Object byteTotals = new Object();
 
@@ -149,6 +150,11 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	private long closedBytesReceived;
 
 	private long closedBytesSent;
+
+	/** Handler invocations and their time, of closed connections (and every one a raw handler served). */
+	private long closedHandled;
+
+	private long closedHandlerNanos;
 
 	private volatile @Nullable ServerSocketChannel listener;
 
@@ -423,6 +429,39 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
+	/**
+	 * Handler invocations that have returned or thrown: one per message for a message
+	 * handler ({@code lines}, {@code length-prefixed}, each command line of a command
+	 * server), one per connection for a connection handler. Counted without shared state
+	 * on the hot path, summed on demand like the bytes.
+	 * @return the invocations so far
+	 */
+	public long handlerInvocations() {
+		synchronized (this.byteTotals) {
+			long total = this.closedHandled;
+			for (ServerConnection connection : this.connections.values()) {
+				total += connection.messagesHandled();
+			}
+			return total;
+		}
+	}
+
+	/** @return nanoseconds the handler spent in the {@link #handlerInvocations() invocations} so far */
+	public long handlerNanos() {
+		synchronized (this.byteTotals) {
+			long total = this.closedHandlerNanos;
+			for (ServerConnection connection : this.connections.values()) {
+				total += connection.handlerNanos();
+			}
+			return total;
+		}
+	}
+
+	/** @return messages a message handler got so far, 0 for a server with a connection handler */
+	public long messagesHandled() {
+		return (this.messages != null) ? handlerInvocations() : 0;
+	}
+
 	@Override
 	public Collection<Connection> connections() {
 		return List.copyOf(this.connections.values());
@@ -496,6 +535,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			}
 			this.accepted.incrementAndGet();
 			fire((listener) -> listener.connectionOpened(connection));
+			long started = System.nanoTime();
 			try {
 				// A thread per connection serves a connection handler: build() required one.
 				Objects.requireNonNull(this.handler, "handler").handle(connection);
@@ -504,6 +544,11 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				handlerFailed(connection, ex);
 			}
 			finally {
+				long nanos = System.nanoTime() - started;
+				synchronized (this.byteTotals) {
+					this.closedHandled++;
+					this.closedHandlerNanos += nanos;
+				}
 				connection.closeChannel();
 				fire((listener) -> listener.connectionClosed(connection));
 			}
@@ -567,6 +612,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			}
 			this.closedBytesReceived += connection.bytesReceived();
 			this.closedBytesSent += connection.bytesSent();
+			this.closedHandled += connection.messagesHandled();
+			this.closedHandlerNanos += connection.handlerNanos();
 		}
 		this.openConnections.decrementAndGet();
 		if (this.state == ServerState.DRAINING) {

@@ -48,7 +48,8 @@ class UnixSocketObservationAutoConfigurationTests {
 		return this.runner.withPropertyValues("unix-socket.servers.echo.path=" + this.dir.resolve("echo.sock"),
 				"unix-socket.servers.failing.path=" + this.dir.resolve("failing.sock"),
 				"unix-socket.servers.command.path=" + this.dir.resolve("command.sock"),
-				"unix-socket.servers.command.protocol=commands");
+				"unix-socket.servers.command.protocol=commands",
+				"unix-socket.servers.command.observe-messages=true");
 	}
 
 	private ApplicationContextRunner observed() {
