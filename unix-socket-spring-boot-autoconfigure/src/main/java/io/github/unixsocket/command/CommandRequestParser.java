@@ -49,6 +49,12 @@ public final class CommandRequestParser {
 
 	private static final String VALUE = "a value (a string, number, object, array, true, false or null)";
 
+	/** What Jackson's "Unexpected character" message says it expected, and the protocol's words for it. */
+	private static final String[][] EXPECTED = { { "start property name", "expected a field name in double quotes" },
+			{ "colon", "expected ':' after a field name" }, { "Object entries", "expected ',' or '}'" },
+			{ "Array entries", "expected ',' or ']'" }, { "numeric value", "invalid number" },
+			{ "comment", "comments are not JSON" }, { "escape", "invalid escape in a string" } };
+
 	private final ObjectReader reader;
 
 	/**
@@ -145,6 +151,7 @@ public final class CommandRequestParser {
 		}
 	}
 
+
 	/**
 	 * What is wrong with a request Jackson could not read, in the protocol's words: the
 	 * column, and what was expected where. Jackson's own text names its classes and
@@ -181,26 +188,10 @@ public final class CommandRequestParser {
 		if (character.lookingAt()) {
 			String found = "found " + shown(Integer.parseInt(character.group(1)));
 			String rest = message.substring(character.end());
-			if (rest.contains("start property name")) {
-				return "expected a field name in double quotes, " + found;
-			}
-			if (rest.contains("colon")) {
-				return "expected ':' after a field name, " + found;
-			}
-			if (rest.contains("Object entries")) {
-				return "expected ',' or '}', " + found;
-			}
-			if (rest.contains("Array entries")) {
-				return "expected ',' or ']', " + found;
-			}
-			if (rest.contains("numeric value")) {
-				return "invalid number, " + found;
-			}
-			if (rest.contains("comment")) {
-				return "comments are not JSON, " + found;
-			}
-			if (rest.contains("escape")) {
-				return "invalid escape in a string, " + found;
+			for (String[] expectation : EXPECTED) {
+				if (rest.contains(expectation[0])) {
+					return expectation[1] + ", " + found;
+				}
 			}
 			return "expected " + VALUE + ", " + found;
 		}

@@ -24,6 +24,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
@@ -409,24 +411,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	public long bytesReceived() {
-		synchronized (this.byteTotals) {
-			long total = this.closedBytesReceived;
-			for (ServerConnection connection : this.connections.values()) {
-				total += connection.bytesReceived();
-			}
-			return total;
-		}
+		return total(() -> this.closedBytesReceived, ServerConnection::bytesReceived);
 	}
 
 	@Override
 	public long bytesSent() {
-		synchronized (this.byteTotals) {
-			long total = this.closedBytesSent;
-			for (ServerConnection connection : this.connections.values()) {
-				total += connection.bytesSent();
-			}
-			return total;
-		}
+		return total(() -> this.closedBytesSent, ServerConnection::bytesSent);
 	}
 
 	/**
@@ -437,21 +427,20 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	 * @return the invocations so far
 	 */
 	public long handlerInvocations() {
-		synchronized (this.byteTotals) {
-			long total = this.closedHandled;
-			for (ServerConnection connection : this.connections.values()) {
-				total += connection.messagesHandled();
-			}
-			return total;
-		}
+		return total(() -> this.closedHandled, ServerConnection::messagesHandled);
 	}
 
 	/** @return nanoseconds the handler spent in the {@link #handlerInvocations() invocations} so far */
 	public long handlerNanos() {
+		return total(() -> this.closedHandlerNanos, ServerConnection::handlerNanos);
+	}
+
+	/** A counter of closed connections plus the open ones', read together under the lock that retires them. */
+	private long total(LongSupplier closed, ToLongFunction<ServerConnection> open) {
 		synchronized (this.byteTotals) {
-			long total = this.closedHandlerNanos;
+			long total = closed.getAsLong();
 			for (ServerConnection connection : this.connections.values()) {
-				total += connection.handlerNanos();
+				total += open.applyAsLong(connection);
 			}
 			return total;
 		}

@@ -1,7 +1,6 @@
 package io.github.unixsocket.autoconfigure;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -9,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.github.unixsocket.handler.UnixSocketHandler;
+import io.github.unixsocket.server.ChildOutput;
 import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.OtherUser;
@@ -80,7 +79,7 @@ class DefaultLimitsProbeTests {
 					+ ": the descriptor limit, ulimit -n, is " + os.getMaxFileDescriptorCount() + ")";
 		}
 		Process child = startChild(lines, raw);
-		Output output = new Output(child.getInputStream());
+		ChildOutput output = new ChildOutput(child.getInputStream());
 		List<SocketChannel> clients = new ArrayList<>();
 		ThreadSampler threads = null;
 		try {
@@ -239,60 +238,6 @@ class DefaultLimitsProbeTests {
 
 	}
 
-	/** The child's output, kept whole (it is small) and searchable. */
-	private static final class Output {
-
-		private final StringBuilder text = new StringBuilder();
-
-		Output(InputStream stream) {
-			Thread reader = new Thread(() -> {
-				byte[] buffer = new byte[8192];
-				try {
-					int n;
-					while ((n = stream.read(buffer)) > 0) {
-						synchronized (this.text) {
-							this.text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-							this.text.notifyAll();
-						}
-					}
-				}
-				catch (IOException ex) {
-					// the child is gone
-				}
-			}, "probe-output");
-			reader.setDaemon(true);
-			reader.start();
-		}
-
-		boolean await(String marker, Duration timeout) throws InterruptedException {
-			long deadline = System.nanoTime() + timeout.toNanos();
-			synchronized (this.text) {
-				while (this.text.indexOf(marker) < 0) {
-					long remaining = deadline - System.nanoTime();
-					if (remaining <= 0) {
-						return false;
-					}
-					TimeUnit.NANOSECONDS.timedWait(this.text, remaining);
-				}
-				return true;
-			}
-		}
-
-		/** @return the last lines, enough to see what went wrong */
-		String tail() {
-			synchronized (this.text) {
-				return this.text.substring(Math.max(0, this.text.length() - 4000));
-			}
-		}
-
-		@Override
-		public String toString() {
-			synchronized (this.text) {
-				return this.text.toString();
-			}
-		}
-
-	}
 
 	/** Follows the child's live thread count ({@code Threads:} in /proc/pid/status) and keeps its maximum. */
 	private static final class ThreadSampler {

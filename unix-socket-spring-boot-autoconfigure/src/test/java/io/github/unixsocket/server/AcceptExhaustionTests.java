@@ -2,7 +2,6 @@ package io.github.unixsocket.server;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -45,7 +44,7 @@ class AcceptExhaustionTests {
 				System.getProperty("java.class.path"), Child.class.getName(), raw.toString(), lines.toString())
 			.redirectErrorStream(true)
 			.start();
-		Output output = new Output(child.getInputStream());
+		ChildOutput output = new ChildOutput(child.getInputStream());
 		List<TestClient> clients = new ArrayList<>();
 		try (OutputStream commands = child.getOutputStream()) {
 			assertThat(output.await("FULL", Duration.ofSeconds(60))).as(output::tail).isTrue();
@@ -106,59 +105,6 @@ class AcceptExhaustionTests {
 		return count;
 	}
 
-	/** The child's output, kept whole (it is small) and searchable. */
-	private static final class Output {
-
-		private final StringBuilder text = new StringBuilder();
-
-		Output(InputStream stream) {
-			Thread reader = new Thread(() -> {
-				byte[] buffer = new byte[8192];
-				try {
-					int n;
-					while ((n = stream.read(buffer)) > 0) {
-						synchronized (this.text) {
-							this.text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-							this.text.notifyAll();
-						}
-					}
-				}
-				catch (IOException ex) {
-					// the child is gone
-				}
-			}, "exhaustion-output");
-			reader.setDaemon(true);
-			reader.start();
-		}
-
-		boolean await(String marker, Duration timeout) throws InterruptedException {
-			long deadline = System.nanoTime() + timeout.toNanos();
-			synchronized (this.text) {
-				while (this.text.indexOf(marker) < 0) {
-					long remaining = deadline - System.nanoTime();
-					if (remaining <= 0) {
-						return false;
-					}
-					TimeUnit.NANOSECONDS.timedWait(this.text, remaining);
-				}
-				return true;
-			}
-		}
-
-		String tail() {
-			synchronized (this.text) {
-				return this.text.substring(Math.max(0, this.text.length() - 4000));
-			}
-		}
-
-		@Override
-		public String toString() {
-			synchronized (this.text) {
-				return this.text.toString();
-			}
-		}
-
-	}
 
 	/**
 	 * Starts a raw and a lines echo server, fills its descriptor table, and frees it when
