@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.newsclub.net.unix.AFSocketChannel;
 
 /**
  * A framed connection served by an {@link EventLoop}: the loop reads into its own shared
@@ -39,6 +40,14 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * Messages of one connection reach the handler one at a time, in order, and replies go
  * out in that order.
+ * <p>
+ * junixsocket's channels (abstract addresses, inherited sockets), on junixsocket's
+ * selector, differ from the JDK's in two ways this class makes up for: a non-blocking
+ * read returns 0, not -1, at the end of input; and the selector reports a hang-up
+ * ({@code POLLHUP}, {@code POLLERR}) by making the key invalid, then drops the key at its
+ * next select, leaving the channel open. So 0 bytes read from a channel the selector
+ * reported readable is the end of input, and a hung-up connection reads on without the
+ * selector until then.
  */
 final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
@@ -123,6 +132,14 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private boolean readPaused;
 
+	/** A junixsocket channel: its read returns 0 at the end of input, only the loop writes to it. */
+	private final boolean junixsocket;
+
+	/** The selector reported a hang-up and forgot the key: reads are loop tasks from now on. */
+	private boolean hungUp;
+
+	private boolean hungUpReadQueued;
+
 	// Write side and worker hand-off: guarded by this.out.
 
 	private final Object out = new Object();
@@ -176,6 +193,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.channel = channel;
 		this.id = id;
 		this.workers = workers;
+		this.junixsocket = channel instanceof AFSocketChannel;
 		this.reservation = server.bufferBudget().open(() -> server.limitExceeded(this, RejectReason.BUFFER_BUDGET));
 	}
 
@@ -418,6 +436,10 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	@Override
 	public void ready(SelectionKey key) {
 		if (!key.isValid()) {
+			// Not cancelled by us: junixsocket's selector telling of a hang-up, once.
+			if (!this.closed) {
+				hungUp();
+			}
 			return;
 		}
 		if (key.isWritable()) {
@@ -444,6 +466,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			return;
 		}
 		if (n == 0) {
+			// Called when the selector reported the channel readable, or after a hang-up: for
+			// junixsocket, whose read maps the end of input to 0, nothing to read is the end.
+			if (this.junixsocket) {
+				endOfInput();
+			}
 			return;
 		}
 		BYTES_RECEIVED.setOpaque(this, (long) BYTES_RECEIVED.getOpaque(this) + n);
@@ -634,7 +661,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private void enqueue(ByteBuffer frame) {
 		synchronized (this.out) {
-			if (this.unsent.isEmpty() && !write(frame)) {
+			if (this.unsent.isEmpty() && (this.loop.inLoop() || !this.junixsocket) && !write(frame)) {
 				return;
 			}
 			if (frame.hasRemaining()) {
@@ -649,10 +676,32 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.unsentBytes += frame.remaining();
 		if (!this.writeInterest) {
 			this.writeInterest = true;
-			onLoop(() -> setInterest(SelectionKey.OP_WRITE, true));
+			if (this.junixsocket && !this.loop.inLoop()) {
+				// A worker's reply on a junixsocket channel: written by the loop.
+				this.loop.execute(this::flushUnsent);
+			}
+			else {
+				onLoop(this::awaitWritable);
+			}
 		}
 		if (this.unsentBytes > HIGH_WATER_MARK) {
 			pauseReading();
+		}
+	}
+
+	/**
+	 * Loop thread: flush the unsent replies when the peer can take more. Workers write on
+	 * junixsocket's channels through the loop: a write that fails closes such a channel,
+	 * whose key's cancel waits for the selector's lock, held by the loop while it handles
+	 * ready keys (and perhaps waits for this connection's {@code out}).
+	 */
+	private void awaitWritable() {
+		if (this.hungUp) {
+			// No selector will tell: try once, as a task of its own (the caller may be mid-read).
+			this.loop.execute(this::flushUnsent);
+		}
+		else {
+			setInterest(SelectionKey.OP_WRITE, true);
 		}
 	}
 
@@ -692,9 +741,13 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 				this.writeInterest = false;
 			}
 		}
-		if (done) {
-			setInterest(SelectionKey.OP_WRITE, false);
+		if (!done && this.hungUp) {
+			// No selector will say when the peer takes more, and a peer that hung up takes nothing.
+			closeNow();
+			return;
 		}
+		// Also for a flush not asked for by the selector (a worker's reply on a junixsocket channel).
+		setInterest(SelectionKey.OP_WRITE, !done);
 		resumeReadingIfBelowWaterMark();
 		afterProgress();
 	}
@@ -834,7 +887,50 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			paused = this.readPaused;
 		}
 		setInterest(SelectionKey.OP_READ, !paused && !this.inputEnded);
+		if (this.hungUp && !paused) {
+			queueHungUpRead();
+		}
 		updateMessageClock();
+	}
+
+	/**
+	 * Loop thread: junixsocket's selector reported a hang-up (the key invalid, the channel
+	 * still open) and drops the key at its next select; nothing else will tell of this
+	 * connection again. Whatever the peer sent before is still read and answered (a reply
+	 * that cannot go out closes the connection), then the end of input closes it.
+	 */
+	private void hungUp() {
+		this.hungUp = true;
+		boolean unsent;
+		synchronized (this.out) {
+			unsent = !this.unsent.isEmpty();
+		}
+		if (unsent) {
+			flushUnsent();
+		}
+		updateReading();
+		closeIfDone();
+	}
+
+	private void queueHungUpRead() {
+		if (!this.hungUpReadQueued && !this.inputEnded && !this.closed) {
+			this.hungUpReadQueued = true;
+			this.loop.execute(this::readHungUp);
+		}
+	}
+
+	/** A loop task per buffer, so other connections are served in between; bounded by what the peer left. */
+	private void readHungUp() {
+		this.hungUpReadQueued = false;
+		boolean paused;
+		synchronized (this.out) {
+			paused = this.readPaused;
+		}
+		if (this.closed || this.inputEnded || paused) {
+			return;
+		}
+		read();
+		queueHungUpRead();
 	}
 
 	/**
