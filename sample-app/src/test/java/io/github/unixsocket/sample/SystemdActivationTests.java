@@ -48,7 +48,9 @@ class SystemdActivationTests {
 			Process app = new ProcessBuilder(List.of("systemd-socket-activate", "-l", lines.toString(), "--fdname=lines",
 					"-E", "NOTIFY_SOCKET=" + notify, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 					"-cp", System.getProperty("java.class.path"), SampleApplication.class.getName(),
-					"--sample.socket-dir=" + this.dir, "--server.port=0"))
+					"--sample.socket-dir=" + this.dir, "--server.port=0",
+					// A connection its client closed once stayed open here: 20 of them refused everyone after.
+					"--unix-socket.servers.lines.max-connections=20"))
 				.redirectErrorStream(true)
 				.redirectOutput(this.dir.resolve("app.log").toFile())
 				.start();
@@ -57,14 +59,9 @@ class SystemdActivationTests {
 				Object inode = fileKey(lines);
 				String mode = mode(lines);
 				// The first client starts the app; its line waits in the socket until the app accepts it.
-				try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-					client.connect(UnixDomainSocketAddress.of(lines));
-					client.write(ByteBuffer.wrap("hello systemd\n".getBytes(StandardCharsets.UTF_8)));
-					ByteBuffer reply = ByteBuffer.allocate(14);
-					while (reply.hasRemaining() && client.read(reply) >= 0) {
-						// until the whole line is back
-					}
-					assertThat(new String(reply.array(), StandardCharsets.UTF_8)).isEqualTo("hello systemd\n");
+				assertThat(exchange(lines, "hello systemd\n")).isEqualTo("hello systemd\n");
+				for (int i = 0; i < 100; i++) {
+					assertThat(exchange(lines, "line " + i + "\n")).isEqualTo("line " + i + "\n");
 				}
 				assertThat(receive(systemd)).matches("READY=1\nSTATUS=Ready: (\\d+) of \\1 Unix socket servers running, .*");
 				assertThat(log()).contains("Unix socket server 'lines' listening on " + lines)
@@ -86,6 +83,19 @@ class SystemdActivationTests {
 			finally {
 				app.destroyForcibly();
 			}
+		}
+	}
+
+	/** Connects, sends a line, reads its reply whole (or up to the end of input) and closes. */
+	private static String exchange(Path socket, String line) throws IOException {
+		try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+			client.connect(UnixDomainSocketAddress.of(socket));
+			client.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+			ByteBuffer reply = ByteBuffer.allocate(line.length());
+			while (reply.hasRemaining() && client.read(reply) >= 0) {
+				// until the whole line is back
+			}
+			return new String(reply.array(), 0, reply.position(), StandardCharsets.UTF_8);
 		}
 	}
 

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.unixsocket.autoconfigure.UnixSocketAutoConfiguration;
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
+import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.client.CommandReply;
 import io.github.unixsocket.client.UnixSocketClient;
 import io.github.unixsocket.handler.UnixSocketHandler;
@@ -34,11 +36,16 @@ import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.TestClient;
+import io.github.unixsocket.server.UnixSocketServer;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -51,6 +58,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The command protocol and framed protocols, configured from properties, over real sockets. */
 @Timeout(120)
@@ -97,6 +105,34 @@ class CommandProtocolTests {
 				assertThat(replies.readLine()).isEqualTo("{\"status\":\"ok\",\"payload\":\"pong\"}");
 			}
 		});
+	}
+
+	@Test
+	@EnabledOnOs(OS.LINUX)
+	void onAnAbstractAddressEveryConnectionItsClientsClosedIsClosed() throws Exception {
+		// junixsocket's channels: once every connection a client closed stayed open, and the
+		// server refused everyone after max-connections of them.
+		String name = "unix-socket-test-" + UUID.randomUUID();
+		AFUNIXSocketAddress address = AFUNIXSocketAddress.inAbstractNamespace(name);
+		commands("unix-socket.servers.commands.path=@" + name, "unix-socket.servers.commands.max-connections=20")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				UnixSocketServer server = context.getBean(UnixSocketServers.class).get("commands");
+				for (int i = 0; i < 100; i++) {
+					try (AFUNIXSocketChannel client = AFUNIXSocketChannel.open(address)) {
+						if (i % 2 == 0) {
+							send(client, "{\"id\": " + i + ", \"command\": \"echo\", \"args\": {\"text\": \"x\"}}\n");
+							assertThat(reader(client).readLine()).isEqualTo("{\"id\":" + i + ",\"status\":\"ok\",\"payload\":\"x\"}");
+						}
+					}
+				}
+				await().atMost(Duration.ofSeconds(30)).until(() -> server.openConnections() == 0);
+				assertThat(server.rejectedConnections()).isZero();
+				try (AFUNIXSocketChannel fresh = AFUNIXSocketChannel.open(address)) {
+					send(fresh, "ping\n");
+					assertThat(reader(fresh).readLine()).isEqualTo("{\"status\":\"ok\",\"payload\":\"pong\"}");
+				}
+			});
 	}
 
 	@Test
