@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
@@ -23,14 +24,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README against the sample, as a newcomer uses it: its shell snippets parse, those of
- * "Try it" run against the running sample (each line, stdin empty) and print what their
- * comments say, and its Java snippets compile with the imports they name.
+ * The README and the pages it links against the sample, as a newcomer uses them: their
+ * shell snippets parse, those of the README's "Try it" run against the running sample (each
+ * line, stdin empty) and print what their comments say, their Java snippets compile with the
+ * imports they name, and every link between them reaches a page and a heading that exist.
  */
 @Timeout(180)
 class SampleReadmeTests {
 
 	private static final Pattern SHELL_BLOCK = Pattern.compile("```sh\\n(.*?)```", Pattern.DOTALL);
+
+	/** A relative link: a file (or none: this page) and perhaps an anchor. */
+	private static final Pattern LINK = Pattern.compile("\\]\\((?!https?:)([^)#\\s]*)(?:#([^)\\s]+))?\\)");
 
 	private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
 
@@ -49,10 +54,61 @@ class SampleReadmeTests {
 		return Files.readString(readme);
 	}
 
+	/** The README, CONTRIBUTING.md and every page of docs/: all a user is shown. */
+	private static String documentation() throws Exception {
+		StringBuilder all = new StringBuilder(readme());
+		all.append(Files.readString(Path.of("..", "CONTRIBUTING.md")));
+		try (Stream<Path> pages = Files.list(Path.of("..", "docs"))) {
+			for (Path page : pages.filter((path) -> path.toString().endsWith(".md")).sorted().toList()) {
+				all.append('\n').append(Files.readString(page));
+			}
+		}
+		return all.toString();
+	}
+
+	@Test
+	void linksBetweenThePagesReachAPageAndAHeading() throws Exception {
+		List<Path> pages = new ArrayList<>(List.of(Path.of("..", "README.md"), Path.of("..", "CONTRIBUTING.md")));
+		try (Stream<Path> docs = Files.list(Path.of("..", "docs"))) {
+			docs.filter((path) -> path.toString().endsWith(".md")).sorted().forEach(pages::add);
+		}
+		List<String> checked = new ArrayList<>();
+		for (Path page : pages) {
+			Matcher links = LINK.matcher(Files.readString(page));
+			while (links.find()) {
+				String file = links.group(1);
+				Path target = file.isEmpty() ? page : page.resolveSibling(file).normalize();
+				String link = page.getFileName() + " -> " + links.group();
+				assertThat(target).as(link).exists();
+				if (links.group(2) != null && target.toString().endsWith(".md")) {
+					assertThat(anchors(Files.readString(target))).as(link).contains(links.group(2));
+				}
+				checked.add(link);
+			}
+		}
+		assertThat(checked).as("links between the pages").hasSizeGreaterThan(20);
+	}
+
+	/** GitHub's anchors of a page's headings (outside code blocks). */
+	private static List<String> anchors(String page) {
+		List<String> anchors = new ArrayList<>();
+		boolean code = false;
+		for (String line : page.split("\n")) {
+			if (line.startsWith("```")) {
+				code = !code;
+			}
+			else if (!code && line.startsWith("#")) {
+				String title = line.replaceFirst("^#+\\s+", "").toLowerCase(java.util.Locale.ROOT);
+				anchors.add(title.replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'));
+			}
+		}
+		return anchors;
+	}
+
 	@Test
 	void shellSnippetsAreValidShell() throws Exception {
 		Required.that(Files.isExecutable(Path.of("/bin/sh")), "there is no /bin/sh");
-		Matcher blocks = SHELL_BLOCK.matcher(readme());
+		Matcher blocks = SHELL_BLOCK.matcher(documentation());
 		List<String> checked = new ArrayList<>();
 		while (blocks.find()) {
 			String block = blocks.group(1);
@@ -65,7 +121,7 @@ class SampleReadmeTests {
 			assertThat(sh.exitValue()).as("sh -n on README block:%n%s%n%s", block, errors).isZero();
 			checked.add(block);
 		}
-		assertThat(checked).as("shell blocks in README.md").isNotEmpty()
+		assertThat(checked).as("shell blocks of the documentation").isNotEmpty()
 			.anySatisfy((block) -> assertThat(block).contains("admin.sock"));
 	}
 
@@ -118,7 +174,7 @@ class SampleReadmeTests {
 	void javaSnippetsCompileWithTheImportsTheyName() throws Exception {
 		JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
 		Required.that(javac != null, "this JVM has no Java compiler");
-		Matcher blocks = JAVA_BLOCK.matcher(readme());
+		Matcher blocks = JAVA_BLOCK.matcher(documentation());
 		Path sources = Files.createDirectories(this.dir.resolve("src"));
 		List<String> files = new ArrayList<>();
 		while (blocks.find()) {
@@ -126,13 +182,13 @@ class SampleReadmeTests {
 			assertThat(snippet).as("a snippet to compile leaves nothing out").doesNotContain("...");
 			files.add(write(sources, files.size() + 1, snippet).toString());
 		}
-		assertThat(files).as("Java snippets in README.md").hasSizeGreaterThan(5);
+		assertThat(files).as("Java snippets of the documentation").hasSizeGreaterThan(5);
 		List<String> arguments = new ArrayList<>(List.of("-proc:none", "-d", this.dir.resolve("classes").toString(),
 				"-cp", System.getProperty("java.class.path")));
 		arguments.addAll(files);
 		// javac's errors go to the test's output
 		int result = javac.run(null, null, null, arguments.toArray(String[]::new));
-		assertThat(result).as("javac on the README's Java snippets (see its output above)").isZero();
+		assertThat(result).as("javac on the documentation's Java snippets (see its output above)").isZero();
 	}
 
 	/**

@@ -21,7 +21,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's nginx recipe with Debian's nginx: its workers run as another user in group
+ * The nginx recipe of docs/http.md with Debian's nginx: its workers run as another user in group
  * {@code www-data} and proxy to the web server's socket ({@code group: www-data},
  * {@code permissions: "0660"}) in a directory the starter creates.
  */
@@ -80,7 +80,7 @@ class NginxRecipeTests {
 	}
 
 	private static String config(Path prefix, Path socket, int port) {
-		// The README's upstream and location, with what a test instance needs around them.
+		// The recipe's upstream and location, with what a test instance needs around them.
 		return """
 				daemon off;
 				user nobody www-data;
