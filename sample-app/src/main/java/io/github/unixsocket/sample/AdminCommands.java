@@ -8,7 +8,7 @@ import io.github.unixsocket.command.CommandException;
 import io.github.unixsocket.command.UnixSocketCommand;
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.EnumNames;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 
 import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggerConfiguration;
@@ -39,7 +39,7 @@ class AdminCommands {
 	Map<String, Object> status() {
 		Map<String, Object> servers = new LinkedHashMap<>();
 		long datagrams = 0;
-		for (UnixSocketServer server : this.servers.all()) {
+		for (UnixSocketServerView server : this.servers.all()) {
 			Map<String, Object> entry = new LinkedHashMap<>();
 			entry.put("path", server.address());
 			entry.put("type", EnumNames.of(server.type()));

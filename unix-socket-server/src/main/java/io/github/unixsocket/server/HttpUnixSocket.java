@@ -8,7 +8,6 @@ import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -43,10 +42,10 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * What it cannot see, because the web server handles the bytes, reads as 0: bytes
  * received and sent, handler errors, and each connection's last activity (its opening
- * time). {@link #start()} and {@link #stop()} are the web server's business and are
- * refused here.
+ * time). Starting and stopping it are the web server's business: it is a
+ * {@link UnixSocketServerView}, not a {@link UnixSocketServer}.
  */
-public final class HttpUnixSocket implements UnixSocketServer {
+public final class HttpUnixSocket implements UnixSocketServerView {
 
 	/**
 	 * The request attribute (servlet request, WebFlux exchange) holding the
@@ -348,31 +347,6 @@ public final class HttpUnixSocket implements UnixSocketServer {
 	@Override
 	public ServerState state() {
 		return this.state;
-	}
-
-	/** The web server starts its socket. */
-	@Override
-	public void start() {
-		throw new UnsupportedOperationException(
-				"HTTP socket '" + this.name + "' is started and stopped by its web server");
-	}
-
-	/** The web server stops its socket. */
-	@Override
-	public DrainResult stop() {
-		throw new UnsupportedOperationException(
-				"HTTP socket '" + this.name + "' is started and stopped by its web server");
-	}
-
-	/** The web server stops its socket. */
-	@Override
-	public DrainResult stop(Duration drainTimeout) {
-		return stop();
-	}
-
-	/** Nothing to do: the web server closes its socket when it stops. */
-	@Override
-	public void close() {
 	}
 
 	@Override

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.ServerState;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
@@ -29,14 +29,14 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 
 	private final Supplier<Collection<String>> names;
 
-	private final Function<String, @Nullable UnixSocketServer> servers;
+	private final Function<String, @Nullable UnixSocketServerView> servers;
 
 	/**
 	 * @param names the server names
 	 * @param servers a server by name, looked up on every health check (servers are built
 	 * after this contributor; one not built yet is reported as not started)
 	 */
-	public UnixSocketHealthContributor(Collection<String> names, Function<String, @Nullable UnixSocketServer> servers) {
+	public UnixSocketHealthContributor(Collection<String> names, Function<String, @Nullable UnixSocketServerView> servers) {
 		List<String> fixed = List.copyOf(names);
 		this.names = () -> fixed;
 		this.servers = servers;
@@ -48,7 +48,7 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 	 * @param servers a server by name, looked up on every health check
 	 */
 	public UnixSocketHealthContributor(Supplier<Collection<String>> names,
-			Function<String, @Nullable UnixSocketServer> servers) {
+			Function<String, @Nullable UnixSocketServerView> servers) {
 		this.names = names;
 		this.servers = servers;
 	}
@@ -65,12 +65,12 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 
 	private HealthIndicator indicator(String name) {
 		return () -> {
-			UnixSocketServer server = this.servers.apply(name);
+			UnixSocketServerView server = this.servers.apply(name);
 			return (server != null) ? health(server) : Health.down().withDetail("reason", "not started").build();
 		};
 	}
 
-	private static Health health(UnixSocketServer server) {
+	private static Health health(UnixSocketServerView server) {
 		ServerState state = server.state();
 		String problem = problem(server, state);
 		Health.Builder health = (problem != null) ? Health.down().withDetail("reason", problem) : Health.up();
@@ -84,7 +84,7 @@ public class UnixSocketHealthContributor implements CompositeHealthContributor {
 			.build();
 	}
 
-	private static @Nullable String problem(UnixSocketServer server, ServerState state) {
+	private static @Nullable String problem(UnixSocketServerView server, ServerState state) {
 		return switch (state) {
 			case NEW -> "not started";
 			case DRAINING -> "draining: no longer accepting connections";

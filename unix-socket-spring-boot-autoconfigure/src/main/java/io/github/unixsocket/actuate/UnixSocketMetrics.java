@@ -14,7 +14,7 @@ import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.StreamServer;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -58,9 +58,9 @@ public class UnixSocketMetrics implements MeterBinder {
 
 	private static final List<Counted> COUNTERS = List.of(
 			new Counted("unix.socket.connections.accepted", "Connections accepted and handed to the handler",
-					BaseUnits.CONNECTIONS, UnixSocketServer::acceptedConnections),
+					BaseUnits.CONNECTIONS, UnixSocketServerView::acceptedConnections),
 			new Counted("unix.socket.datagrams.received", "Datagrams received", "datagrams",
-					UnixSocketServer::datagramsReceived),
+					UnixSocketServerView::datagramsReceived),
 			new Counted("unix.socket.datagrams.replied", "Replies sent to datagram senders", "datagrams",
 					datagram(DatagramServer::datagramsReplied)),
 			new Counted("unix.socket.datagrams.dropped", "Datagrams dropped: worker queue full, or left at the drain "
@@ -71,15 +71,15 @@ public class UnixSocketMetrics implements MeterBinder {
 					"Replies not sent: the sender's address was not a safe place to send to", "datagrams",
 					datagram(DatagramServer::datagramRepliesRefused)),
 			new Counted("unix.socket.bytes.received", "Bytes read from peers", BaseUnits.BYTES,
-					UnixSocketServer::bytesReceived),
+					UnixSocketServerView::bytesReceived),
 			new Counted("unix.socket.bytes.sent", "Bytes written to peers", BaseUnits.BYTES,
-					UnixSocketServer::bytesSent),
+					UnixSocketServerView::bytesSent),
 			new Counted("unix.socket.messages.received", "Messages handed to the message handler", "messages",
 					stream(StreamServer::messagesHandled)));
 
 	private final Collection<String> names;
 
-	private final Function<String, @Nullable UnixSocketServer> servers;
+	private final Function<String, @Nullable UnixSocketServerView> servers;
 
 	private final @Nullable EventLoopGroup eventLoops;
 
@@ -95,7 +95,7 @@ public class UnixSocketMetrics implements MeterBinder {
 	 * built after the meters are bound); {@code null} reads as 0
 	 * @param eventLoops the loops of the framed servers, {@code null} for none
 	 */
-	public UnixSocketMetrics(Collection<String> names, Function<String, @Nullable UnixSocketServer> servers,
+	public UnixSocketMetrics(Collection<String> names, Function<String, @Nullable UnixSocketServerView> servers,
 			@Nullable EventLoopGroup eventLoops) {
 		this.names = List.copyOf(names);
 		this.servers = servers;
@@ -133,7 +133,7 @@ public class UnixSocketMetrics implements MeterBinder {
 		}
 		{
 			Tags tags = Tags.of("server", name);
-			Gauge.builder("unix.socket.connections.current", this, read(name, UnixSocketServer::openConnections))
+			Gauge.builder("unix.socket.connections.current", this, read(name, UnixSocketServerView::openConnections))
 				.description("Open connections")
 				.baseUnit(BaseUnits.CONNECTIONS)
 				.tags(tags)
@@ -169,9 +169,9 @@ public class UnixSocketMetrics implements MeterBinder {
 		}
 	}
 
-	private ToDoubleFunction<UnixSocketMetrics> read(String name, ToDoubleFunction<UnixSocketServer> value) {
+	private ToDoubleFunction<UnixSocketMetrics> read(String name, ToDoubleFunction<UnixSocketServerView> value) {
 		return (metrics) -> {
-			UnixSocketServer server = metrics.servers.apply(name);
+			UnixSocketServerView server = metrics.servers.apply(name);
 			return (server != null) ? value.applyAsDouble(server) : 0;
 		};
 	}
@@ -181,19 +181,19 @@ public class UnixSocketMetrics implements MeterBinder {
 				? value.applyAsLong(stream) : 0;
 	}
 
-	private static ToDoubleFunction<UnixSocketServer> stream(ToDoubleFunction<StreamServer> value) {
+	private static ToDoubleFunction<UnixSocketServerView> stream(ToDoubleFunction<StreamServer> value) {
 		return (server) -> (server instanceof StreamServer stream) ? value.applyAsDouble(stream) : 0;
 	}
 
-	private static double bufferBudgetUsed(UnixSocketServer server) {
+	private static double bufferBudgetUsed(UnixSocketServerView server) {
 		return (server instanceof StreamServer stream) ? stream.bufferBudget().used() : 0;
 	}
 
-	private static ToDoubleFunction<UnixSocketServer> datagram(ToDoubleFunction<DatagramServer> value) {
+	private static ToDoubleFunction<UnixSocketServerView> datagram(ToDoubleFunction<DatagramServer> value) {
 		return (server) -> (server instanceof DatagramServer datagramServer) ? value.applyAsDouble(datagramServer) : 0;
 	}
 
-	private record Counted(String name, String description, String unit, ToDoubleFunction<UnixSocketServer> value) {
+	private record Counted(String name, String description, String unit, ToDoubleFunction<UnixSocketServerView> value) {
 	}
 
 }

@@ -17,7 +17,7 @@ import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.StreamServer;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -35,7 +35,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 @Endpoint(id = "unixsockets", defaultAccess = Access.READ_ONLY)
 public class UnixSocketsEndpoint {
 
-	private final Supplier<Collection<UnixSocketServer>> servers;
+	private final Supplier<Collection<UnixSocketServerView>> servers;
 
 	private final Function<String, @Nullable String> protocols;
 
@@ -43,7 +43,7 @@ public class UnixSocketsEndpoint {
 	 * @param servers the servers, asked on every call
 	 * @param protocols the protocol of a server, by name
 	 */
-	public UnixSocketsEndpoint(Supplier<Collection<UnixSocketServer>> servers,
+	public UnixSocketsEndpoint(Supplier<Collection<UnixSocketServerView>> servers,
 			Function<String, @Nullable String> protocols) {
 		this.servers = servers;
 		this.protocols = protocols;
@@ -62,7 +62,7 @@ public class UnixSocketsEndpoint {
 	 */
 	@ReadOperation
 	public @Nullable ServerDescriptor server(@Selector String name) {
-		UnixSocketServer server = find(name);
+		UnixSocketServerView server = find(name);
 		return (server != null) ? describe(server, connections(server)) : null;
 	}
 
@@ -75,7 +75,7 @@ public class UnixSocketsEndpoint {
 	 */
 	@DeleteOperation
 	public @Nullable ConnectionDescriptor closeConnection(@Selector String name, @Selector long id) {
-		UnixSocketServer server = find(name);
+		UnixSocketServerView server = find(name);
 		if (server == null) {
 			return null;
 		}
@@ -88,11 +88,11 @@ public class UnixSocketsEndpoint {
 		return null;
 	}
 
-	private @Nullable UnixSocketServer find(String name) {
+	private @Nullable UnixSocketServerView find(String name) {
 		return this.servers.get().stream().filter((server) -> server.name().equals(name)).findFirst().orElse(null);
 	}
 
-	private ServerDescriptor describe(UnixSocketServer server, @Nullable List<ConnectionDescriptor> connections) {
+	private ServerDescriptor describe(UnixSocketServerView server, @Nullable List<ConnectionDescriptor> connections) {
 		Map<String, Long> rejectedByReason = new LinkedHashMap<>();
 		for (RejectReason reason : RejectReason.values()) {
 			rejectedByReason.put(reason.tag(), server.rejectedConnections(reason));
@@ -108,7 +108,7 @@ public class UnixSocketsEndpoint {
 				stream(server, (stream) -> stream.bufferBudget().capacity()), connections);
 	}
 
-	private static long stream(UnixSocketServer server, ToLongFunction<StreamServer> value) {
+	private static long stream(UnixSocketServerView server, ToLongFunction<StreamServer> value) {
 		return (server instanceof StreamServer streamServer) ? value.applyAsLong(streamServer) : 0;
 	}
 
@@ -116,16 +116,16 @@ public class UnixSocketsEndpoint {
 	 * An abstract address has no file, so no mode; an inherited socket's mode is systemd's
 	 * ({@code SocketMode=}), not the configured one: absent rather than misleading.
 	 */
-	private static @Nullable String permissions(UnixSocketServer server) {
+	private static @Nullable String permissions(UnixSocketServerView server) {
 		return (NativeSockets.isAbstract(server.address()) || server.isInherited()) ? null
 				: FilePermissions.toOctal(server.permissions());
 	}
 
-	private static long datagram(UnixSocketServer server, ToLongFunction<DatagramServer> counter) {
+	private static long datagram(UnixSocketServerView server, ToLongFunction<DatagramServer> counter) {
 		return (server instanceof DatagramServer datagramServer) ? counter.applyAsLong(datagramServer) : 0;
 	}
 
-	private static List<ConnectionDescriptor> connections(UnixSocketServer server) {
+	private static List<ConnectionDescriptor> connections(UnixSocketServerView server) {
 		return server.connections()
 			.stream()
 			.sorted((a, b) -> Long.compare(a.id(), b.id()))

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 import io.github.unixsocket.server.AbstractUnixSocketServer;
 import io.github.unixsocket.server.ServerState;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import io.github.unixsocket.systemd.SystemdNotifier;
 import org.jspecify.annotations.Nullable;
 
@@ -38,7 +38,7 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 
 	private final @Nullable SystemdNotifier notifier;
 
-	private final Supplier<Collection<UnixSocketServer>> servers;
+	private final Supplier<Collection<UnixSocketServerView>> servers;
 
 	private final Supplier<LivenessState> liveness;
 
@@ -56,7 +56,7 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 	 * @param servers the Unix socket servers, for the status line and the drain
 	 * @param liveness the application's liveness, read before each watchdog ping
 	 */
-	public SystemdNotifications(@Nullable SystemdNotifier notifier, Supplier<Collection<UnixSocketServer>> servers,
+	public SystemdNotifications(@Nullable SystemdNotifier notifier, Supplier<Collection<UnixSocketServerView>> servers,
 			Supplier<LivenessState> liveness) {
 		this.notifier = notifier;
 		this.servers = servers;
@@ -124,9 +124,9 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 
 	/** @return e.g. {@code Ready: 3 of 3 Unix socket servers running, 2 open connections} */
 	String status(String phase) {
-		List<UnixSocketServer> all = List.copyOf(this.servers.get());
-		long running = all.stream().filter(UnixSocketServer::isRunning).count();
-		int open = all.stream().mapToInt(UnixSocketServer::openConnections).sum();
+		List<UnixSocketServerView> all = List.copyOf(this.servers.get());
+		long running = all.stream().filter(UnixSocketServerView::isRunning).count();
+		int open = all.stream().mapToInt(UnixSocketServerView::openConnections).sum();
 		return phase + ": " + running + " of " + all.size() + " Unix socket servers running, " + open
 				+ " open connection" + ((open == 1) ? "" : "s");
 	}

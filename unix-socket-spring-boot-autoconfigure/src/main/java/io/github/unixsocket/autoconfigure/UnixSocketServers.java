@@ -25,6 +25,7 @@ import io.github.unixsocket.server.ServerListener;
 import io.github.unixsocket.server.ServerType;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -50,9 +51,9 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	private final Map<String, UnixSocketServer> servers = new LinkedHashMap<>();
 
 	/** Servers run by something else (a web server's socket): listed here, started and stopped there. */
-	private final Map<String, UnixSocketServer> registered = new ConcurrentHashMap<>();
+	private final Map<String, UnixSocketServerView> registered = new ConcurrentHashMap<>();
 
-	private final List<Consumer<UnixSocketServer>> registrationListeners = new CopyOnWriteArrayList<>();
+	private final List<Consumer<UnixSocketServerView>> registrationListeners = new CopyOnWriteArrayList<>();
 
 	private final ListableBeanFactory beanFactory;
 
@@ -156,8 +157,8 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param name a server name
 	 * @return the server, or {@code null} if none has that name
 	 */
-	public @Nullable UnixSocketServer get(String name) {
-		UnixSocketServer server = this.servers.get(name);
+	public @Nullable UnixSocketServerView get(String name) {
+		UnixSocketServerView server = this.servers.get(name);
 		return (server != null) ? server : this.registered.get(name);
 	}
 
@@ -165,9 +166,9 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @return all servers: the configured ones in configuration order, then those
 	 * {@link #register registered} by a web server, by name
 	 */
-	public Collection<UnixSocketServer> all() {
-		List<UnixSocketServer> all = new ArrayList<>(this.servers.values());
-		this.registered.values().stream().sorted(Comparator.comparing(UnixSocketServer::name)).forEach(all::add);
+	public Collection<UnixSocketServerView> all() {
+		List<UnixSocketServerView> all = new ArrayList<>(this.servers.values());
+		this.registered.values().stream().sorted(Comparator.comparing(UnixSocketServerView::name)).forEach(all::add);
 		return Collections.unmodifiableList(all);
 	}
 
@@ -194,7 +195,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param server the server
 	 * @throws UnixSocketConfigurationException if a configured server has its name
 	 */
-	public void register(UnixSocketServer server) {
+	public void register(UnixSocketServerView server) {
 		if (this.mappers.containsKey(server.name())) {
 			throw new UnixSocketConfigurationException(
 					"Unix socket server name '" + server.name() + "' is used twice: by 'unix-socket.servers."
@@ -210,7 +211,7 @@ public class UnixSocketServers implements SmartInitializingSingleton, Disposable
 	 * @param listener called with every server {@link #register registered}: at once for
 	 * those registered already, then for each new one (metrics bind their meters this way)
 	 */
-	public void onRegistration(Consumer<UnixSocketServer> listener) {
+	public void onRegistration(Consumer<UnixSocketServerView> listener) {
 		this.registrationListeners.add(listener);
 		this.registered.values().forEach(listener);
 	}

@@ -22,7 +22,7 @@ import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.TestClient;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +66,7 @@ class UnixSocketAutoConfigurationTests {
 				}
 				assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(echo))).isEqualTo("rw-rw----");
 				assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(upper))).isEqualTo("rw-------");
-				assertThat(context.getBean(UnixSocketServers.class).all()).extracting(UnixSocketServer::name)
+				assertThat(context.getBean(UnixSocketServers.class).all()).extracting(UnixSocketServerView::name)
 					.containsExactly("echo", "upper");
 			});
 		assertThat(echo).doesNotExist();

@@ -26,6 +26,7 @@ import io.github.unixsocket.server.ServerType;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.TestClient;
 import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -70,7 +71,7 @@ class UnixSocketDatagramAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				UnixSocketServers servers = context.getBean(UnixSocketServers.class);
-				assertThat(servers.all()).extracting(UnixSocketServer::type)
+				assertThat(servers.all()).extracting(UnixSocketServerView::type)
 					.containsExactly(ServerType.DATAGRAM, ServerType.STREAM);
 				assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(events))).isEqualTo("rw-rw----");
 				try (AFUNIXDatagramChannel client = AFUNIXDatagramChannel.open()) {

@@ -36,7 +36,7 @@ import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.TestClient;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -117,7 +117,7 @@ class CommandProtocolTests {
 		commands("unix-socket.servers.commands.path=@" + name, "unix-socket.servers.commands.max-connections=20")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				UnixSocketServer server = context.getBean(UnixSocketServers.class).get("commands");
+				UnixSocketServerView server = context.getBean(UnixSocketServers.class).get("commands");
 				for (int i = 0; i < 100; i++) {
 					try (AFUNIXSocketChannel client = AFUNIXSocketChannel.open(address)) {
 						if (i % 2 == 0) {

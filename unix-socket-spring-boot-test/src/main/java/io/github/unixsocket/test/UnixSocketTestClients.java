@@ -13,7 +13,7 @@ import io.github.unixsocket.client.UnixDatagramClient;
 import io.github.unixsocket.client.UnixSocketClient;
 import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.ServerType;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -207,7 +207,7 @@ public final class UnixSocketTestClients {
 
 	/** The path of a running server that speaks one of the protocols. */
 	private Path socket(String name, String method, String... protocols) {
-		UnixSocketServer server = server(name);
+		UnixSocketServerView server = server(name);
 		String protocol = protocol(name, server);
 		if (!Set.of(protocols).contains(protocol)) {
 			throw new IllegalArgumentException(
@@ -220,12 +220,12 @@ public final class UnixSocketTestClients {
 		return path(name);
 	}
 
-	private UnixSocketServer server(String name) {
+	private UnixSocketServerView server(String name) {
 		Assert.notNull(name, "'name' must not be null");
 		if (this.servers == null) {
 			throw new IllegalStateException("This context has no Unix socket servers: is 'unix-socket.enabled' false?");
 		}
-		UnixSocketServer server = this.servers.get(name);
+		UnixSocketServerView server = this.servers.get(name);
 		if (server == null) {
 			StringBuilder message = new StringBuilder("No Unix socket server '").append(name)
 				.append("' in this context; its servers are ")
@@ -241,7 +241,7 @@ public final class UnixSocketTestClients {
 	}
 
 	/** @return raw, lines, length-prefixed, commands, datagram, or http (a web server's socket) */
-	private String protocol(String name, UnixSocketServer server) {
+	private String protocol(String name, UnixSocketServerView server) {
 		if (server.type() == ServerType.DATAGRAM) {
 			return "datagram";
 		}

@@ -25,7 +25,7 @@ import io.github.unixsocket.server.HttpUnixSocket;
 import io.github.unixsocket.server.OtherUser;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.ServerState;
-import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.UnixSocketServerView;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +120,7 @@ abstract class AbstractHttpSocketTests {
 		assertThat(overTcp.status()).isEqualTo(200);
 		assertThat(overTcp.body()).isEqualTo(noPeer());
 		assertThat(mode(socket)).isEqualTo("rw-------");
-		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+		UnixSocketServerView server = context.getBean(UnixSocketServers.class).get("http");
 		assertThat(server).isInstanceOf(HttpUnixSocket.class);
 		assertThat(server.state()).isEqualTo(ServerState.RUNNING);
 		assertThat(server.isSocketFileOurs()).isTrue();
@@ -210,7 +210,7 @@ abstract class AbstractHttpSocketTests {
 		// 52: empty reply; 56: reset (closed with the request unread); 7: closed before curl
 		// had sent it. The server's count below shows it connected and was refused.
 		assertThat(nobody.exitCode()).as("curl's exit code").isIn(7, 52, 56);
-		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+		UnixSocketServerView server = context.getBean(UnixSocketServers.class).get("http");
 		assertThat(server.rejectedConnections(RejectReason.UNAUTHORIZED)).isEqualTo(1);
 		assertThat(Curl.get(socket, "/peer").body()).isEqualTo("user=root, group=root");
 	}
@@ -227,7 +227,7 @@ abstract class AbstractHttpSocketTests {
 		Path socket = this.dir.resolve("limit.sock");
 		ConfigurableApplicationContext context = start("server.unix-socket.path=" + socket,
 				"server.unix-socket.permissions=0666", "server.unix-socket.max-connections=3");
-		UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+		UnixSocketServerView server = context.getBean(UnixSocketServers.class).get("http");
 		assertThat(((HttpUnixSocket) server).maxConnections()).isEqualTo(3);
 		List<Process> slow = new ArrayList<>();
 		try {
@@ -357,7 +357,7 @@ abstract class AbstractHttpSocketTests {
 		Files.delete(socket);
 		try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			other.bind(UnixDomainSocketAddress.of(socket));
-			UnixSocketServer server = context.getBean(UnixSocketServers.class).get("http");
+			UnixSocketServerView server = context.getBean(UnixSocketServers.class).get("http");
 			assertThat(server.isSocketFileOurs()).isFalse();
 			context.close();
 			assertThat(socket).exists();
