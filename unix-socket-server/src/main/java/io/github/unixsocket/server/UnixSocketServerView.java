@@ -8,11 +8,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What can be read of a Unix domain socket server, whoever starts and stops it: its
- * identity, state, counters and open connections, as Actuator, health, metrics and events
- * show them. {@link UnixSocketServer} adds the lifecycle for the servers the application
- * runs; {@link HttpUnixSocket}, whose web server starts and stops it, is only this view.
- * Implementations are thread-safe; counters are cumulative over the server's lifetime,
- * across restarts.
+ * identity, state, counters and open connections, as Actuator, health, metrics and the
+ * systemd status show them. {@link UnixSocketServer} adds the lifecycle for the servers
+ * the application runs; {@link HttpUnixSocket}, whose web server starts and stops it, is
+ * only this view. Implementations are thread-safe; counters are cumulative over the
+ * server's lifetime, across restarts.
  */
 public interface UnixSocketServerView {
 
