@@ -208,8 +208,9 @@ abstract class AbstractHttpSocketTests {
 		assertThat(nobody.status()).isZero();
 		assertThat(nobody.body()).isEmpty();
 		// 52: empty reply; 56: reset (closed with the request unread); 7: closed before curl
-		// had sent it. The server's count below shows it connected and was refused.
-		assertThat(nobody.exitCode()).as("curl's exit code").isIn(7, 52, 56);
+		// had sent it; 55: closed while curl was sending it (seen on a loaded machine). The
+		// server's count below shows it connected and was refused.
+		assertThat(nobody.exitCode()).as("curl's exit code").isIn(7, 52, 55, 56);
 		UnixSocketServerView server = context.getBean(UnixSocketServers.class).get("http");
 		assertThat(server.rejectedConnections(RejectReason.UNAUTHORIZED)).isEqualTo(1);
 		assertThat(Curl.get(socket, "/peer").body()).isEqualTo("user=root, group=root");
