@@ -661,7 +661,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private void enqueue(ByteBuffer frame) {
 		synchronized (this.out) {
-			if (this.unsent.isEmpty() && (this.loop.inLoop() || !this.junixsocket) && !write(frame)) {
+			if (this.unsent.isEmpty() && !writtenByTheLoop() && !write(frame)) {
 				return;
 			}
 			if (frame.hasRemaining()) {
@@ -670,14 +670,18 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
+	/** A worker's reply on a junixsocket channel: the loop writes it (see {@link #awaitWritable}). */
+	private boolean writtenByTheLoop() {
+		return this.junixsocket && !this.loop.inLoop();
+	}
+
 	/** Under {@code out}. */
 	private void queueUnsent(ByteBuffer frame) {
 		this.unsent.add(frame);
 		this.unsentBytes += frame.remaining();
 		if (!this.writeInterest) {
 			this.writeInterest = true;
-			if (this.junixsocket && !this.loop.inLoop()) {
-				// A worker's reply on a junixsocket channel: written by the loop.
+			if (writtenByTheLoop()) {
 				this.loop.execute(this::flushUnsent);
 			}
 			else {
