@@ -81,7 +81,7 @@ public final class OtherUser {
 	 * @return the process, its error output discarded
 	 * @throws IOException if it cannot be started
 	 */
-	static ProcessBuilder command(String... command) {
+	public static ProcessBuilder command(String... command) {
 		List<String> line = new ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + GROUP, "--clear-groups"));
 		line.addAll(List.of(command));
 		return new ProcessBuilder(line).redirectError(ProcessBuilder.Redirect.DISCARD);
@@ -107,7 +107,7 @@ public final class OtherUser {
 	 * @return the path
 	 * @throws IOException if it cannot be changed
 	 */
-	static Path own(Path path) throws IOException {
+	public static Path own(Path path) throws IOException {
 		UserPrincipalLookupService lookup = path.getFileSystem().getUserPrincipalLookupService();
 		PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class,
 				LinkOption.NOFOLLOW_LINKS);

@@ -30,6 +30,13 @@ public class UnixSocketProperties {
 	 */
 	private Map<String, Server> servers = new LinkedHashMap<>();
 
+	/**
+	 * HTTP clients for local daemons' sockets (docker.sock and the like), by name: each
+	 * gives a RestClient (and a WebClient with WebFlux) injectable with
+	 * {@code @Qualifier("<name>")}.
+	 */
+	private Map<String, Client> clients = new LinkedHashMap<>();
+
 	private final EventLoop eventLoop = new EventLoop();
 
 	private final Systemd systemd = new Systemd();
@@ -72,6 +79,14 @@ public class UnixSocketProperties {
 
 	public Map<String, Server> getServers() {
 		return this.servers;
+	}
+
+	public Map<String, Client> getClients() {
+		return this.clients;
+	}
+
+	public void setClients(Map<String, Client> clients) {
+		this.clients = clients;
 	}
 
 	public void setServers(Map<String, Server> servers) {
@@ -521,6 +536,119 @@ public class UnixSocketProperties {
 
 		public void setAllowedGroups(List<String> allowedGroups) {
 			this.allowedGroups = allowedGroups;
+		}
+
+	}
+
+	/** An HTTP client for a daemon's socket, {@code unix-socket.clients.<name>.*}. */
+	public static class Client {
+
+		/**
+		 * Socket file the daemon listens on, e.g. /var/run/docker.sock.
+		 */
+		private @Nullable String path;
+
+		/**
+		 * Base URL of the client's requests. The connection always goes to the socket: the
+		 * host is only sent, as the Host header.
+		 */
+		private String baseUrl = "http://localhost";
+
+		/**
+		 * Longest wait for a connection. Connecting to a socket is immediate unless the
+		 * server's backlog is full.
+		 */
+		private Duration connectTimeout = Duration.ofSeconds(5);
+
+		/**
+		 * Longest wait between two reads of a response. None by default, since an event
+		 * stream (docker's /events) may be quiet for long.
+		 */
+		private @Nullable Duration readTimeout;
+
+		/**
+		 * Most connections open to the socket at once; more requests wait for one. Idle
+		 * connections are kept alive for the next requests.
+		 */
+		private int maxConnections = 16;
+
+		private final ClientPeer peer = new ClientPeer();
+
+		public @Nullable String getPath() {
+			return this.path;
+		}
+
+		public void setPath(@Nullable String path) {
+			this.path = path;
+		}
+
+		public String getBaseUrl() {
+			return this.baseUrl;
+		}
+
+		public void setBaseUrl(String baseUrl) {
+			this.baseUrl = baseUrl;
+		}
+
+		public Duration getConnectTimeout() {
+			return this.connectTimeout;
+		}
+
+		public void setConnectTimeout(Duration connectTimeout) {
+			this.connectTimeout = connectTimeout;
+		}
+
+		public @Nullable Duration getReadTimeout() {
+			return this.readTimeout;
+		}
+
+		public void setReadTimeout(@Nullable Duration readTimeout) {
+			this.readTimeout = readTimeout;
+		}
+
+		public int getMaxConnections() {
+			return this.maxConnections;
+		}
+
+		public void setMaxConnections(int maxConnections) {
+			this.maxConnections = maxConnections;
+		}
+
+		public ClientPeer getPeer() {
+			return this.peer;
+		}
+
+	}
+
+	/** Who the socket a client talks to must belong to. */
+	public static class ClientPeer {
+
+		/**
+		 * User (a uid, digits only, or a name) that must own the socket file and run the
+		 * process listening on it (checked with SO_PEERCRED after connecting, before a
+		 * request is sent). Empty: any.
+		 */
+		private @Nullable String expectedUser;
+
+		/**
+		 * Group (a gid, digits only, or a name) the socket file must belong to. Empty: any.
+		 */
+		private @Nullable String expectedGroup;
+
+		public @Nullable String getExpectedUser() {
+			return this.expectedUser;
+		}
+
+		public void setExpectedUser(@Nullable String expectedUser) {
+			this.expectedUser = expectedUser;
+		}
+
+		public @Nullable String getExpectedGroup() {
+			return this.expectedGroup;
+		}
+
+		public void setExpectedGroup(@Nullable String expectedGroup) {
+			this.expectedGroup = expectedGroup;
 		}
 
 	}
