@@ -39,7 +39,7 @@ public final class UnixSocketAutoConfiguration {
 			ListableBeanFactory beanFactory,
 			ObjectProvider<UnixSocketServerCustomizer<?>> customizers,
 			ObjectProvider<ConnectionCustomizer> connectionCustomizers, ObjectProvider<ServerListener> listeners) {
-		UnknownServerKeys.check(environment, properties.getServers().keySet());
+		UnknownKeys.SERVERS.check(environment, properties.getServers().keySet());
 		return new UnixSocketServers(properties, connectionThreads(environment), unixSocketEventLoops,
 				unixSocketInheritedSockets, beanFactory,
 				customizers.orderedStream().toList(),

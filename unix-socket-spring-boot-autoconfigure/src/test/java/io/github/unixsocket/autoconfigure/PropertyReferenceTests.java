@@ -17,13 +17,16 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The property tables of the documentation (the README's Configuration, docs/http.md)
+ * The property tables of the documentation (the README's Configuration, docs/http.md,
+ * docs/http-clients.md)
  * against the configuration metadata and the per-server keys the binder accepts: a property
  * added, renamed or removed without its row fails here.
  */
 class PropertyReferenceTests {
 
 	private static final String SERVER = "unix-socket.servers.<name>.";
+
+	private static final String CLIENT = "unix-socket.clients.<name>.";
 
 	private static final Pattern NAME = Pattern.compile("`([^`]+)`");
 
@@ -32,6 +35,7 @@ class PropertyReferenceTests {
 		Set<String> documented = new TreeSet<>();
 		documented.addAll(tableNames(section(page("README.md"), "## Configuration")));
 		documented.addAll(tableNames(page("docs/http.md")));
+		documented.addAll(tableNames(section(page("docs/http-clients.md"), "## Properties")));
 
 		Set<String> properties = new TreeSet<>();
 		for (String name : metadataNames()) {
@@ -39,12 +43,14 @@ class PropertyReferenceTests {
 				// One row covers them: "the same for the management server".
 				properties.add("management.server.unix-socket.*");
 			}
-			else if (!name.equals("unix-socket.servers") && !name.startsWith("management.endpoint.")
+			else if (!name.equals("unix-socket.servers") && !name.equals("unix-socket.clients")
+					&& !name.startsWith("management.endpoint.")
 					&& !name.startsWith("management.health.")) {
 				properties.add(name);
 			}
 		}
-		UnknownServerKeys.KNOWN.forEach((key) -> properties.add(SERVER + key));
+		UnknownKeys.SERVERS.known().forEach((key) -> properties.add(SERVER + key));
+		UnknownKeys.CLIENTS.known().forEach((key) -> properties.add(CLIENT + key));
 
 		assertThat(documented).as("the documented properties").isEqualTo(properties);
 	}

@@ -110,7 +110,7 @@ class UnknownServerKeysTests {
 
 	@Test
 	void theKnownKeysAreEverySettingOfAServer() {
-		assertThat(UnknownServerKeys.KNOWN).contains("path", "permissions", "create-directories",
+		assertThat(UnknownKeys.SERVERS.known()).contains("path", "permissions", "create-directories",
 				"directory-permissions", "peer.allowed-users", "peer.allowed-groups", "datagram.dispatch",
 				"datagram.workers", "datagram.queue-capacity", "max-message-size", "buffer-budget")
 			.doesNotContain("peer", "datagram", "class");

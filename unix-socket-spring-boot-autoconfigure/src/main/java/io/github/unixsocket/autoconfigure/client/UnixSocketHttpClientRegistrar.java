@@ -2,6 +2,7 @@ package io.github.unixsocket.autoconfigure.client;
 
 import java.util.Map;
 
+import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +33,11 @@ class UnixSocketHttpClientRegistrar implements ImportBeanDefinitionRegistrar, En
 
 	static final String WEB_CLIENTS = "unixSocketWebClients";
 
-	private static final String WEB_CLIENT = "org.springframework.web.reactive.function.client.WebClient";
+	static final String REACTOR_NETTY_CLIENT = "reactor.netty.http.client.HttpClient";
+
+	static final String REST_CLIENT = "org.springframework.web.client.RestClient";
+
+	static final String WEB_CLIENT = "org.springframework.web.reactive.function.client.WebClient";
 
 	private Map<String, UnixSocketProperties.Client> clients = Map.of();
 
@@ -52,6 +57,18 @@ class UnixSocketHttpClientRegistrar implements ImportBeanDefinitionRegistrar, En
 
 	@Override
 	public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
+		if (this.clients.isEmpty()) {
+			return;
+		}
+		for (String required : new String[] { REACTOR_NETTY_CLIENT, REST_CLIENT }) {
+			if (!ClassUtils.isPresent(required, this.classLoader)) {
+				String name = this.clients.keySet().iterator().next();
+				throw new UnixSocketConfigurationException("Unix socket client '" + name
+						+ "' (unix-socket.clients) needs " + required + ", which is not on the class path",
+						"Add io.projectreactor.netty:reactor-netty-http (a WebFlux application has it) and "
+								+ "org.springframework:spring-web, or remove unix-socket.clients");
+			}
+		}
 		boolean webFlux = ClassUtils.isPresent(WEB_CLIENT, this.classLoader);
 		for (String name : this.clients.keySet()) {
 			register(registry, name, "restClient", HTTP_CLIENTS, "restClient");

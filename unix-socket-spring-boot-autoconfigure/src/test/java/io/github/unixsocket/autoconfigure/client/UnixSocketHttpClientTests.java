@@ -322,27 +322,42 @@ class UnixSocketHttpClientTests {
 				"unix-socket.clients.docker.max-connections=0", "'unix-socket.clients.docker.max-connections' is 0");
 		assertConfigurationFailure("unix-socket.clients.docker.path=/" + "d".repeat(120),
 				"'unix-socket.clients.docker.path' is 121 bytes long");
+		// A typo would leave the client without its owner check.
+		assertConfigurationFailure("unix-socket.clients.docker.path=/run/docker.sock",
+				"unix-socket.clients.docker.peer.expected-usr=root",
+				"Unknown Unix socket client setting 'unix-socket.clients.docker.peer.expected-usr'");
 	}
 
 	private void assertConfigurationFailure(String... propertiesAndMessage) {
 		String message = propertiesAndMessage[propertiesAndMessage.length - 1];
 		String[] properties = List.of(propertiesAndMessage).subList(0, propertiesAndMessage.length - 1)
 			.toArray(String[]::new);
-		this.runner.withPropertyValues(properties).run((context) -> {
-			Throwable failure = context.getStartupFailure();
-			while (failure != null && !(failure instanceof UnixSocketConfigurationException)) {
-				failure = failure.getCause();
+		assertThat(configurationFailure(this.runner.withPropertyValues(properties))).hasMessageContaining(message);
+	}
+
+	private static Throwable configurationFailure(ApplicationContextRunner runner) {
+		Throwable[] failure = new Throwable[1];
+		runner.run((context) -> {
+			failure[0] = context.getStartupFailure();
+			while (failure[0] != null && !(failure[0] instanceof UnixSocketConfigurationException)) {
+				failure[0] = failure[0].getCause();
 			}
-			assertThat(failure).as("the configuration failure").isNotNull().hasMessageContaining(message);
 		});
+		assertThat(failure[0]).as("the configuration failure").isNotNull();
+		return failure[0];
 	}
 
 	@Test
 	void backsOffWithoutReactorNettysClientAndGivesNoWebClientWithoutWebFlux() {
-		client().withClassLoader(new FilteredClassLoader(reactor.netty.http.client.HttpClient.class))
-			.run((context) -> assertThat(context).hasNotFailed()
-				.doesNotHaveBean(UnixSocketHttpClients.class)
-				.doesNotHaveBean(RestClient.class));
+		this.runner.withClassLoader(new FilteredClassLoader(reactor.netty.http.client.HttpClient.class))
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(UnixSocketHttpClients.class));
+		// A configured client without it: say what to add, rather than fail to inject.
+		assertThat(configurationFailure(client().withClassLoader(
+				new FilteredClassLoader(reactor.netty.http.client.HttpClient.class))))
+			.hasMessageContaining("needs reactor.netty.http.client.HttpClient")
+			.extracting((ex) -> ((UnixSocketConfigurationException) ex).getAction())
+			.asString()
+			.contains("io.projectreactor.netty:reactor-netty-http");
 		client().withClassLoader(new FilteredClassLoader(WebClient.class)).run((context) -> {
 			assertThat(context).hasNotFailed().hasSingleBean(UnixSocketHttpClients.class)
 				.doesNotHaveBean(UnixSocketWebClients.class);

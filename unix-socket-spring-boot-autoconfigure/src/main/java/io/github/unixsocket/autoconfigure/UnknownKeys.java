@@ -22,77 +22,99 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
- * Fails startup on a key under {@code unix-socket.servers.<name>} that no setting has:
- * the binder ignores unknown keys, so a typo such as {@code permision} would silently leave
- * the socket with the default mode. Relaxed binding applies: {@code create-directories},
- * {@code createDirectories}, {@code create_directories} and the environment variable
- * {@code UNIX_SOCKET_SERVERS_ADMIN_CREATEDIRECTORIES} are all the same key. The known keys
- * are read from {@link UnixSocketProperties.Server} and its nested groups.
+ * Fails startup on a key under {@code unix-socket.servers.<name>} or
+ * {@code unix-socket.clients.<name>} that no setting has: the binder ignores unknown keys,
+ * so a typo such as {@code permision} would silently leave the socket with the default
+ * mode, and {@code expected-usr} a client without its owner check. Relaxed binding applies:
+ * {@code create-directories}, {@code createDirectories}, {@code create_directories} and the
+ * environment variable {@code UNIX_SOCKET_SERVERS_ADMIN_CREATEDIRECTORIES} are all the same
+ * key. The known keys are read from the settings class ({@link UnixSocketProperties.Server},
+ * {@link UnixSocketProperties.Client}) and its nested groups.
  */
-final class UnknownServerKeys {
+public final class UnknownKeys {
 
-	private static final String PREFIX = "unix-socket.servers";
+	/** The keys of {@code unix-socket.servers.<name>}. */
+	public static final UnknownKeys SERVERS = new UnknownKeys("unix-socket.servers", "server",
+			UnixSocketProperties.Server.class);
 
-	private static final ConfigurationPropertyName ROOT = ConfigurationPropertyName.of(PREFIX);
+	/** The keys of {@code unix-socket.clients.<name>}. */
+	public static final UnknownKeys CLIENTS = new UnknownKeys("unix-socket.clients", "client",
+			UnixSocketProperties.Client.class);
+
+	private final String prefix;
+
+	private final String kind;
+
+	private final ConfigurationPropertyName root;
 
 	/** Environment variable form of the prefix, what Boot maps {@code UNIX_SOCKET_SERVERS_...} from. */
-	private static final String ENV_PREFIX = "UNIX_SOCKET_SERVERS_";
+	private final String environmentPrefix;
 
-	/** Every setting of a server, dotted and dashed: {@code path}, {@code peer.allowed-users}, ... */
-	static final List<String> KNOWN = List.copyOf(keys(UnixSocketProperties.Server.class, ""));
+	/** Every setting, dotted and dashed: {@code path}, {@code peer.allowed-users}, ... */
+	private final List<String> known;
 
-	private UnknownServerKeys() {
+	private UnknownKeys(String prefix, String kind, Class<?> settings) {
+		this.prefix = prefix;
+		this.kind = kind;
+		this.root = ConfigurationPropertyName.of(prefix);
+		this.environmentPrefix = prefix.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_') + "_";
+		this.known = List.copyOf(keys(settings, ""));
+	}
+
+	/** @return every setting, dotted and dashed: {@code path}, {@code peer.allowed-users}, ... */
+	public List<String> known() {
+		return this.known;
 	}
 
 	/**
 	 * @param environment the application's environment
-	 * @param servers the names of the configured servers, as bound
+	 * @param names the names of the configured servers (clients), as bound
 	 * @throws UnixSocketConfigurationException naming every unknown key, with the nearest
 	 * valid one
 	 */
-	static void check(Environment environment, Set<String> servers) {
+	public void check(Environment environment, Set<String> names) {
 		Set<String> problems = new LinkedHashSet<>();
 		Set<String> suggestions = new LinkedHashSet<>();
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
 			PropertySource<?> underlying = (source.getUnderlyingSource() instanceof PropertySource<?> ps) ? ps : null;
 			if (underlying instanceof SystemEnvironmentPropertySource environmentVariables) {
-				checkEnvironmentVariables(environmentVariables, servers, problems, suggestions);
+				checkEnvironmentVariables(environmentVariables, names, problems, suggestions);
 			}
 			else if (source instanceof IterableConfigurationPropertySource iterable) {
-				iterable.stream().filter(ROOT::isAncestorOf).forEach((name) -> {
-					if (name.getNumberOfElements() <= ROOT.getNumberOfElements() + 1) {
+				iterable.stream().filter(this.root::isAncestorOf).forEach((name) -> {
+					if (name.getNumberOfElements() <= this.root.getNumberOfElements() + 1) {
 						return;
 					}
-					String server = name.getElement(ROOT.getNumberOfElements(), ConfigurationPropertyName.Form.ORIGINAL);
-					String key = key(name.subName(ROOT.getNumberOfElements() + 1));
+					String server = name.getElement(this.root.getNumberOfElements(), ConfigurationPropertyName.Form.ORIGINAL);
+					String key = key(name.subName(this.root.getNumberOfElements() + 1));
 					if (!isKnown(key)) {
 						ConfigurationProperty property = source.getConfigurationProperty(name);
 						String origin = (property != null && property.getOrigin() != null)
 								? " (" + property.getOrigin() + ")" : "";
-						unknown(PREFIX + "." + server + "." + key, origin, server, key, problems, suggestions);
+						unknown(this.prefix + "." + server + "." + key, origin, server, key, problems, suggestions);
 					}
 				});
 			}
 		}
 		if (!problems.isEmpty()) {
 			throw new UnixSocketConfigurationException(
-					"Unknown Unix socket server setting" + ((problems.size() == 1) ? " " : "s ")
-							+ String.join(", ", problems) + ": it would be ignored, and the server would run with "
-							+ "the default instead",
+					"Unknown Unix socket " + this.kind + " setting" + ((problems.size() == 1) ? " " : "s ")
+							+ String.join(", ", problems) + ": it would be ignored, and the " + this.kind
+							+ " would run with the default instead",
 					(suggestions.isEmpty() ? "" : "Did you mean " + String.join(", ", suggestions) + "? ")
-							+ "Fix or remove the key; a server's settings are " + String.join(", ", KNOWN));
+							+ "Fix or remove the key; a " + this.kind + "'s settings are " + String.join(", ", this.known));
 		}
 	}
 
 	/** Variables are upper case with dashes removed and dots as underscores: compared in that form. */
-	private static void checkEnvironmentVariables(EnumerablePropertySource<?> variables, Set<String> servers,
+	private void checkEnvironmentVariables(EnumerablePropertySource<?> variables, Set<String> servers,
 			Set<String> problems, Set<String> suggestions) {
 		for (String variable : variables.getPropertyNames()) {
 			String upper = variable.toUpperCase(Locale.ROOT).replace('.', '_').replace("-", "");
-			if (!upper.startsWith(ENV_PREFIX)) {
+			if (!upper.startsWith(this.environmentPrefix)) {
 				continue;
 			}
-			String rest = upper.substring(ENV_PREFIX.length());
+			String rest = upper.substring(this.environmentPrefix.length());
 			// The server's name is the longest bound name the rest starts with; otherwise its first word.
 			String server = servers.stream()
 				.filter((name) -> rest.startsWith(environmentForm(name) + "_"))
@@ -104,7 +126,7 @@ final class UnknownServerKeys {
 			}
 			// A list element: PEER_ALLOWEDUSERS_0
 			String key = rest.substring(serverForm.length() + 1).replaceAll("_[0-9]+$", "");
-			if (KNOWN.stream().noneMatch((known) -> environmentForm(known).equals(key)
+			if (this.known.stream().noneMatch((known) -> environmentForm(known).equals(key)
 					|| environmentForm(known).startsWith(key + "_"))) {
 				String shownServer = (server != null) ? server : serverForm.toLowerCase(Locale.ROOT);
 				unknown(variable, " (environment variable)", shownServer, key.toLowerCase(Locale.ROOT).replace('_', '.'),
@@ -113,12 +135,12 @@ final class UnknownServerKeys {
 		}
 	}
 
-	private static void unknown(String shown, String origin, String server, String key, Set<String> problems,
+	private void unknown(String shown, String origin, String server, String key, Set<String> problems,
 			Set<String> suggestions) {
 		problems.add("'" + shown + "'" + origin);
 		String nearest = nearest(key);
 		if (nearest != null) {
-			suggestions.add("'" + PREFIX + "." + server + "." + nearest + "'");
+			suggestions.add("'" + this.prefix + "." + server + "." + nearest + "'");
 		}
 	}
 
@@ -136,9 +158,9 @@ final class UnknownServerKeys {
 	}
 
 	/** Relaxed: {@code createDirectories} and {@code create-directories} are the same; a group alone is known. */
-	private static boolean isKnown(String key) {
+	private boolean isKnown(String key) {
 		ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
-		for (String known : KNOWN) {
+		for (String known : this.known) {
 			ConfigurationPropertyName knownName = ConfigurationPropertyName.of(known);
 			if (knownName.equals(name) || name.isAncestorOf(knownName)) {
 				return true;
@@ -147,11 +169,11 @@ final class UnknownServerKeys {
 		return false;
 	}
 
-	private static @Nullable String nearest(String key) {
+	private @Nullable String nearest(String key) {
 		String compact = key.replace("-", "").toLowerCase(Locale.ROOT);
 		String best = null;
 		int bestDistance = Integer.MAX_VALUE;
-		for (String known : KNOWN) {
+		for (String known : this.known) {
 			int distance = distance(compact, known.replace("-", ""));
 			// The last segment alone too: "permision" is close to "permissions", "peer.allowed-user" to "peer.allowed-users".
 			int last = known.lastIndexOf('.');
