@@ -1029,11 +1029,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * @throws IllegalArgumentException if it is out of range
 		 */
 		public Builder maxMessageSize(int maxMessageSize) {
-			if (maxMessageSize <= 0 || maxMessageSize > FramedConnectionHandler.MAX_LIMIT) {
-				throw new IllegalArgumentException(
-						"maxMessageSize must be between 1 and " + FramedConnectionHandler.MAX_LIMIT);
-			}
-			this.maxMessageSize = maxMessageSize;
+			this.maxMessageSize = FramedMessages.checkMaxMessageSize(maxMessageSize);
 			return this;
 		}
 
