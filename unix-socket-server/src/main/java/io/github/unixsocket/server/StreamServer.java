@@ -493,11 +493,19 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		dispatch(channel);
 	}
 
-	private void dispatch(SocketChannel channel) {
+	/** @return whether {@code max-connections} are open: then the channel is rejected and closed */
+	private boolean rejectIfFull(SocketChannel channel) {
 		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
 			// Counted first: whoever sees the connection closed also sees it counted.
 			reject(RejectReason.MAX_CONNECTIONS);
 			closeQuietly(channel);
+			return true;
+		}
+		return false;
+	}
+
+	private void dispatch(SocketChannel channel) {
+		if (rejectIfFull(channel)) {
 			return;
 		}
 		ChannelConnection connection = new ChannelConnection(this, this.nextConnectionId.incrementAndGet(), channel);
@@ -861,10 +869,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	private void dispatchToLoop(FramedMessages messages, SocketChannel channel) {
-		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
-			// Counted first: whoever sees the connection closed also sees it counted.
-			reject(RejectReason.MAX_CONNECTIONS);
-			closeQuietly(channel);
+		if (rejectIfFull(channel)) {
 			return;
 		}
 		EventLoop loop = this.eventLoops.next();
