@@ -26,9 +26,9 @@ final class FramedMessages {
 	private final int maxMessageSize;
 
 	FramedMessages(Framing framing, MessageHandler handler, int maxMessageSize) {
+		this.maxMessageSize = checkMaxMessageSize(maxMessageSize);
 		this.framing = Objects.requireNonNull(framing, "framing");
 		this.handler = Objects.requireNonNull(handler, "handler");
-		this.maxMessageSize = checkMaxMessageSize(maxMessageSize);
 	}
 
 	/**
