@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.util.Arrays;
-import java.util.Objects;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -54,24 +53,14 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	/** A grown buffer holding no more than this goes back to the initial size (and the budget). */
 	private static final int SHRINK_THRESHOLD = INITIAL_BUFFER_SIZE / 2;
 
-	private static final int PREFIX_SIZE = 4;
-
-	private final boolean lines;
-
-	private final MessageHandler handler;
-
-	private final int maxMessageSize;
+	/** The framing rules and the limit, shared with the event loop's connections. */
+	private final FramedMessages messages;
 
 	/** For connections that are not a {@link StreamServer}'s (which use their server's budget). */
 	private final BufferBudget ownBudget = new BufferBudget(BufferBudget.DEFAULT_CAPACITY);
 
-	private FramedConnectionHandler(boolean lines, MessageHandler handler, int maxMessageSize) {
-		if (maxMessageSize <= 0 || maxMessageSize > MAX_LIMIT) {
-			throw new IllegalArgumentException("maxMessageSize must be between 1 and " + MAX_LIMIT);
-		}
-		this.lines = lines;
-		this.handler = Objects.requireNonNull(handler, "handler");
-		this.maxMessageSize = maxMessageSize;
+	private FramedConnectionHandler(Framing framing, MessageHandler handler, int maxMessageSize) {
+		this.messages = new FramedMessages(framing, handler, maxMessageSize);
 	}
 
 	/**
@@ -90,7 +79,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	 * @return the connection handler
 	 */
 	public static FramedConnectionHandler lines(MessageHandler handler, int maxMessageSize) {
-		return new FramedConnectionHandler(true, handler, maxMessageSize);
+		return new FramedConnectionHandler(Framing.LINES, handler, maxMessageSize);
 	}
 
 	/**
@@ -110,12 +99,12 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	 * @return the connection handler
 	 */
 	public static FramedConnectionHandler lengthPrefixed(MessageHandler handler, int maxMessageSize) {
-		return new FramedConnectionHandler(false, handler, maxMessageSize);
+		return new FramedConnectionHandler(Framing.LENGTH_PREFIXED, handler, maxMessageSize);
 	}
 
 	/** @return the largest message accepted, in bytes */
 	public int maxMessageSize() {
-		return this.maxMessageSize;
+		return this.messages.maxMessageSize();
 	}
 
 	@Override
@@ -125,6 +114,8 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 	/** One connection's buffers: filled and drained by its own thread only. */
 	private final class Session {
+
+		private final FramedMessages messages = FramedConnectionHandler.this.messages;
 
 		private final Connection connection;
 
@@ -144,7 +135,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 		private final ByteBuffer out = ByteBuffer.allocate(INITIAL_BUFFER_SIZE);
 
-		private byte[] in = new byte[Math.min(INITIAL_BUFFER_SIZE, capacityLimit())];
+		private byte[] in = new byte[Math.min(INITIAL_BUFFER_SIZE, this.messages.capacityLimit())];
 
 		private ByteBuffer inView = ByteBuffer.wrap(this.in);
 
@@ -185,9 +176,10 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 					if (this.evicted) {
 						return;
 					}
-					if (FramedConnectionHandler.this.lines && this.end > this.start) {
+					if (this.messages.lines() && this.end > this.start) {
+						// A last line without its newline is still a message.
 						messageEnded();
-						deliver(this.start, this.end);
+						deliver(this.messages.message(this.inView.limit(this.end), this.start, this.end));
 					}
 					flush();
 					return;
@@ -198,40 +190,22 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 		/** @return {@code false} if a message was too large and the connection must end */
 		private boolean deliverBuffered() throws Exception {
-			int max = FramedConnectionHandler.this.maxMessageSize;
-			if (FramedConnectionHandler.this.lines) {
-				byte[] bytes = this.in;
-				// The buffer holds at most max + 1 bytes, so a line found in it is within the limit.
-				for (int i = this.scanned; i < this.end; i++) {
-					if (bytes[i] == '\n') {
-						int messageStart = this.start;
-						this.start = i + 1;
-						messageEnded();
-						deliver(messageStart, i);
-					}
-				}
-				this.scanned = this.end;
-				if (this.end - this.start > max) {
+			ByteBuffer data = this.inView.limit(this.end);
+			while (this.end > this.start) {
+				int messageEnd = this.messages.messageEnd(data, this.start, this.scanned);
+				if (messageEnd == FramedMessages.TOO_LARGE) {
 					tooLarge();
 					return false;
 				}
-			}
-			else {
-				while (this.end - this.start >= PREFIX_SIZE) {
-					int length = ((this.in[this.start] & 0xFF) << 24) | ((this.in[this.start + 1] & 0xFF) << 16)
-							| ((this.in[this.start + 2] & 0xFF) << 8) | (this.in[this.start + 3] & 0xFF);
-					if (length < 0 || length > max) {
-						tooLarge();
-						return false;
-					}
-					if (this.end - this.start - PREFIX_SIZE < length) {
-						break;
-					}
-					int messageStart = this.start + PREFIX_SIZE;
-					this.start = messageStart + length;
-					messageEnded();
-					deliver(messageStart, this.start);
+				if (messageEnd < 0) {
+					this.scanned = this.end;
+					break;
 				}
+				byte[] message = this.messages.message(data, this.start, messageEnd);
+				this.start = this.messages.next(messageEnd);
+				this.scanned = this.start;
+				messageEnded();
+				deliver(message);
 			}
 			if (this.start == this.end) {
 				this.start = 0;
@@ -269,12 +243,8 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 			}
 		}
 
-		private void deliver(int from, int to) throws Exception {
-			if (FramedConnectionHandler.this.lines && to > from && this.in[to - 1] == '\r') {
-				to--;
-			}
-			byte[] reply = FramedConnectionHandler.this.handler.handle(this.connection,
-					Arrays.copyOfRange(this.in, from, to));
+		private void deliver(byte[] message) throws Exception {
+			byte[] reply = this.messages.handler().handle(this.connection, message);
 			if (reply != null) {
 				send(reply);
 			}
@@ -282,10 +252,9 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 		/** Answer a message over the limit (if the handler has a reply for it); the connection then ends. */
 		private void tooLarge() throws IOException {
-			logger.debug("Closing " + this.connection + ": message larger than "
-					+ FramedConnectionHandler.this.maxMessageSize + " bytes");
-			byte[] reply = FramedConnectionHandler.this.handler.messageTooLarge(this.connection,
-					FramedConnectionHandler.this.maxMessageSize);
+			logger.debug("Closing " + this.connection + ": message larger than " + this.messages.maxMessageSize()
+					+ " bytes");
+			byte[] reply = this.messages.handler().messageTooLarge(this.connection, this.messages.maxMessageSize());
 			if (reply != null) {
 				send(reply);
 				flush();
@@ -295,29 +264,19 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 		/** Queue a reply; replies are written when no further request is buffered. */
 		private void send(byte[] reply) throws IOException {
-			int frameSize = reply.length + (FramedConnectionHandler.this.lines ? 1 : PREFIX_SIZE);
+			int frameSize = this.messages.frameSize(reply);
 			if (frameSize > this.out.remaining()) {
 				flush();
 			}
 			if (frameSize > this.out.remaining()) {
 				// Too big for the buffer: header (if any) through the buffer, body straight from the array.
-				if (!FramedConnectionHandler.this.lines) {
-					this.out.putInt(reply.length);
-					flush();
-				}
+				this.messages.headerInto(reply, this.out);
+				flush();
 				write(ByteBuffer.wrap(reply));
-				if (FramedConnectionHandler.this.lines) {
-					this.out.put((byte) '\n');
-				}
+				this.messages.trailerInto(this.out);
 				return;
 			}
-			if (!FramedConnectionHandler.this.lines) {
-				this.out.putInt(reply.length);
-			}
-			this.out.put(reply);
-			if (FramedConnectionHandler.this.lines) {
-				this.out.put((byte) '\n');
-			}
+			this.messages.frameInto(reply, this.out);
 		}
 
 		private void flush() throws IOException {
@@ -398,7 +357,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 			}
 			// Full from the start: the message in progress is still within the limit, so grow,
 			// reserving the growth first so an evicted connection allocates nothing.
-			int capacity = (int) Math.min((long) this.in.length * 2, capacityLimit());
+			int capacity = (int) Math.min((long) this.in.length * 2, this.messages.capacityLimit());
 			if (!reservation().resize(Math.max(0, capacity - INITIAL_BUFFER_SIZE))) {
 				return false;
 			}
@@ -415,11 +374,6 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 			return this.reservation;
 		}
 
-	}
-
-	/** The most a message within the limit needs: its bytes plus the newline or prefix. */
-	private int capacityLimit() {
-		return this.maxMessageSize + (this.lines ? 1 : PREFIX_SIZE);
 	}
 
 }

@@ -5,10 +5,12 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * How the event loop cuts a byte stream into messages and frames replies: by newline
- * ({@link Framing#LINES}: a {@code \r} before it is dropped, replies get a {@code \n}) or
- * by a 4-byte big-endian length ({@link Framing#LENGTH_PREFIXED}, replies too). Pure: it
- * keeps no state of its own, the connection keeps the message in progress.
+ * The one place that cuts a byte stream into messages and frames replies, for the event
+ * loop ({@link LoopConnection}) and the blocking {@link FramedConnectionHandler} alike: by
+ * newline ({@link Framing#LINES}: a {@code \r} before it is dropped, replies get a
+ * {@code \n}) or by a 4-byte big-endian length ({@link Framing#LENGTH_PREFIXED}, replies
+ * too), each message within a limit checked here. Pure: it keeps no state of its own, the
+ * connection keeps the message in progress.
  */
 final class FramedMessages {
 
@@ -24,12 +26,21 @@ final class FramedMessages {
 	private final int maxMessageSize;
 
 	FramedMessages(Framing framing, MessageHandler handler, int maxMessageSize) {
+		this.maxMessageSize = checkMaxMessageSize(maxMessageSize);
+		this.framing = Objects.requireNonNull(framing, "framing");
+		this.handler = Objects.requireNonNull(handler, "handler");
+	}
+
+	/**
+	 * The message limit's one rule, also for a builder that checks it when it is set.
+	 * @return {@code maxMessageSize}
+	 * @throws IllegalArgumentException if it is out of range
+	 */
+	static int checkMaxMessageSize(int maxMessageSize) {
 		if (maxMessageSize <= 0 || maxMessageSize > FramedConnectionHandler.MAX_LIMIT) {
 			throw new IllegalArgumentException("maxMessageSize must be between 1 and " + FramedConnectionHandler.MAX_LIMIT);
 		}
-		this.framing = Objects.requireNonNull(framing, "framing");
-		this.handler = Objects.requireNonNull(handler, "handler");
-		this.maxMessageSize = maxMessageSize;
+		return maxMessageSize;
 	}
 
 	Framing framing() {
@@ -64,11 +75,20 @@ final class FramedMessages {
 	 * not complete in {@code data}, {@link #TOO_LARGE} if it is over the limit
 	 */
 	int messageEnd(ByteBuffer data, int start) {
+		return messageEnd(data, start, start);
+	}
+
+	/**
+	 * Like {@link #messageEnd(ByteBuffer, int)}, for a buffer whose bytes from
+	 * {@code start} to {@code scanFrom} are known to hold no newline: a line arriving in many
+	 * reads is then scanned once, not again from its start at each.
+	 */
+	int messageEnd(ByteBuffer data, int start, int scanFrom) {
 		int limit = data.limit();
 		if (lines()) {
 			// In long arithmetic: near the largest limit, start + limit would overflow an int.
 			int scanLimit = (int) Math.min(limit, (long) start + this.maxMessageSize + 1);
-			int newline = indexOfNewline(data, start, scanLimit);
+			int newline = indexOfNewline(data, scanFrom, scanLimit);
 			if (newline >= 0) {
 				return newline;
 			}
@@ -180,10 +200,20 @@ final class FramedMessages {
 
 	/** Put the framed reply into {@code buffer}, which has room for it. */
 	void frameInto(byte[] reply, ByteBuffer buffer) {
+		headerInto(reply, buffer);
+		buffer.put(reply);
+		trailerInto(buffer);
+	}
+
+	/** Put what goes before the reply's bytes (its length prefix, if any) into {@code buffer}. */
+	void headerInto(byte[] reply, ByteBuffer buffer) {
 		if (!lines()) {
 			buffer.putInt(reply.length);
 		}
-		buffer.put(reply);
+	}
+
+	/** Put what goes after a reply's bytes (its newline, if any) into {@code buffer}. */
+	void trailerInto(ByteBuffer buffer) {
 		if (lines()) {
 			buffer.put((byte) '\n');
 		}

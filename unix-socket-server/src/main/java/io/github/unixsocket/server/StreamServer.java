@@ -493,11 +493,19 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		dispatch(channel);
 	}
 
-	private void dispatch(SocketChannel channel) {
+	/** @return whether {@code max-connections} are open: then the channel is rejected and closed */
+	private boolean rejectIfFull(SocketChannel channel) {
 		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
 			// Counted first: whoever sees the connection closed also sees it counted.
 			reject(RejectReason.MAX_CONNECTIONS);
 			closeQuietly(channel);
+			return true;
+		}
+		return false;
+	}
+
+	private void dispatch(SocketChannel channel) {
+		if (rejectIfFull(channel)) {
 			return;
 		}
 		ChannelConnection connection = new ChannelConnection(this, this.nextConnectionId.incrementAndGet(), channel);
@@ -861,10 +869,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	private void dispatchToLoop(FramedMessages messages, SocketChannel channel) {
-		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
-			// Counted first: whoever sees the connection closed also sees it counted.
-			reject(RejectReason.MAX_CONNECTIONS);
-			closeQuietly(channel);
+		if (rejectIfFull(channel)) {
 			return;
 		}
 		EventLoop loop = this.eventLoops.next();
@@ -1029,11 +1034,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		 * @throws IllegalArgumentException if it is out of range
 		 */
 		public Builder maxMessageSize(int maxMessageSize) {
-			if (maxMessageSize <= 0 || maxMessageSize > FramedConnectionHandler.MAX_LIMIT) {
-				throw new IllegalArgumentException(
-						"maxMessageSize must be between 1 and " + FramedConnectionHandler.MAX_LIMIT);
-			}
-			this.maxMessageSize = maxMessageSize;
+			this.maxMessageSize = FramedMessages.checkMaxMessageSize(maxMessageSize);
 			return this;
 		}
 

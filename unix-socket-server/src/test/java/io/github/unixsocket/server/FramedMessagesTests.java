@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-/** The event loop's framing rules, without sockets. */
+/** The framing rules of the event loop and the blocking adapter, without sockets. */
 class FramedMessagesTests {
 
 	private static final MessageHandler NONE = (connection, message) -> null;
@@ -107,6 +107,16 @@ class FramedMessagesTests {
 	}
 
 	@Test
+	void bytesAlreadyScannedAreSkippedButTheLimitCountsFromTheMessagesStart() {
+		assertThat(this.lines.messageEnd(bytes("ab\ncd\n"), 0, 3)).as("told [0, 3) holds no newline").isEqualTo(5);
+		assertThat(this.lines.messageEnd(bytes("12345"), 0, 5)).as("may still end").isEqualTo(-1);
+		assertThat(this.lines.messageEnd(bytes("123456"), 0, 6)).isEqualTo(FramedMessages.TOO_LARGE);
+		assertThat(this.lines.messageEnd(bytes("xx12345\n"), 2, 4)).isEqualTo(7);
+		ByteBuffer prefixedData = ByteBuffer.allocate(6).putInt(2).put(new byte[] { 'h', 'i' }).flip();
+		assertThat(this.prefixed.messageEnd(prefixedData, 0, 6)).as("a prefix is always read").isEqualTo(6);
+	}
+
+	@Test
 	void aLineInProgressOfExactlyTheLimitMayStillEnd() {
 		byte[] partial = "12".getBytes(StandardCharsets.US_ASCII);
 		assertThat(this.lines.stillNeeded(partial, 2, bytes("345"))).isEqualTo(4);
@@ -143,6 +153,21 @@ class FramedMessagesTests {
 		assertThat(text(remaining(prefixedReply))).isEqualTo("ok");
 		assertThat(this.lines.frameSize(new byte[3])).isEqualTo(4);
 		assertThat(this.prefixed.frameSize(new byte[3])).isEqualTo(7);
+	}
+
+	@Test
+	void aReplyTooLargeForABufferIsFramedAroundItsBytes() {
+		byte[] reply = "ok".getBytes(StandardCharsets.US_ASCII);
+		ByteBuffer line = ByteBuffer.allocate(8);
+		this.lines.headerInto(reply, line);
+		assertThat(line.position()).as("no header").isZero();
+		this.lines.trailerInto(line);
+		assertThat(text(remaining(line.flip()))).isEqualTo("\n");
+		ByteBuffer prefixedReply = ByteBuffer.allocate(8);
+		this.prefixed.headerInto(reply, prefixedReply);
+		this.prefixed.trailerInto(prefixedReply);
+		assertThat(prefixedReply.flip().remaining()).as("the prefix, no trailer").isEqualTo(4);
+		assertThat(prefixedReply.getInt()).isEqualTo(2);
 	}
 
 	private static ByteBuffer bytes(String text) {
