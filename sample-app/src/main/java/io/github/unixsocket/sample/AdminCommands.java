@@ -4,15 +4,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
+import io.github.unixsocket.autoconfigure.client.UnixSocketConnectException;
 import io.github.unixsocket.command.CommandException;
 import io.github.unixsocket.command.UnixSocketCommand;
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.UnixSocketServerView;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggerConfiguration;
 import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.client.RestClient;
 
 /**
  * {@code admin.sock}: a command socket to inspect and adjust the running application
@@ -25,9 +30,12 @@ class AdminCommands {
 
 	private final LoggingSystem loggingSystem;
 
-	AdminCommands(UnixSocketServers servers, LoggingSystem loggingSystem) {
+	private final RestClient self;
+
+	AdminCommands(UnixSocketServers servers, LoggingSystem loggingSystem, @Qualifier("self") RestClient self) {
 		this.servers = servers;
 		this.loggingSystem = loggingSystem;
+		this.self = self;
 	}
 
 	@UnixSocketCommand(name = "echo", description = "Replies with the text: echo text=...")
@@ -57,6 +65,30 @@ class AdminCommands {
 		status.put("servers", servers);
 		status.put("datagramsReceived", datagrams);
 		return status;
+	}
+
+	@UnixSocketCommand(name = "self-health",
+			description = "The application's /actuator/health, fetched over actuator.sock by the 'self' HTTP client")
+	Map<String, Object> selfHealth() {
+		try {
+			Map<String, Object> health = this.self.get()
+				.uri("/actuator/health")
+				.retrieve()
+				// A DOWN health is a 503 with the same body: the payload says it.
+				.onStatus((status) -> status.value() == 503, (request, response) -> {
+				})
+				.body(new ParameterizedTypeReference<Map<String, Object>>() {
+				});
+			if (health == null) {
+				throw new CommandException("actuator.sock sent no health");
+			}
+			return health;
+		}
+		catch (ResourceAccessException ex) {
+			// A UnixSocketConnectException names the client, the socket and the fix.
+			Throwable cause = (ex.getCause() instanceof UnixSocketConnectException connect) ? connect : ex;
+			throw new CommandException(String.valueOf(cause.getMessage()), ex);
+		}
 	}
 
 	@UnixSocketCommand(name = "log-level",

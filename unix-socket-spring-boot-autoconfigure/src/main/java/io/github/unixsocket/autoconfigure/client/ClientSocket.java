@@ -14,15 +14,19 @@ import java.util.Locale;
 import io.github.unixsocket.autoconfigure.client.UnixSocketConnectException.Reason;
 import io.github.unixsocket.server.ExpectedOwner;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.jspecify.annotations.Nullable;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
@@ -63,7 +67,10 @@ final class ClientSocket {
 			.runOn(loops, false)
 			.remoteAddress(() -> address)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-			.doOnChannelInit((observer, channel, remote) -> channel.pipeline().addFirst(new ConnectCheck()));
+			.doOnChannelInit((observer, channel, remote) -> {
+				channel.pipeline().addFirst(new ConnectCheck());
+				channel.pipeline().addAfter(NettyPipeline.HttpCodec, "unixSocket.http11", Http11.INSTANCE);
+			});
 		this.httpClient = (readTimeout != null) ? httpClient.responseTimeout(readTimeout) : httpClient;
 	}
 
@@ -198,6 +205,27 @@ final class ClientSocket {
 		catch (IOException | RuntimeException ex) {
 			return UNKNOWN;
 		}
+	}
+
+	/**
+	 * Sends requests as HTTP/1.1. Reactor Netty 1.3.8 takes a channel that is neither a TCP
+	 * nor a native domain socket channel for HTTP/3 ({@code HttpClientOperations.initHttpVersion}),
+	 * so its requests on NIO's domain socket channel say {@code HTTP/3.0}, which Tomcat
+	 * answers with 505. The codec frames them as HTTP/1.1 all the same.
+	 */
+	@ChannelHandler.Sharable
+	private static final class Http11 extends ChannelOutboundHandlerAdapter {
+
+		static final Http11 INSTANCE = new Http11();
+
+		@Override
+		public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
+			if (message instanceof HttpRequest request && request.protocolVersion() != HttpVersion.HTTP_1_1) {
+				request.setProtocolVersion(HttpVersion.HTTP_1_1);
+			}
+			context.write(message, promise);
+		}
+
 	}
 
 	/**

@@ -299,6 +299,39 @@ class UnixSocketHttpClientTests {
 		}
 	}
 
+	/**
+	 * What goes on the wire, as socat records it: an HTTP/1.1 request line (Reactor Netty
+	 * alone would write HTTP/3.0 on a NIO domain socket, which Tomcat refuses with 505), the
+	 * base URL's path before the request's, and the base URL's host as the Host header.
+	 */
+	@Test
+	void requestsAreHttp11WithTheBaseUrlsPathAndHost() throws Exception {
+		OtherUser.require("socat");
+		Path recorder = dir.resolve("recorder.sock");
+		Path received = dir.resolve("recorded");
+		Process socat = new ProcessBuilder("socat", "UNIX-LISTEN:" + recorder, "OPEN:" + received + ",creat")
+			.redirectError(ProcessBuilder.Redirect.DISCARD)
+			.start();
+		try {
+			await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(recorder));
+			this.runner
+				.withPropertyValues("unix-socket.clients.docker.path=" + recorder,
+						"unix-socket.clients.docker.base-url=http://docker.local:2375/v1.47",
+						"unix-socket.clients.docker.read-timeout=500ms")
+				.run((context) -> assertThatThrownBy(() -> context.getBean(UnixSocketHttpClients.class)
+					.restClient("docker").get().uri("/containers/json?all=1").retrieve().body(String.class))
+					.isInstanceOf(ResourceAccessException.class));
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(received))
+				.startsWith("GET /v1.47/containers/json?all=1 HTTP/1.1\r\n")
+				.containsIgnoringCase("\r\nHost: docker.local:2375\r\n")
+				.endsWith("\r\n\r\n"));
+		}
+		finally {
+			socat.destroy();
+			socat.waitFor(10, TimeUnit.SECONDS);
+		}
+	}
+
 	@Test
 	void aReadTimeoutEndsAResponseThatStopsComing() {
 		client("unix-socket.clients.daemon.read-timeout=300ms").run((context) -> {
