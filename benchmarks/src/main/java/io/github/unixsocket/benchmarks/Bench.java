@@ -16,6 +16,7 @@ import io.github.unixsocket.benchmarks.starter.StarterEchoApplication;
  * java -jar benchmarks.jar run [options]                      # the whole matrix, see BenchRunner
  * java -jar benchmarks.jar server starter|lines|nio|commands|datagram PATH [--virtual] [--dispatch event-loop|workers]
  * java -jar benchmarks.jar load PATH CONNS MSG_BYTES SECONDS [WARMUP_S] [--lines]
+ * java -jar benchmarks.jar http-client SAMPLE_JAR [--seconds 5] [--rounds 3] [--threads 1,8]
  * </pre>
  */
 public final class Bench {
@@ -31,6 +32,7 @@ public final class Bench {
 		switch (args[0]) {
 			case "run" -> BenchRunner.main(rest);
 			case "server" -> server(rest);
+			case "http-client" -> HttpClientBench.main(rest);
 			case "load" -> {
 				boolean lines = Arrays.asList(rest).contains("--lines");
 				String[] numbers = Arrays.stream(rest).filter((arg) -> !arg.startsWith("--")).toArray(String[]::new);
@@ -66,7 +68,8 @@ public final class Bench {
 	private static void usage() {
 		System.err.println("usage: run [options] | server starter|lines|nio|commands|datagram PATH [--virtual] "
 				+ "[--dispatch event-loop|workers] "
-				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S] [--lines]");
+				+ "| load PATH CONNS MSG_BYTES SECONDS [WARMUP_S] [--lines] "
+				+ "| http-client SAMPLE_JAR [--seconds S] [--rounds N] [--threads 1,8]");
 		System.exit(2);
 	}
 

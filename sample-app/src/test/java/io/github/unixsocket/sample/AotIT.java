@@ -51,6 +51,8 @@ class AotIT {
 				CommandReply echo = admin.send("echo", Map.of("text", "aot"));
 				assertThat(echo.payload().asString()).isEqualTo("aot");
 				assertThat(admin.send("status", Map.of()).payload().get("servers").has("lines")).isTrue();
+				// The "self" HTTP client: a bean definition the AOT-generated code registers.
+				assertThat(admin.send("self-health", Map.of()).payload().get("status").asString()).isEqualTo("UP");
 			}
 			try (UnixDatagramClient events = UnixDatagramClient.connect(this.dir.resolve("events.sock"))) {
 				assertThat(events.request("event", Duration.ofSeconds(10))).isEqualTo("ok 1");
