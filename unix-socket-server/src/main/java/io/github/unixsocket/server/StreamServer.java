@@ -9,10 +9,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,10 +19,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
-import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
@@ -75,9 +68,6 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** Default {@link Builder#messageTimeout message timeout}. */
 	public static final Duration DEFAULT_MESSAGE_TIMEOUT = Duration.ofSeconds(30);
 
-	/** Threads still in a handler this long after their connection was force-closed are left behind. */
-	private static final Duration FORCE_CLOSE_GRACE = Duration.ofSeconds(1);
-
 	/** Default number of platform worker threads of a server with {@link Dispatch#WORKERS}. */
 	public static final int DEFAULT_WORKERS = 8;
 
@@ -117,46 +107,13 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private final int backlog;
 
-	private final Object drainMonitor = new Object();
-
-	private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
-
-	private final AtomicInteger openConnections = new AtomicInteger();
+	private final ConnectionRegistry connections = new ConnectionRegistry();
 
 	/** Written by the one thread that accepts: the accept thread, or the acceptor's loop. */
 	private final AcceptFailures acceptFailures;
 
-	private final AtomicLong nextConnectionId = new AtomicLong();
-
-	private final AtomicLong accepted = new AtomicLong();
-
-	private final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
-
-	private final AtomicLong handlerErrors = new AtomicLong();
-
 	/** Limits already reported at WARN; later cut-offs for the same limit are logged at debug. */
 	private final Map<RejectReason, Boolean> limitsWarned = new ConcurrentHashMap<>();
-
-	/** Connections that ended by themselves during the current drain. */
-	private final AtomicInteger drained = new AtomicInteger();
-
-	/**
-	 * Guards retiring a connection's bytes and handler counts into the closed totals and
-	 * summing them, so a reader never sees a connection in neither place (a counter must not
-	 * go down). Taken once per closed connection and per read of a total, never per read,
-	 * write or message.
-	 */
-	private final Object byteTotals = new Object();
-
-	/** Bytes of closed connections; open ones are summed on demand, so I/O touches no shared counter. */
-	private long closedBytesReceived;
-
-	private long closedBytesSent;
-
-	/** Handler invocations and their time, of closed connections (and every one a raw handler served). */
-	private long closedHandled;
-
-	private long closedHandlerNanos;
 
 	private volatile @Nullable ServerSocketChannel listener;
 
@@ -194,9 +151,6 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.maxConnections = builder.maxConnections;
 		this.backlog = builder.backlog;
 		this.acceptFailures = new AcceptFailures(logger, this.name, ACCEPT_RETRY);
-		for (RejectReason reason : RejectReason.values()) {
-			this.rejected.put(reason, new AtomicLong());
-		}
 	}
 
 	/**
@@ -271,7 +225,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	void bind() throws IOException {
-		this.drained.set(0);
+		this.connections.resetDrained();
 		ServerSocketChannel channel;
 		if (this.inherited != null) {
 			channel = this.inherited.streamChannel();
@@ -357,26 +311,14 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			file.close();
 		}
 		join(this.acceptThread, Duration.ofSeconds(5));
-		// Nothing in flight on connections idle between requests: they close now, the others once answered.
-		this.connections.values().forEach(ServerConnection::drain);
-		awaitNoConnections(drainTimeout);
-		List<ServerConnection> stragglers = new ArrayList<>(this.connections.values());
-		stragglers.forEach(ServerConnection::forceClose);
-		long graceDeadline = System.nanoTime() + FORCE_CLOSE_GRACE.toNanos();
-		for (ServerConnection connection : stragglers) {
-			if (connection instanceof ChannelConnection threaded) {
-				join(threaded.thread, Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
-			}
-		}
-		// Loop connections close on their loop: wait for that, briefly.
-		awaitNoConnections(Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
+		DrainResult result = this.connections.drain(drainTimeout);
 		if (this.idleReaper != null) {
 			this.idleReaper.interrupt();
 		}
 		if (this.acceptor != null) {
 			stopLoops();
 		}
-		return new DrainResult(this.drained.get(), stragglers.size());
+		return result;
 	}
 
 	@Override
@@ -386,37 +328,37 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	public int openConnections() {
-		return this.openConnections.get();
+		return this.connections.open();
 	}
 
 	@Override
 	public long acceptedConnections() {
-		return this.accepted.get();
+		return this.connections.accepted();
 	}
 
 	@Override
 	public long rejectedConnections() {
-		return this.rejected.values().stream().mapToLong(AtomicLong::get).sum();
+		return this.connections.rejected();
 	}
 
 	@Override
 	public long rejectedConnections(RejectReason reason) {
-		return rejectedCounter(reason).get();
+		return this.connections.rejected(reason);
 	}
 
 	@Override
 	public long handlerErrors() {
-		return this.handlerErrors.get();
+		return this.connections.handlerErrors();
 	}
 
 	@Override
 	public long bytesReceived() {
-		return total(() -> this.closedBytesReceived, ServerConnection::bytesReceived);
+		return this.connections.bytesReceived();
 	}
 
 	@Override
 	public long bytesSent() {
-		return total(() -> this.closedBytesSent, ServerConnection::bytesSent);
+		return this.connections.bytesSent();
 	}
 
 	/**
@@ -427,23 +369,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	 * @return the invocations so far
 	 */
 	public long handlerInvocations() {
-		return total(() -> this.closedHandled, ServerConnection::messagesHandled);
+		return this.connections.handlerInvocations();
 	}
 
 	/** @return nanoseconds the handler spent in the {@link #handlerInvocations() invocations} so far */
 	public long handlerNanos() {
-		return total(() -> this.closedHandlerNanos, ServerConnection::handlerNanos);
-	}
-
-	/** A counter of closed connections plus the open ones', read together under the lock that retires them. */
-	private long total(LongSupplier closed, ToLongFunction<ServerConnection> open) {
-		synchronized (this.byteTotals) {
-			long total = closed.getAsLong();
-			for (ServerConnection connection : this.connections.values()) {
-				total += open.applyAsLong(connection);
-			}
-			return total;
-		}
+		return this.connections.handlerNanos();
 	}
 
 	/** @return messages a message handler got so far, 0 for a server with a connection handler */
@@ -453,7 +384,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	public Collection<Connection> connections() {
-		return List.copyOf(this.connections.values());
+		return this.connections.snapshot();
 	}
 
 	private void acceptLoop(ServerSocketChannel channel) {
@@ -495,7 +426,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	/** @return whether {@code max-connections} are open: then the channel is rejected and closed */
 	private boolean rejectIfFull(SocketChannel channel) {
-		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
+		if (this.connections.isFull(this.maxConnections)) {
 			// Counted first: whoever sees the connection closed also sees it counted.
 			reject(RejectReason.MAX_CONNECTIONS);
 			closeQuietly(channel);
@@ -508,9 +439,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		if (rejectIfFull(channel)) {
 			return;
 		}
-		ChannelConnection connection = new ChannelConnection(this, this.nextConnectionId.incrementAndGet(), channel);
-		this.openConnections.incrementAndGet();
-		this.connections.put(connection.id(), connection);
+		ChannelConnection connection = new ChannelConnection(this, this.connections.nextId(), channel);
+		this.connections.add(connection);
 		try {
 			Thread thread = this.connectionThreads.newThread(() -> serve(connection));
 			connection.thread = thread;
@@ -530,7 +460,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				connection.closeChannel();
 				return;
 			}
-			this.accepted.incrementAndGet();
+			this.connections.countAccepted();
 			fire((listener) -> listener.connectionOpened(connection));
 			long started = System.nanoTime();
 			try {
@@ -541,11 +471,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				handlerFailed(connection, ex);
 			}
 			finally {
-				long nanos = System.nanoTime() - started;
-				synchronized (this.byteTotals) {
-					this.closedHandled++;
-					this.closedHandlerNanos += nanos;
-				}
+				this.connections.handlerRan(System.nanoTime() - started);
 				connection.closeChannel();
 				fire((listener) -> listener.connectionClosed(connection));
 			}
@@ -596,31 +522,14 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			logger.debug("Handler of " + connection + " ended with an I/O error: " + ex);
 		}
 		else {
-			this.handlerErrors.incrementAndGet();
+			this.connections.countHandlerError();
 			logger.error("Handler of " + connection + " failed; the connection was closed", ex);
 		}
 	}
 
 	private void unregister(ServerConnection connection) {
 		connection.releaseBuffer();
-		synchronized (this.byteTotals) {
-			if (this.connections.remove(connection.id()) == null) {
-				return;
-			}
-			this.closedBytesReceived += connection.bytesReceived();
-			this.closedBytesSent += connection.bytesSent();
-			this.closedHandled += connection.messagesHandled();
-			this.closedHandlerNanos += connection.handlerNanos();
-		}
-		this.openConnections.decrementAndGet();
-		if (this.state == ServerState.DRAINING) {
-			if (!connection.isForceClosed()) {
-				this.drained.incrementAndGet();
-			}
-			synchronized (this.drainMonitor) {
-				this.drainMonitor.notifyAll();
-			}
-		}
+		this.connections.remove(connection, this.state == ServerState.DRAINING);
 	}
 
 	/**
@@ -632,7 +541,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			return;
 		}
 		// Counted first: whoever sees the connection closed also sees it counted.
-		rejectedCounter(reason).incrementAndGet();
+		this.connections.countRejected(reason);
 		connection.close();
 		if (this.limitsWarned.putIfAbsent(reason, Boolean.TRUE) == null) {
 			// An attack repeats this per connection: one warning says what happens, the rest go to debug.
@@ -655,36 +564,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	}
 
 	private void reject(RejectReason reason) {
-		rejectedCounter(reason).incrementAndGet();
+		this.connections.countRejected(reason);
 		if (logger.isDebugEnabled()) {
 			// A flood beyond max-connections lands here once per connection: no message unless asked for.
 			logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
 		}
 		fire((listener) -> listener.connectionRejected(this, reason));
-	}
-
-	/** @return the counter of a reason: the constructor made one for each */
-	private AtomicLong rejectedCounter(RejectReason reason) {
-		return Objects.requireNonNull(this.rejected.get(reason), "rejected");
-	}
-
-	private void awaitNoConnections(Duration timeout) {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		synchronized (this.drainMonitor) {
-			while (this.openConnections.get() > 0) {
-				long remaining = deadline - System.nanoTime();
-				if (remaining <= 0) {
-					return;
-				}
-				try {
-					TimeUnit.NANOSECONDS.timedWait(this.drainMonitor, remaining);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return;
-				}
-			}
-		}
 	}
 
 	/** Closes connections idle past the idle timeout or stuck in a message past the message timeout. */
@@ -708,7 +593,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	private void reapIdleConnections(long now) {
 		long idleTimeout = nanosOrMax(this.idleTimeout);
 		long messageTimeout = nanosOrMax(this.messageTimeout);
-		for (ServerConnection connection : this.connections.values()) {
+		for (ServerConnection connection : this.connections.live()) {
 			if (connection.messageNanos(now) > messageTimeout) {
 				limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT);
 			}
@@ -873,10 +758,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			return;
 		}
 		EventLoop loop = this.eventLoops.next();
-		LoopConnection connection = new LoopConnection(this, messages, loop, channel,
-				this.nextConnectionId.incrementAndGet(), (this.dispatch == Dispatch.WORKERS) ? workers() : null);
-		this.openConnections.incrementAndGet();
-		this.connections.put(connection.id(), connection);
+		LoopConnection connection = new LoopConnection(this, messages, loop, channel, this.connections.nextId(),
+				(this.dispatch == Dispatch.WORKERS) ? workers() : null);
+		this.connections.add(connection);
 		if (loop.inLoop()) {
 			open(connection);
 		}
@@ -905,7 +789,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			connection.closeNow();
 			return;
 		}
-		this.accepted.incrementAndGet();
+		this.connections.countAccepted();
 		connection.opened();
 		fire((listener) -> listener.connectionOpened(connection));
 	}
