@@ -97,9 +97,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** The factory given, {@code null} if none: then message handlers run on a pool of platform workers. */
 	private final @Nullable ThreadFactory threadFactory;
 
-	private final Duration idleTimeout;
-
-	private final Duration messageTimeout;
+	private final ConnectionTimeouts timeouts;
 
 	private final BufferBudget bufferBudget;
 
@@ -145,8 +143,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.connectionThreads = (builder.threadFactory != null && !isJunixsocket()) ? builder.threadFactory
 				: platformThreads("unix-socket-" + this.name + "-");
 		this.threadFactory = !isJunixsocket() ? builder.threadFactory : null;
-		this.idleTimeout = builder.idleTimeout;
-		this.messageTimeout = builder.messageTimeout;
+		this.timeouts = new ConnectionTimeouts(builder.idleTimeout, builder.messageTimeout, this.connections,
+				(connection) -> limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT));
 		this.bufferBudget = new BufferBudget(builder.bufferBudget);
 		this.maxConnections = builder.maxConnections;
 		this.backlog = builder.backlog;
@@ -197,12 +195,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	/** @return how long a connection may go without a byte read or written, zero for no limit */
 	public Duration idleTimeout() {
-		return this.idleTimeout;
+		return this.timeouts.idleTimeout();
 	}
 
 	/** @return how long a framed message may take to arrive once started, zero for no limit */
 	public Duration messageTimeout() {
-		return this.messageTimeout;
+		return this.timeouts.messageTimeout();
 	}
 
 	/** @return the budget shared by the read buffers of this server's unfinished framed messages */
@@ -273,11 +271,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		// Non-daemon: a running server keeps the JVM alive, like a web server does.
 		this.acceptThread.setDaemon(false);
 		this.acceptThread.start();
-		if (!this.idleTimeout.isZero() || !this.messageTimeout.isZero()) {
-			this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
-			this.idleReaper.setDaemon(true);
-			this.idleReaper.start();
-		}
+		this.idleReaper = this.timeouts.startReaper("unix-socket-" + this.name + "-idle",
+				() -> this.state == ServerState.RUNNING || this.state == ServerState.DRAINING);
 	}
 
 	@Override
@@ -558,7 +553,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return switch (reason) {
 			case BUFFER_BUDGET -> "the buffers of unfinished messages would exceed the server's buffer budget of "
 					+ this.bufferBudget.capacity() + " bytes, and it held the largest";
-			case MESSAGE_TIMEOUT -> "a message was not complete within the message timeout of " + this.messageTimeout;
+			case MESSAGE_TIMEOUT -> "a message was not complete within the message timeout of "
+					+ this.timeouts.messageTimeout();
 			default -> reason.tag();
 		};
 	}
@@ -570,42 +566,6 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
 		}
 		fire((listener) -> listener.connectionRejected(this, reason));
-	}
-
-	/** Closes connections idle past the idle timeout or stuck in a message past the message timeout. */
-	private void reapIdleConnections() {
-		Duration period = timeoutCheckPeriod();
-		while (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
-			if (!sleep(period)) {
-				return;
-			}
-			reapIdleConnections(System.nanoTime());
-		}
-	}
-
-	/** @return a few times per timeout: a connection lives at most ~25% longer than allowed */
-	private Duration timeoutCheckPeriod() {
-		long shortest = Math.min(nanosOrMax(this.idleTimeout), nanosOrMax(this.messageTimeout));
-		return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(10),
-				Math.min(shortest / 4, TimeUnit.SECONDS.toNanos(1))));
-	}
-
-	private void reapIdleConnections(long now) {
-		long idleTimeout = nanosOrMax(this.idleTimeout);
-		long messageTimeout = nanosOrMax(this.messageTimeout);
-		for (ServerConnection connection : this.connections.live()) {
-			if (connection.messageNanos(now) > messageTimeout) {
-				limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT);
-			}
-			else if (connection.idleNanos(now) > idleTimeout && connection.isOpen()) {
-				logger.debug("Closing " + connection + ": idle for longer than " + this.idleTimeout);
-				connection.close();
-			}
-		}
-	}
-
-	private static long nanosOrMax(Duration timeout) {
-		return timeout.isZero() ? Long.MAX_VALUE : timeout.toNanos();
 	}
 
 	// --- Event loops ----------------------------------------------------------------------
@@ -702,13 +662,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				logger.error("Unix socket server '" + StreamServer.this.name + "' could not accept connections", ex);
 				return;
 			}
-			this.loop.tick(timeoutCheckPeriod(), (now) -> {
-				if (StreamServer.this.state == ServerState.STOPPED || !this.channel.isOpen()) {
-					return false;
-				}
-				reapIdleConnections(System.nanoTime());
-				return true;
-			});
+			StreamServer.this.timeouts.checkOn(this.loop,
+					() -> StreamServer.this.state != ServerState.STOPPED && this.channel.isOpen());
 		}
 
 		@Override
