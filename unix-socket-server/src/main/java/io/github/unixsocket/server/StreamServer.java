@@ -3,8 +3,6 @@ package io.github.unixsocket.server;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -13,12 +11,8 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
@@ -27,9 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 
 import static io.github.unixsocket.server.ServerSupport.closeQuietly;
-import static io.github.unixsocket.server.ServerSupport.join;
 import static io.github.unixsocket.server.ServerSupport.platformThreads;
-import static io.github.unixsocket.server.ServerSupport.sleep;
 
 /**
  * A stream server on a filesystem socket path, on the JDK's own Unix domain channels, or
@@ -72,32 +64,33 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	public static final int DEFAULT_WORKERS = 8;
 
 	/** How long accepting pauses after a failed accept (typically EMFILE), instead of spinning. */
-	private static final Duration ACCEPT_RETRY = Duration.ofMillis(50);
+	static final Duration ACCEPT_RETRY = Duration.ofMillis(50);
 
 	/** Serves a connection on its own thread; {@code null} when an event loop serves them. */
-	private final @Nullable ConnectionHandler handler;
+	final @Nullable ConnectionHandler handler;
 
 	/** Frames messages for the event loop; {@code null} for a thread per connection. */
-	private final @Nullable FramedMessages messages;
+	final @Nullable FramedMessages messages;
 
-	private final Dispatch dispatch;
+	final Dispatch dispatch;
 
-	private final int workers;
+	final int workers;
 
-	private final @Nullable Executor workerExecutor;
+	final @Nullable Executor workerExecutor;
 
-	private final EventLoopGroup eventLoops;
+	final EventLoopGroup eventLoops;
 
 	private final @Nullable ConnectionCustomizer customizer;
 
 	private final PeerPolicy peerPolicy;
 
-	private final ThreadFactory connectionThreads;
+	/** Starts the thread of each connection a connection handler serves. */
+	final ThreadFactory connectionThreadFactory;
 
 	/** The factory given, {@code null} if none: then message handlers run on a pool of platform workers. */
-	private final @Nullable ThreadFactory threadFactory;
+	final @Nullable ThreadFactory threadFactory;
 
-	private final ConnectionTimeouts timeouts;
+	final ConnectionTimeouts timeouts;
 
 	private final BufferBudget bufferBudget;
 
@@ -105,24 +98,16 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private final int backlog;
 
-	private final ConnectionRegistry connections = new ConnectionRegistry();
+	final ConnectionRegistry connections = new ConnectionRegistry();
 
 	/** Written by the one thread that accepts: the accept thread, or the acceptor's loop. */
-	private final AcceptFailures acceptFailures;
+	final AcceptFailures acceptFailures;
 
 	/** Limits already reported at WARN; later cut-offs for the same limit are logged at debug. */
 	private final Map<RejectReason, Boolean> limitsWarned = new ConcurrentHashMap<>();
 
-	private volatile @Nullable ServerSocketChannel listener;
-
-	private @Nullable Thread acceptThread;
-
-	private @Nullable Thread idleReaper;
-
-	private @Nullable LoopAcceptor acceptor;
-
-	/** Runs the handlers of {@link Dispatch#WORKERS} on platform threads, when no executor was given. */
-	private @Nullable ThreadPoolExecutor workerPool;
+	/** Made by {@link #bind()} for each start: accepts until the drain. */
+	private @Nullable StreamAcceptor acceptor;
 
 	private StreamServer(Builder builder) {
 		super(builder);
@@ -140,7 +125,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.customizer = builder.customizer;
 		this.peerPolicy = builder.peerPolicy;
 		// For a thread per connection: platform threads unless given (always on junixsocket's channels).
-		this.connectionThreads = (builder.threadFactory != null && !isJunixsocket()) ? builder.threadFactory
+		this.connectionThreadFactory = (builder.threadFactory != null && !isJunixsocket()) ? builder.threadFactory
 				: platformThreads("unix-socket-" + this.name + "-");
 		this.threadFactory = !isJunixsocket() ? builder.threadFactory : null;
 		this.timeouts = new ConnectionTimeouts(builder.idleTimeout, builder.messageTimeout, this.connections,
@@ -240,9 +225,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			else if (this.inherited == null) {
 				this.socketFile = SocketFile.bindStream(channel, requireFile(this.fileOptions, this.name), this.backlog);
 			}
-			if (this.messages != null || this.inherited != null) {
-				prepareLoops(channel);
-			}
+			// An inherited socket is accepted on a loop: stopping a blocking accept would mean closing it.
+			this.acceptor = (this.messages != null || this.inherited != null) ? LoopAcceptor.open(this, channel)
+					: new ThreadAcceptor(this, channel);
 		}
 		catch (IOException | RuntimeException ex) {
 			if (this.inherited == null) {
@@ -256,23 +241,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			}
 			throw ex;
 		}
-		this.listener = channel;
 	}
 
 	@Override
 	void serve() {
-		if (this.acceptor != null) {
-			this.acceptor.loop.execute(this.acceptor::register);
-			return;
-		}
 		// Set by bind() just before.
-		ServerSocketChannel channel = Objects.requireNonNull(this.listener, "listener");
-		this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
-		// Non-daemon: a running server keeps the JVM alive, like a web server does.
-		this.acceptThread.setDaemon(false);
-		this.acceptThread.start();
-		this.idleReaper = this.timeouts.startReaper("unix-socket-" + this.name + "-idle",
-				() -> this.state == ServerState.RUNNING || this.state == ServerState.DRAINING);
+		Objects.requireNonNull(this.acceptor, "acceptor").start();
 	}
 
 	@Override
@@ -296,23 +270,15 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		if (file != null) {
 			file.deleteIfOurs();
 		}
-		if (this.acceptor != null) {
-			this.acceptor.stopAccepting();
-		}
-		if (this.inherited == null) {
-			closeQuietly(this.listener);
-		}
+		// Set by bind(): drain() follows only a start.
+		StreamAcceptor acceptor = Objects.requireNonNull(this.acceptor, "acceptor");
+		acceptor.stopAccepting();
 		if (file != null) {
 			file.close();
 		}
-		join(this.acceptThread, Duration.ofSeconds(5));
 		DrainResult result = this.connections.drain(drainTimeout);
-		if (this.idleReaper != null) {
-			this.idleReaper.interrupt();
-		}
-		if (this.acceptor != null) {
-			stopLoops();
-		}
+		acceptor.release();
+		this.acceptor = null;
 		return result;
 	}
 
@@ -382,45 +348,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return this.connections.snapshot();
 	}
 
-	private void acceptLoop(ServerSocketChannel channel) {
-		while (true) {
-			SocketChannel accepted;
-			try {
-				accepted = channel.accept();
-			}
-			catch (ClosedChannelException ex) {
-				return;
-			}
-			catch (IOException ex) {
-				if (!channel.isOpen()) {
-					return;
-				}
-				// Typically EMFILE: back off instead of spinning, the server stays up.
-				this.acceptFailures.failed(ex);
-				if (!sleep(ACCEPT_RETRY)) {
-					return;
-				}
-				continue;
-			}
-			this.acceptFailures.succeeded();
-			dispatch(accepted);
-		}
-	}
-
-	/** A connection accepted on a loop, for a handler that needs a thread of its own (blocking I/O). */
-	private void dispatchToThread(SocketChannel channel) {
-		try {
-			channel.configureBlocking(true);
-		}
-		catch (IOException ex) {
-			closeQuietly(channel);
-			return;
-		}
-		dispatch(channel);
-	}
-
 	/** @return whether {@code max-connections} are open: then the channel is rejected and closed */
-	private boolean rejectIfFull(SocketChannel channel) {
+	boolean rejectIfFull(SocketChannel channel) {
 		if (this.connections.isFull(this.maxConnections)) {
 			// Counted first: whoever sees the connection closed also sees it counted.
 			reject(RejectReason.MAX_CONNECTIONS);
@@ -430,50 +359,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return false;
 	}
 
-	private void dispatch(SocketChannel channel) {
-		if (rejectIfFull(channel)) {
-			return;
-		}
-		ChannelConnection connection = new ChannelConnection(this, this.connections.nextId(), channel);
-		this.connections.add(connection);
-		try {
-			Thread thread = this.connectionThreads.newThread(() -> serve(connection));
-			connection.thread = thread;
-			thread.start();
-		}
-		catch (Throwable ex) {
-			logger.error("Unix socket server '" + this.name + "' could not start a thread for " + connection, ex);
-			connection.closeChannel();
-			unregister(connection);
-			reject(RejectReason.SETUP_FAILED);
-		}
-	}
-
-	private void serve(ChannelConnection connection) {
-		try {
-			if (!allowed(connection) || !setUp(connection)) {
-				connection.closeChannel();
-				return;
-			}
-			this.connections.countAccepted();
-			fire((listener) -> listener.connectionOpened(connection));
-			long started = System.nanoTime();
-			try {
-				// A thread per connection serves a connection handler: build() required one.
-				Objects.requireNonNull(this.handler, "handler").handle(connection);
-			}
-			catch (Throwable ex) {
-				handlerFailed(connection, ex);
-			}
-			finally {
-				this.connections.handlerRan(System.nanoTime() - started);
-				connection.closeChannel();
-				fire((listener) -> listener.connectionClosed(connection));
-			}
-		}
-		finally {
-			unregister(connection);
-		}
+	/**
+	 * @param connection a connection accepted, before its handler runs
+	 * @return whether its peer is allowed and its set-up worked; if not, the refusal is counted
+	 */
+	boolean admit(ServerConnection connection) {
+		return allowed(connection) && setUp(connection);
 	}
 
 	/** @return whether the peer may connect (SO_PEERCRED is read only for a policy); if not, it is counted */
@@ -522,7 +413,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		}
 	}
 
-	private void unregister(ServerConnection connection) {
+	void unregister(ServerConnection connection) {
 		connection.releaseBuffer();
 		this.connections.remove(connection, this.state == ServerState.DRAINING);
 	}
@@ -559,194 +450,13 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		};
 	}
 
-	private void reject(RejectReason reason) {
+	void reject(RejectReason reason) {
 		this.connections.countRejected(reason);
 		if (logger.isDebugEnabled()) {
 			// A flood beyond max-connections lands here once per connection: no message unless asked for.
 			logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
 		}
 		fire((listener) -> listener.connectionRejected(this, reason));
-	}
-
-	// --- Event loops ----------------------------------------------------------------------
-
-	/** Under the lifecycle lock: the acceptor that {@link #serve()} registers on its loop. */
-	private void prepareLoops(ServerSocketChannel channel) throws IOException {
-		this.eventLoops.acquire();
-		try {
-			channel.configureBlocking(false);
-			if (this.messages != null && this.dispatch == Dispatch.WORKERS && this.workerExecutor == null
-					&& this.threadFactory == null) {
-				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 60, TimeUnit.SECONDS,
-						new LinkedBlockingQueue<>(), platformThreads("unix-socket-" + this.name + "-worker-"));
-				this.workerPool.allowCoreThreadTimeOut(true);
-			}
-			this.acceptor = new LoopAcceptor(channel, this.eventLoops.next());
-		}
-		catch (IOException | RuntimeException ex) {
-			if (this.workerPool != null) {
-				this.workerPool.shutdown();
-				this.workerPool = null;
-			}
-			this.eventLoops.release();
-			throw ex;
-		}
-	}
-
-	private void stopLoops() {
-		if (this.workerPool != null) {
-			// Handlers still running are abandoned with their connections; their threads end when they return.
-			this.workerPool.shutdown();
-			this.workerPool = null;
-		}
-		this.acceptor = null;
-		this.eventLoops.release();
-	}
-
-	/** @return where a {@link Dispatch#WORKERS} connection's handler runs */
-	private Executor workers() {
-		if (this.workerExecutor != null) {
-			return this.workerExecutor;
-		}
-		if (this.workerPool != null) {
-			return this.workerPool;
-		}
-		// Without an executor, startLoops() made a pool unless a thread factory was given.
-		ThreadFactory threads = Objects.requireNonNull(this.threadFactory, "threadFactory");
-		return (task) -> threads.newThread(task).start();
-	}
-
-	/** Accepts on one loop, hands each connection to the next loop, checks timeouts. */
-	private final class LoopAcceptor implements EventLoop.Ready {
-
-		/** Accepts per wake-up at most, so a flood cannot keep the loop from its connections. */
-		private static final int ACCEPTS_PER_WAKEUP = 64;
-
-		private final ServerSocketChannel channel;
-
-		private final EventLoop loop;
-
-		private @Nullable SelectionKey key;
-
-		LoopAcceptor(ServerSocketChannel channel, EventLoop loop) {
-			this.channel = channel;
-			this.loop = loop;
-		}
-
-		/**
-		 * Stop accepting, and return once no more will be. The channel is not closed here:
-		 * closing a junixsocket channel shuts the socket down for every descriptor of it,
-		 * which an inherited socket must survive.
-		 */
-		void stopAccepting() {
-			CountDownLatch stopped = new CountDownLatch(1);
-			this.loop.execute(() -> {
-				if (this.key != null) {
-					this.key.cancel();
-				}
-				stopped.countDown();
-			});
-			try {
-				stopped.await(5, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
-
-		void register() {
-			try {
-				this.key = this.channel.register(this.loop.selector(), SelectionKey.OP_ACCEPT, this);
-			}
-			catch (IOException ex) {
-				logger.error("Unix socket server '" + StreamServer.this.name + "' could not accept connections", ex);
-				return;
-			}
-			StreamServer.this.timeouts.checkOn(this.loop,
-					() -> StreamServer.this.state != ServerState.STOPPED && this.channel.isOpen());
-		}
-
-		@Override
-		public void ready(SelectionKey key) {
-			for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
-				SocketChannel accepted;
-				try {
-					accepted = this.channel.accept();
-				}
-				catch (IOException ex) {
-					if (this.channel.isOpen()) {
-						// Typically EMFILE: stop accepting for a moment instead of spinning; the server stays up.
-						StreamServer.this.acceptFailures.failed(ex);
-						key.interestOps(0);
-						this.loop.tick(ACCEPT_RETRY, (now) -> {
-							if (key.isValid()) {
-								key.interestOps(SelectionKey.OP_ACCEPT);
-							}
-							return false;
-						});
-					}
-					return;
-				}
-				if (accepted == null) {
-					return;
-				}
-				StreamServer.this.acceptFailures.succeeded();
-				FramedMessages messages = StreamServer.this.messages;
-				if (messages != null) {
-					dispatchToLoop(messages, accepted);
-				}
-				else {
-					dispatchToThread(accepted);
-				}
-			}
-		}
-
-		@Override
-		public String toString() {
-			return "acceptor of '" + StreamServer.this.name + "'";
-		}
-
-	}
-
-	private void dispatchToLoop(FramedMessages messages, SocketChannel channel) {
-		if (rejectIfFull(channel)) {
-			return;
-		}
-		EventLoop loop = this.eventLoops.next();
-		LoopConnection connection = new LoopConnection(this, messages, loop, channel, this.connections.nextId(),
-				(this.dispatch == Dispatch.WORKERS) ? workers() : null);
-		this.connections.add(connection);
-		if (loop.inLoop()) {
-			open(connection);
-		}
-		else {
-			loop.execute(() -> open(connection));
-		}
-	}
-
-	/** On the connection's loop: check and set it up, then start reading. */
-	private void open(LoopConnection connection) {
-		try {
-			connection.socketChannel().configureBlocking(false);
-		}
-		catch (IOException ex) {
-			connection.closeNow();
-			return;
-		}
-		if (!allowed(connection) || !setUp(connection)) {
-			connection.closeNow();
-			return;
-		}
-		try {
-			connection.register();
-		}
-		catch (IOException ex) {
-			connection.closeNow();
-			return;
-		}
-		this.connections.countAccepted();
-		connection.opened();
-		fire((listener) -> listener.connectionOpened(connection));
 	}
 
 	/** A loop connection closed (by either side): listeners hear of it if they heard it open. */
