@@ -66,6 +66,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** How long accepting pauses after a failed accept (typically EMFILE), instead of spinning. */
 	static final Duration ACCEPT_RETRY = Duration.ofMillis(50);
 
+	// Package-private fields are what the acceptors (ThreadAcceptor, LoopAcceptor, ConnectionThreads) read.
+
 	/** Serves a connection on its own thread; {@code null} when an event loop serves them. */
 	final @Nullable ConnectionHandler handler;
 
