@@ -3,29 +3,16 @@ package io.github.unixsocket.server;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
-import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
@@ -34,9 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 
 import static io.github.unixsocket.server.ServerSupport.closeQuietly;
-import static io.github.unixsocket.server.ServerSupport.join;
 import static io.github.unixsocket.server.ServerSupport.platformThreads;
-import static io.github.unixsocket.server.ServerSupport.sleep;
 
 /**
  * A stream server on a filesystem socket path, on the JDK's own Unix domain channels, or
@@ -75,41 +60,39 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	/** Default {@link Builder#messageTimeout message timeout}. */
 	public static final Duration DEFAULT_MESSAGE_TIMEOUT = Duration.ofSeconds(30);
 
-	/** Threads still in a handler this long after their connection was force-closed are left behind. */
-	private static final Duration FORCE_CLOSE_GRACE = Duration.ofSeconds(1);
-
 	/** Default number of platform worker threads of a server with {@link Dispatch#WORKERS}. */
 	public static final int DEFAULT_WORKERS = 8;
 
 	/** How long accepting pauses after a failed accept (typically EMFILE), instead of spinning. */
-	private static final Duration ACCEPT_RETRY = Duration.ofMillis(50);
+	static final Duration ACCEPT_RETRY = Duration.ofMillis(50);
+
+	// Package-private fields are what the acceptors (ThreadAcceptor, LoopAcceptor, ConnectionThreads) read.
 
 	/** Serves a connection on its own thread; {@code null} when an event loop serves them. */
-	private final @Nullable ConnectionHandler handler;
+	final @Nullable ConnectionHandler handler;
 
 	/** Frames messages for the event loop; {@code null} for a thread per connection. */
-	private final @Nullable FramedMessages messages;
+	final @Nullable FramedMessages messages;
 
-	private final Dispatch dispatch;
+	final Dispatch dispatch;
 
-	private final int workers;
+	final int workers;
 
-	private final @Nullable Executor workerExecutor;
+	final @Nullable Executor workerExecutor;
 
-	private final EventLoopGroup eventLoops;
+	final EventLoopGroup eventLoops;
 
 	private final @Nullable ConnectionCustomizer customizer;
 
 	private final PeerPolicy peerPolicy;
 
-	private final ThreadFactory connectionThreads;
+	/** Starts the thread of each connection a connection handler serves. */
+	final ThreadFactory connectionThreadFactory;
 
 	/** The factory given, {@code null} if none: then message handlers run on a pool of platform workers. */
-	private final @Nullable ThreadFactory threadFactory;
+	final @Nullable ThreadFactory threadFactory;
 
-	private final Duration idleTimeout;
-
-	private final Duration messageTimeout;
+	final ConnectionTimeouts timeouts;
 
 	private final BufferBudget bufferBudget;
 
@@ -117,57 +100,16 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private final int backlog;
 
-	private final Object drainMonitor = new Object();
-
-	private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
-
-	private final AtomicInteger openConnections = new AtomicInteger();
+	final ConnectionRegistry connections = new ConnectionRegistry();
 
 	/** Written by the one thread that accepts: the accept thread, or the acceptor's loop. */
-	private final AcceptFailures acceptFailures;
-
-	private final AtomicLong nextConnectionId = new AtomicLong();
-
-	private final AtomicLong accepted = new AtomicLong();
-
-	private final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
-
-	private final AtomicLong handlerErrors = new AtomicLong();
+	final AcceptFailures acceptFailures;
 
 	/** Limits already reported at WARN; later cut-offs for the same limit are logged at debug. */
 	private final Map<RejectReason, Boolean> limitsWarned = new ConcurrentHashMap<>();
 
-	/** Connections that ended by themselves during the current drain. */
-	private final AtomicInteger drained = new AtomicInteger();
-
-	/**
-	 * Guards retiring a connection's bytes and handler counts into the closed totals and
-	 * summing them, so a reader never sees a connection in neither place (a counter must not
-	 * go down). Taken once per closed connection and per read of a total, never per read,
-	 * write or message.
-	 */
-	private final Object byteTotals = new Object();
-
-	/** Bytes of closed connections; open ones are summed on demand, so I/O touches no shared counter. */
-	private long closedBytesReceived;
-
-	private long closedBytesSent;
-
-	/** Handler invocations and their time, of closed connections (and every one a raw handler served). */
-	private long closedHandled;
-
-	private long closedHandlerNanos;
-
-	private volatile @Nullable ServerSocketChannel listener;
-
-	private @Nullable Thread acceptThread;
-
-	private @Nullable Thread idleReaper;
-
-	private @Nullable LoopAcceptor acceptor;
-
-	/** Runs the handlers of {@link Dispatch#WORKERS} on platform threads, when no executor was given. */
-	private @Nullable ThreadPoolExecutor workerPool;
+	/** Made by {@link #bind()} for each start: accepts until the drain. */
+	private @Nullable StreamAcceptor acceptor;
 
 	private StreamServer(Builder builder) {
 		super(builder);
@@ -185,18 +127,15 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.customizer = builder.customizer;
 		this.peerPolicy = builder.peerPolicy;
 		// For a thread per connection: platform threads unless given (always on junixsocket's channels).
-		this.connectionThreads = (builder.threadFactory != null && !isJunixsocket()) ? builder.threadFactory
+		this.connectionThreadFactory = (builder.threadFactory != null && !isJunixsocket()) ? builder.threadFactory
 				: platformThreads("unix-socket-" + this.name + "-");
 		this.threadFactory = !isJunixsocket() ? builder.threadFactory : null;
-		this.idleTimeout = builder.idleTimeout;
-		this.messageTimeout = builder.messageTimeout;
+		this.timeouts = new ConnectionTimeouts(builder.idleTimeout, builder.messageTimeout, this.connections,
+				(connection) -> limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT));
 		this.bufferBudget = new BufferBudget(builder.bufferBudget);
 		this.maxConnections = builder.maxConnections;
 		this.backlog = builder.backlog;
 		this.acceptFailures = new AcceptFailures(logger, this.name, ACCEPT_RETRY);
-		for (RejectReason reason : RejectReason.values()) {
-			this.rejected.put(reason, new AtomicLong());
-		}
 	}
 
 	/**
@@ -243,12 +182,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	/** @return how long a connection may go without a byte read or written, zero for no limit */
 	public Duration idleTimeout() {
-		return this.idleTimeout;
+		return this.timeouts.idleTimeout();
 	}
 
 	/** @return how long a framed message may take to arrive once started, zero for no limit */
 	public Duration messageTimeout() {
-		return this.messageTimeout;
+		return this.timeouts.messageTimeout();
 	}
 
 	/** @return the budget shared by the read buffers of this server's unfinished framed messages */
@@ -271,7 +210,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	void bind() throws IOException {
-		this.drained.set(0);
+		this.connections.resetDrained();
 		ServerSocketChannel channel;
 		if (this.inherited != null) {
 			channel = this.inherited.streamChannel();
@@ -288,9 +227,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			else if (this.inherited == null) {
 				this.socketFile = SocketFile.bindStream(channel, requireFile(this.fileOptions, this.name), this.backlog);
 			}
-			if (this.messages != null || this.inherited != null) {
-				prepareLoops(channel);
-			}
+			// An inherited socket is accepted on a loop: stopping a blocking accept would mean closing it.
+			this.acceptor = (this.messages != null || this.inherited != null) ? LoopAcceptor.open(this, channel)
+					: new ThreadAcceptor(this, channel);
 		}
 		catch (IOException | RuntimeException ex) {
 			if (this.inherited == null) {
@@ -304,26 +243,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			}
 			throw ex;
 		}
-		this.listener = channel;
 	}
 
 	@Override
 	void serve() {
-		if (this.acceptor != null) {
-			this.acceptor.loop.execute(this.acceptor::register);
-			return;
-		}
 		// Set by bind() just before.
-		ServerSocketChannel channel = Objects.requireNonNull(this.listener, "listener");
-		this.acceptThread = new Thread(() -> acceptLoop(channel), "unix-socket-" + this.name + "-accept");
-		// Non-daemon: a running server keeps the JVM alive, like a web server does.
-		this.acceptThread.setDaemon(false);
-		this.acceptThread.start();
-		if (!this.idleTimeout.isZero() || !this.messageTimeout.isZero()) {
-			this.idleReaper = new Thread(this::reapIdleConnections, "unix-socket-" + this.name + "-idle");
-			this.idleReaper.setDaemon(true);
-			this.idleReaper.start();
-		}
+		Objects.requireNonNull(this.acceptor, "acceptor").start();
 	}
 
 	@Override
@@ -347,36 +272,16 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		if (file != null) {
 			file.deleteIfOurs();
 		}
-		if (this.acceptor != null) {
-			this.acceptor.stopAccepting();
-		}
-		if (this.inherited == null) {
-			closeQuietly(this.listener);
-		}
+		// Set by bind(): drain() follows only a start.
+		StreamAcceptor acceptor = Objects.requireNonNull(this.acceptor, "acceptor");
+		acceptor.stopAccepting();
 		if (file != null) {
 			file.close();
 		}
-		join(this.acceptThread, Duration.ofSeconds(5));
-		// Nothing in flight on connections idle between requests: they close now, the others once answered.
-		this.connections.values().forEach(ServerConnection::drain);
-		awaitNoConnections(drainTimeout);
-		List<ServerConnection> stragglers = new ArrayList<>(this.connections.values());
-		stragglers.forEach(ServerConnection::forceClose);
-		long graceDeadline = System.nanoTime() + FORCE_CLOSE_GRACE.toNanos();
-		for (ServerConnection connection : stragglers) {
-			if (connection instanceof ChannelConnection threaded) {
-				join(threaded.thread, Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
-			}
-		}
-		// Loop connections close on their loop: wait for that, briefly.
-		awaitNoConnections(Duration.ofNanos(Math.max(0, graceDeadline - System.nanoTime())));
-		if (this.idleReaper != null) {
-			this.idleReaper.interrupt();
-		}
-		if (this.acceptor != null) {
-			stopLoops();
-		}
-		return new DrainResult(this.drained.get(), stragglers.size());
+		DrainResult result = this.connections.drain(drainTimeout);
+		acceptor.release();
+		this.acceptor = null;
+		return result;
 	}
 
 	@Override
@@ -386,37 +291,37 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	public int openConnections() {
-		return this.openConnections.get();
+		return this.connections.open();
 	}
 
 	@Override
 	public long acceptedConnections() {
-		return this.accepted.get();
+		return this.connections.accepted();
 	}
 
 	@Override
 	public long rejectedConnections() {
-		return this.rejected.values().stream().mapToLong(AtomicLong::get).sum();
+		return this.connections.rejected();
 	}
 
 	@Override
 	public long rejectedConnections(RejectReason reason) {
-		return rejectedCounter(reason).get();
+		return this.connections.rejected(reason);
 	}
 
 	@Override
 	public long handlerErrors() {
-		return this.handlerErrors.get();
+		return this.connections.handlerErrors();
 	}
 
 	@Override
 	public long bytesReceived() {
-		return total(() -> this.closedBytesReceived, ServerConnection::bytesReceived);
+		return this.connections.bytesReceived();
 	}
 
 	@Override
 	public long bytesSent() {
-		return total(() -> this.closedBytesSent, ServerConnection::bytesSent);
+		return this.connections.bytesSent();
 	}
 
 	/**
@@ -427,23 +332,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	 * @return the invocations so far
 	 */
 	public long handlerInvocations() {
-		return total(() -> this.closedHandled, ServerConnection::messagesHandled);
+		return this.connections.handlerInvocations();
 	}
 
 	/** @return nanoseconds the handler spent in the {@link #handlerInvocations() invocations} so far */
 	public long handlerNanos() {
-		return total(() -> this.closedHandlerNanos, ServerConnection::handlerNanos);
-	}
-
-	/** A counter of closed connections plus the open ones', read together under the lock that retires them. */
-	private long total(LongSupplier closed, ToLongFunction<ServerConnection> open) {
-		synchronized (this.byteTotals) {
-			long total = closed.getAsLong();
-			for (ServerConnection connection : this.connections.values()) {
-				total += open.applyAsLong(connection);
-			}
-			return total;
-		}
+		return this.connections.handlerNanos();
 	}
 
 	/** @return messages a message handler got so far, 0 for a server with a connection handler */
@@ -453,49 +347,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	@Override
 	public Collection<Connection> connections() {
-		return List.copyOf(this.connections.values());
-	}
-
-	private void acceptLoop(ServerSocketChannel channel) {
-		while (true) {
-			SocketChannel accepted;
-			try {
-				accepted = channel.accept();
-			}
-			catch (ClosedChannelException ex) {
-				return;
-			}
-			catch (IOException ex) {
-				if (!channel.isOpen()) {
-					return;
-				}
-				// Typically EMFILE: back off instead of spinning, the server stays up.
-				this.acceptFailures.failed(ex);
-				if (!sleep(ACCEPT_RETRY)) {
-					return;
-				}
-				continue;
-			}
-			this.acceptFailures.succeeded();
-			dispatch(accepted);
-		}
-	}
-
-	/** A connection accepted on a loop, for a handler that needs a thread of its own (blocking I/O). */
-	private void dispatchToThread(SocketChannel channel) {
-		try {
-			channel.configureBlocking(true);
-		}
-		catch (IOException ex) {
-			closeQuietly(channel);
-			return;
-		}
-		dispatch(channel);
+		return this.connections.snapshot();
 	}
 
 	/** @return whether {@code max-connections} are open: then the channel is rejected and closed */
-	private boolean rejectIfFull(SocketChannel channel) {
-		if (this.maxConnections > 0 && this.openConnections.get() >= this.maxConnections) {
+	boolean rejectIfFull(SocketChannel channel) {
+		if (this.connections.isFull(this.maxConnections)) {
 			// Counted first: whoever sees the connection closed also sees it counted.
 			reject(RejectReason.MAX_CONNECTIONS);
 			closeQuietly(channel);
@@ -504,55 +361,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return false;
 	}
 
-	private void dispatch(SocketChannel channel) {
-		if (rejectIfFull(channel)) {
-			return;
-		}
-		ChannelConnection connection = new ChannelConnection(this, this.nextConnectionId.incrementAndGet(), channel);
-		this.openConnections.incrementAndGet();
-		this.connections.put(connection.id(), connection);
-		try {
-			Thread thread = this.connectionThreads.newThread(() -> serve(connection));
-			connection.thread = thread;
-			thread.start();
-		}
-		catch (Throwable ex) {
-			logger.error("Unix socket server '" + this.name + "' could not start a thread for " + connection, ex);
-			connection.closeChannel();
-			unregister(connection);
-			reject(RejectReason.SETUP_FAILED);
-		}
-	}
-
-	private void serve(ChannelConnection connection) {
-		try {
-			if (!allowed(connection) || !setUp(connection)) {
-				connection.closeChannel();
-				return;
-			}
-			this.accepted.incrementAndGet();
-			fire((listener) -> listener.connectionOpened(connection));
-			long started = System.nanoTime();
-			try {
-				// A thread per connection serves a connection handler: build() required one.
-				Objects.requireNonNull(this.handler, "handler").handle(connection);
-			}
-			catch (Throwable ex) {
-				handlerFailed(connection, ex);
-			}
-			finally {
-				long nanos = System.nanoTime() - started;
-				synchronized (this.byteTotals) {
-					this.closedHandled++;
-					this.closedHandlerNanos += nanos;
-				}
-				connection.closeChannel();
-				fire((listener) -> listener.connectionClosed(connection));
-			}
-		}
-		finally {
-			unregister(connection);
-		}
+	/**
+	 * @param connection a connection accepted, before its handler runs
+	 * @return whether its peer is allowed and its set-up worked; if not, the refusal is counted
+	 */
+	boolean admit(ServerConnection connection) {
+		return allowed(connection) && setUp(connection);
 	}
 
 	/** @return whether the peer may connect (SO_PEERCRED is read only for a policy); if not, it is counted */
@@ -596,31 +410,14 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			logger.debug("Handler of " + connection + " ended with an I/O error: " + ex);
 		}
 		else {
-			this.handlerErrors.incrementAndGet();
+			this.connections.countHandlerError();
 			logger.error("Handler of " + connection + " failed; the connection was closed", ex);
 		}
 	}
 
-	private void unregister(ServerConnection connection) {
+	void unregister(ServerConnection connection) {
 		connection.releaseBuffer();
-		synchronized (this.byteTotals) {
-			if (this.connections.remove(connection.id()) == null) {
-				return;
-			}
-			this.closedBytesReceived += connection.bytesReceived();
-			this.closedBytesSent += connection.bytesSent();
-			this.closedHandled += connection.messagesHandled();
-			this.closedHandlerNanos += connection.handlerNanos();
-		}
-		this.openConnections.decrementAndGet();
-		if (this.state == ServerState.DRAINING) {
-			if (!connection.isForceClosed()) {
-				this.drained.incrementAndGet();
-			}
-			synchronized (this.drainMonitor) {
-				this.drainMonitor.notifyAll();
-			}
-		}
+		this.connections.remove(connection, this.state == ServerState.DRAINING);
 	}
 
 	/**
@@ -632,7 +429,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			return;
 		}
 		// Counted first: whoever sees the connection closed also sees it counted.
-		rejectedCounter(reason).incrementAndGet();
+		this.connections.countRejected(reason);
 		connection.close();
 		if (this.limitsWarned.putIfAbsent(reason, Boolean.TRUE) == null) {
 			// An attack repeats this per connection: one warning says what happens, the rest go to debug.
@@ -649,265 +446,19 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		return switch (reason) {
 			case BUFFER_BUDGET -> "the buffers of unfinished messages would exceed the server's buffer budget of "
 					+ this.bufferBudget.capacity() + " bytes, and it held the largest";
-			case MESSAGE_TIMEOUT -> "a message was not complete within the message timeout of " + this.messageTimeout;
+			case MESSAGE_TIMEOUT -> "a message was not complete within the message timeout of "
+					+ this.timeouts.messageTimeout();
 			default -> reason.tag();
 		};
 	}
 
-	private void reject(RejectReason reason) {
-		rejectedCounter(reason).incrementAndGet();
+	void reject(RejectReason reason) {
+		this.connections.countRejected(reason);
 		if (logger.isDebugEnabled()) {
 			// A flood beyond max-connections lands here once per connection: no message unless asked for.
 			logger.debug("Unix socket server '" + this.name + "' rejected a connection: " + reason.tag());
 		}
 		fire((listener) -> listener.connectionRejected(this, reason));
-	}
-
-	/** @return the counter of a reason: the constructor made one for each */
-	private AtomicLong rejectedCounter(RejectReason reason) {
-		return Objects.requireNonNull(this.rejected.get(reason), "rejected");
-	}
-
-	private void awaitNoConnections(Duration timeout) {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		synchronized (this.drainMonitor) {
-			while (this.openConnections.get() > 0) {
-				long remaining = deadline - System.nanoTime();
-				if (remaining <= 0) {
-					return;
-				}
-				try {
-					TimeUnit.NANOSECONDS.timedWait(this.drainMonitor, remaining);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return;
-				}
-			}
-		}
-	}
-
-	/** Closes connections idle past the idle timeout or stuck in a message past the message timeout. */
-	private void reapIdleConnections() {
-		Duration period = timeoutCheckPeriod();
-		while (this.state == ServerState.RUNNING || this.state == ServerState.DRAINING) {
-			if (!sleep(period)) {
-				return;
-			}
-			reapIdleConnections(System.nanoTime());
-		}
-	}
-
-	/** @return a few times per timeout: a connection lives at most ~25% longer than allowed */
-	private Duration timeoutCheckPeriod() {
-		long shortest = Math.min(nanosOrMax(this.idleTimeout), nanosOrMax(this.messageTimeout));
-		return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(10),
-				Math.min(shortest / 4, TimeUnit.SECONDS.toNanos(1))));
-	}
-
-	private void reapIdleConnections(long now) {
-		long idleTimeout = nanosOrMax(this.idleTimeout);
-		long messageTimeout = nanosOrMax(this.messageTimeout);
-		for (ServerConnection connection : this.connections.values()) {
-			if (connection.messageNanos(now) > messageTimeout) {
-				limitExceeded(connection, RejectReason.MESSAGE_TIMEOUT);
-			}
-			else if (connection.idleNanos(now) > idleTimeout && connection.isOpen()) {
-				logger.debug("Closing " + connection + ": idle for longer than " + this.idleTimeout);
-				connection.close();
-			}
-		}
-	}
-
-	private static long nanosOrMax(Duration timeout) {
-		return timeout.isZero() ? Long.MAX_VALUE : timeout.toNanos();
-	}
-
-	// --- Event loops ----------------------------------------------------------------------
-
-	/** Under the lifecycle lock: the acceptor that {@link #serve()} registers on its loop. */
-	private void prepareLoops(ServerSocketChannel channel) throws IOException {
-		this.eventLoops.acquire();
-		try {
-			channel.configureBlocking(false);
-			if (this.messages != null && this.dispatch == Dispatch.WORKERS && this.workerExecutor == null
-					&& this.threadFactory == null) {
-				this.workerPool = new ThreadPoolExecutor(this.workers, this.workers, 60, TimeUnit.SECONDS,
-						new LinkedBlockingQueue<>(), platformThreads("unix-socket-" + this.name + "-worker-"));
-				this.workerPool.allowCoreThreadTimeOut(true);
-			}
-			this.acceptor = new LoopAcceptor(channel, this.eventLoops.next());
-		}
-		catch (IOException | RuntimeException ex) {
-			if (this.workerPool != null) {
-				this.workerPool.shutdown();
-				this.workerPool = null;
-			}
-			this.eventLoops.release();
-			throw ex;
-		}
-	}
-
-	private void stopLoops() {
-		if (this.workerPool != null) {
-			// Handlers still running are abandoned with their connections; their threads end when they return.
-			this.workerPool.shutdown();
-			this.workerPool = null;
-		}
-		this.acceptor = null;
-		this.eventLoops.release();
-	}
-
-	/** @return where a {@link Dispatch#WORKERS} connection's handler runs */
-	private Executor workers() {
-		if (this.workerExecutor != null) {
-			return this.workerExecutor;
-		}
-		if (this.workerPool != null) {
-			return this.workerPool;
-		}
-		// Without an executor, startLoops() made a pool unless a thread factory was given.
-		ThreadFactory threads = Objects.requireNonNull(this.threadFactory, "threadFactory");
-		return (task) -> threads.newThread(task).start();
-	}
-
-	/** Accepts on one loop, hands each connection to the next loop, checks timeouts. */
-	private final class LoopAcceptor implements EventLoop.Ready {
-
-		/** Accepts per wake-up at most, so a flood cannot keep the loop from its connections. */
-		private static final int ACCEPTS_PER_WAKEUP = 64;
-
-		private final ServerSocketChannel channel;
-
-		private final EventLoop loop;
-
-		private @Nullable SelectionKey key;
-
-		LoopAcceptor(ServerSocketChannel channel, EventLoop loop) {
-			this.channel = channel;
-			this.loop = loop;
-		}
-
-		/**
-		 * Stop accepting, and return once no more will be. The channel is not closed here:
-		 * closing a junixsocket channel shuts the socket down for every descriptor of it,
-		 * which an inherited socket must survive.
-		 */
-		void stopAccepting() {
-			CountDownLatch stopped = new CountDownLatch(1);
-			this.loop.execute(() -> {
-				if (this.key != null) {
-					this.key.cancel();
-				}
-				stopped.countDown();
-			});
-			try {
-				stopped.await(5, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
-
-		void register() {
-			try {
-				this.key = this.channel.register(this.loop.selector(), SelectionKey.OP_ACCEPT, this);
-			}
-			catch (IOException ex) {
-				logger.error("Unix socket server '" + StreamServer.this.name + "' could not accept connections", ex);
-				return;
-			}
-			this.loop.tick(timeoutCheckPeriod(), (now) -> {
-				if (StreamServer.this.state == ServerState.STOPPED || !this.channel.isOpen()) {
-					return false;
-				}
-				reapIdleConnections(System.nanoTime());
-				return true;
-			});
-		}
-
-		@Override
-		public void ready(SelectionKey key) {
-			for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
-				SocketChannel accepted;
-				try {
-					accepted = this.channel.accept();
-				}
-				catch (IOException ex) {
-					if (this.channel.isOpen()) {
-						// Typically EMFILE: stop accepting for a moment instead of spinning; the server stays up.
-						StreamServer.this.acceptFailures.failed(ex);
-						key.interestOps(0);
-						this.loop.tick(ACCEPT_RETRY, (now) -> {
-							if (key.isValid()) {
-								key.interestOps(SelectionKey.OP_ACCEPT);
-							}
-							return false;
-						});
-					}
-					return;
-				}
-				if (accepted == null) {
-					return;
-				}
-				StreamServer.this.acceptFailures.succeeded();
-				FramedMessages messages = StreamServer.this.messages;
-				if (messages != null) {
-					dispatchToLoop(messages, accepted);
-				}
-				else {
-					dispatchToThread(accepted);
-				}
-			}
-		}
-
-		@Override
-		public String toString() {
-			return "acceptor of '" + StreamServer.this.name + "'";
-		}
-
-	}
-
-	private void dispatchToLoop(FramedMessages messages, SocketChannel channel) {
-		if (rejectIfFull(channel)) {
-			return;
-		}
-		EventLoop loop = this.eventLoops.next();
-		LoopConnection connection = new LoopConnection(this, messages, loop, channel,
-				this.nextConnectionId.incrementAndGet(), (this.dispatch == Dispatch.WORKERS) ? workers() : null);
-		this.openConnections.incrementAndGet();
-		this.connections.put(connection.id(), connection);
-		if (loop.inLoop()) {
-			open(connection);
-		}
-		else {
-			loop.execute(() -> open(connection));
-		}
-	}
-
-	/** On the connection's loop: check and set it up, then start reading. */
-	private void open(LoopConnection connection) {
-		try {
-			connection.socketChannel().configureBlocking(false);
-		}
-		catch (IOException ex) {
-			connection.closeNow();
-			return;
-		}
-		if (!allowed(connection) || !setUp(connection)) {
-			connection.closeNow();
-			return;
-		}
-		try {
-			connection.register();
-		}
-		catch (IOException ex) {
-			connection.closeNow();
-			return;
-		}
-		this.accepted.incrementAndGet();
-		connection.opened();
-		fire((listener) -> listener.connectionOpened(connection));
 	}
 
 	/** A loop connection closed (by either side): listeners hear of it if they heard it open. */
