@@ -138,7 +138,7 @@ final class BenchRunner {
 
 		// 2. The raw thread-per-connection echo against the same server built from an earlier commit.
 		String baselineJar = this.options.get("baseline-jar");
-		if (baselineJar != null && !quick && only("raw")) {
+		if (baselineJar != null && !quick && (only("raw") || only("lines-baseline"))) {
 			String base = this.options.getOrDefault("baseline-name", "baseline");
 			List<Server> raw = new ArrayList<>();
 			raw.add(raw17);
@@ -149,6 +149,17 @@ final class BenchRunner {
 			}
 			matrix("raw", "Raw echo (thread per connection), this build and `" + base + "`, 64 B, "
 					+ (c1 ? "`uds-load`" : "`LoadGenerator`"), rounds, new int[] { 100 }, raw, this::echoLoad);
+			// The event loop's path (accept, framing, replies) of both builds too.
+			List<Server> loop = new ArrayList<>();
+			loop.add(linesLoop17);
+			loop.add(javaFromJar("lines loop 17 @" + base, java17, baselineJar, "lines", "--dispatch", "event-loop"));
+			if (java25 != null) {
+				loop.add(linesLoop25);
+				loop.add(javaFromJar("lines loop 25 @" + base, java25, baselineJar, "lines", "--dispatch", "event-loop"));
+			}
+			matrix("lines-baseline", "Lines echo on the loop, this build and `" + base + "`, 64 B, "
+					+ (c1 ? "`uds-load -n`" : "`LoadGenerator` line mode"), rounds, new int[] { 100 }, loop,
+					this::linesLoad);
 		}
 
 		// 3. Commands: ping on the loop against the C echo server answering "ping\n" with "ping\n".
