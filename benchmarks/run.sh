@@ -7,7 +7,7 @@
 #                 default: the first shared/bench found in a parent directory of this repository.
 #                 Without it the project's own edge-triggered echo-epoll.c and the Java load
 #                 generator are used.
-#   BASELINE_REF  a git commit: its raw echo server (benchmarks.jar built from it) is measured
+#   BASELINE_REF  a git commit: its raw echo server and lines loop (benchmarks.jar built from it) are measured
 #                 beside this build's ("no regression" check), e.g. BASELINE_REF=470393e
 #   JDK25         Temurin 25 home (default /usr/lib/jvm/temurin-25-jdk-amd64)
 #   QUICK=1       the ~2-minute subset
