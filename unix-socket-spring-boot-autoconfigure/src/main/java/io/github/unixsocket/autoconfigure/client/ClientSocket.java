@@ -43,6 +43,16 @@ import reactor.netty.resources.LoopResources;
  */
 final class ClientSocket {
 
+	private static final int S_IFMT = 0170000;
+
+	private static final int S_IFSOCK = 0140000;
+
+	/** {@link #fileType()}: nothing at the path. */
+	private static final int NO_FILE = -1;
+
+	/** {@link #fileType()}: the path cannot be looked at (a directory above it this process may not search). */
+	private static final int UNKNOWN = -2;
+
 	private final String name;
 
 	private final Path path;
@@ -182,14 +192,6 @@ final class ClientSocket {
 		return (cause != null) ? new UnixSocketConnectException(this.name, this.path, reason, message, cause)
 				: new UnixSocketConnectException(this.name, this.path, reason, message);
 	}
-
-	private static final int S_IFMT = 0170000;
-
-	private static final int S_IFSOCK = 0140000;
-
-	private static final int NO_FILE = -1;
-
-	private static final int UNKNOWN = -2;
 
 	/**
 	 * The type bits of the file at the path (links followed, as connect does), {@link #NO_FILE},

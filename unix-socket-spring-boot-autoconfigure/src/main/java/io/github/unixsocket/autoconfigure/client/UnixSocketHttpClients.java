@@ -145,7 +145,7 @@ public final class UnixSocketHttpClients implements DisposableBean {
 		return socket(name).path();
 	}
 
-	private ClientSocket socket(String name) {
+	ClientSocket socket(String name) {
 		ClientSocket socket = this.sockets.get(name);
 		if (socket == null) {
 			throw new IllegalArgumentException(

@@ -14,10 +14,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
+import io.github.unixsocket.autoconfigure.UnixSocketProperties;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.autoconfigure.client.UnixSocketConnectException.Reason;
 import io.github.unixsocket.server.OtherUser;
@@ -239,6 +241,36 @@ class UnixSocketHttpClientTests {
 					assertThat(ex).hasMessageContainingAll("connection refused", "nothing listens", "Start the process");
 				});
 			});
+	}
+
+	/**
+	 * Root, as these tests run, is never denied a socket: the refusal the kernel gives any
+	 * other user (EACCES, "Permission denied") is handed to the translation as connect
+	 * reports it, with a real socket file at the path.
+	 */
+	@Test
+	void aRefusedPermissionSaysWhoToRunAsOrWhichGroupToJoin() throws Exception {
+		Path guarded = dir.resolve("guarded.sock");
+		try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			listener.bind(UnixDomainSocketAddress.of(guarded));
+			UnixSocketProperties.Client properties = new UnixSocketProperties.Client();
+			properties.setPath(guarded.toString());
+			UnixSocketHttpClients clients = new UnixSocketHttpClients(Map.of("guarded", properties), RestClient::builder,
+					null);
+			try {
+				ClientSocket socket = clients.socket("guarded");
+				UnixSocketConnectException ex = socket
+					.connectFailure(new java.net.SocketException("Permission denied"));
+				assertThat(ex.reason()).isEqualTo(Reason.PERMISSION_DENIED);
+				assertThat(ex).hasMessageContainingAll("'guarded'", guarded.toString(), "permission denied",
+						"add this user to its group (see ls -l " + guarded + ")");
+				assertThat(socket.connectFailure(new java.net.SocketException("Connection refused")).reason())
+					.isEqualTo(Reason.REFUSED);
+			}
+			finally {
+				clients.destroy();
+			}
+		}
 	}
 
 	@Test
