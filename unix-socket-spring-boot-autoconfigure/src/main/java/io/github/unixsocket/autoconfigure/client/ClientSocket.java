@@ -189,8 +189,7 @@ final class ClientSocket {
 	private UnixSocketConnectException failure(Reason reason, String what, String fix, @Nullable Throwable cause) {
 		String message = "Unix socket client '" + this.name + "' could not use " + this.path + ": " + what + ". " + fix
 				+ ".";
-		return (cause != null) ? new UnixSocketConnectException(this.name, this.path, reason, message, cause)
-				: new UnixSocketConnectException(this.name, this.path, reason, message);
+		return new UnixSocketConnectException(this.name, this.path, reason, message, cause);
 	}
 
 	/**

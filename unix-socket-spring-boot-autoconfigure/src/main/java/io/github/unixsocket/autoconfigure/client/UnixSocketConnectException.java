@@ -3,6 +3,8 @@ package io.github.unixsocket.autoconfigure.client;
 import java.net.ConnectException;
 import java.nio.file.Path;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A named client could not talk on its socket. The message names the client, the path,
  * what went wrong and the fix. Spring wraps it: a {@code RestClient} throws a
@@ -40,19 +42,14 @@ public class UnixSocketConnectException extends ConnectException {
 
 	private final Reason reason;
 
-	UnixSocketConnectException(String client, Path path, Reason reason, String message, Throwable cause) {
+	UnixSocketConnectException(String client, Path path, Reason reason, String message, @Nullable Throwable cause) {
 		super(message);
 		this.client = client;
 		this.path = path;
 		this.reason = reason;
-		initCause(cause);
-	}
-
-	UnixSocketConnectException(String client, Path path, Reason reason, String message) {
-		super(message);
-		this.client = client;
-		this.path = path;
-		this.reason = reason;
+		if (cause != null) {
+			initCause(cause);
+		}
 	}
 
 	/** @return the client's name, as in {@code unix-socket.clients.<name>} */
