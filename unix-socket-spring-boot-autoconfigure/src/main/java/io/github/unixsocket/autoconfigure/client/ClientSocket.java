@@ -96,6 +96,10 @@ final class ClientSocket {
 		return this.baseUrl;
 	}
 
+	ExpectedOwner owner() {
+		return this.owner;
+	}
+
 	HttpClient httpClient() {
 		return this.httpClient;
 	}

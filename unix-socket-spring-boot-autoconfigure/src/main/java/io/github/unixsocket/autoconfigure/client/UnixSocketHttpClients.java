@@ -14,6 +14,8 @@ import io.github.unixsocket.server.ExpectedOwner;
 import io.github.unixsocket.server.SocketFile;
 import io.micrometer.common.KeyValue;
 import io.micrometer.observation.ObservationRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.LoopResources;
@@ -43,6 +45,8 @@ import org.springframework.web.util.UriComponentsBuilder;
  */
 public final class UnixSocketHttpClients implements DisposableBean {
 
+	private static final Log logger = LogFactory.getLog(UnixSocketHttpClients.class);
+
 	private final Map<String, ClientSocket> sockets = new LinkedHashMap<>();
 
 	private final @Nullable LoopResources loops;
@@ -65,7 +69,10 @@ public final class UnixSocketHttpClients implements DisposableBean {
 		this.loops = clients.isEmpty() ? null : LoopResources.create("unix-socket-client", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
 		try {
 			clients.forEach((name, client) -> {
-				this.sockets.put(name, socket(name, client, this.loops));
+				ClientSocket socket = socket(name, client, this.loops);
+				this.sockets.put(name, socket);
+				logger.info("Unix socket client '" + name + "' on " + socket.path() + " (" + socket.owner()
+						+ " expected)");
 			});
 		}
 		catch (RuntimeException ex) {
