@@ -1,10 +1,6 @@
 package io.github.unixsocket.autoconfigure;
 
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 
@@ -20,14 +16,10 @@ import io.github.unixsocket.server.ConnectionHandler;
 import io.github.unixsocket.server.DatagramHandler;
 import io.github.unixsocket.server.DatagramServer;
 import io.github.unixsocket.server.EnumNames;
-import io.github.unixsocket.server.FilePermissions;
 import io.github.unixsocket.server.FramedConnectionHandler;
 import io.github.unixsocket.server.Framing;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.NativeSockets;
-import io.github.unixsocket.server.PeerPolicy;
-import io.github.unixsocket.server.SocketFile;
-import io.github.unixsocket.server.SocketFileException;
 import io.github.unixsocket.server.SocketFileOptions;
 import io.github.unixsocket.server.StreamServer;
 import org.jspecify.annotations.Nullable;
@@ -86,7 +78,7 @@ final class ServerPropertiesMapper {
 		}
 		map("idle-timeout", p.getIdleTimeout(), DURATION_FIX, (timeout) -> timeout.to(builder::idleTimeout));
 		mapShared(builder);
-		builder.peerPolicy(peerPolicy()).threadFactory(threadFactory);
+		builder.peerPolicy(SocketFilePropertiesMapper.peerPolicy(prefix(), p)).threadFactory(threadFactory);
 		map("max-connections", p.getMaxConnections(), "use 0 for no limit, or a positive number",
 				(count) -> count.to(builder::maxConnections));
 		map("message-timeout", p.getMessageTimeout(), DURATION_FIX, (timeout) -> timeout.to(builder::messageTimeout));
@@ -300,20 +292,18 @@ final class ServerPropertiesMapper {
 	}
 
 	private SocketFileOptions fileOptions() {
-		Server p = this.properties;
-		Path path = path();
-		Set<PosixFilePermission> permissions = permissions("permissions", p.getPermissions());
-		String group = group();
-		String directoryPermissions = p.getDirectoryPermissions();
-		Set<PosixFilePermission> directoryMode = permissions("directory-permissions", directoryPermissions);
-		try {
-			return new SocketFileOptions(path, permissions, group, p.isCreateDirectories(), directoryMode);
+		String value = this.properties.getPath();
+		if (value == null || value.isBlank()) {
+			throw new UnixSocketConfigurationException(
+					"Unix socket server '" + this.name + "' has no path",
+					"Set 'unix-socket.servers." + this.name + ".path' to the socket file, for example /run/myapp/"
+							+ this.name + ".sock");
 		}
-		catch (IllegalArgumentException ex) {
-			// The engine's rule for the directory mode, the one the HTTP sockets' mapping applies too.
-			throw invalid("directory-permissions", directoryPermissions, ex.getMessage(),
-					"use " + SocketFileOptions.DIRECTORY_PERMISSIONS_RULE);
-		}
+		return SocketFilePropertiesMapper.fileOptions(prefix(), this.properties);
+	}
+
+	private String prefix() {
+		return "unix-socket.servers." + this.name + ".";
 	}
 
 	/** @return the name for a path "@name" in the abstract namespace, {@code null} for a file path */
@@ -340,64 +330,6 @@ final class ServerPropertiesMapper {
 					"Let junixsocket extract its library to a writable directory that allows executing files: set -D"
 							+ NativeSockets.LIBRARY_TMPDIR_PROPERTY + "=<directory> (java.io.tmpdir may be mounted "
 							+ "noexec), or use a stream server on a filesystem path, which needs no native code");
-		}
-	}
-
-	private Path path() {
-		String value = this.properties.getPath();
-		if (value == null || value.isBlank()) {
-			throw new UnixSocketConfigurationException(
-					"Unix socket server '" + this.name + "' has no path",
-					"Set 'unix-socket.servers." + this.name + ".path' to the socket file, for example /run/myapp/"
-							+ this.name + ".sock");
-		}
-		try {
-			Path path = Path.of(value.trim()).toAbsolutePath().normalize();
-			SocketFile.checkLength(path);
-			return path;
-		}
-		catch (InvalidPathException ex) {
-			throw invalid("path", value, ex.getMessage(), "use a valid file path");
-		}
-		catch (SocketFileException ex) {
-			throw invalid("path", value, ex.getMessage(), "use a shorter path, e.g. in /run/<app>/ or /tmp/<app>/");
-		}
-	}
-
-	/** @return the mode, {@code null} when not set: the engine's default */
-	private @Nullable Set<PosixFilePermission> permissions(String property, @Nullable String value) {
-		if (value == null) {
-			return null;
-		}
-		try {
-			return FilePermissions.parse(value);
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid(property, value, ex.getMessage(), "use octal like \"0660\" or symbolic like \"rw-rw----\"");
-		}
-	}
-
-	private @Nullable String group() {
-		String group = this.properties.getGroup();
-		try {
-			SocketFile.lookupGroup((group == null || group.isBlank()) ? null : group.trim());
-			return group;
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid("group", group, ex.getMessage(),
-					"use an existing group name or numeric gid that this process belongs to, or remove it");
-		}
-	}
-
-	private PeerPolicy peerPolicy() {
-		try {
-			return PeerPolicy.of(this.properties.getPeer().getAllowedUsers(),
-					this.properties.getPeer().getAllowedGroups());
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid("peer", this.properties.getPeer().getAllowedUsers() + " / "
-					+ this.properties.getPeer().getAllowedGroups(), ex.getMessage(),
-					"list existing user and group names or numeric ids in peer.allowed-users and peer.allowed-groups");
 		}
 	}
 

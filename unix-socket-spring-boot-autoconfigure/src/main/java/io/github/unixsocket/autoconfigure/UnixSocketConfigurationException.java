@@ -33,9 +33,22 @@ public class UnixSocketConfigurationException extends RuntimeException {
 
 	static UnixSocketConfigurationException invalidProperty(String server, String property, @Nullable Object value,
 			@Nullable String problem, String fix, @Nullable Throwable cause) {
-		String name = "unix-socket.servers." + server + "." + property;
-		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + name + "': "
-				+ problem, "Update '" + name + "': " + fix, cause);
+		return invalidValue("unix-socket.servers." + server + "." + property, value, problem, fix, cause);
+	}
+
+	/**
+	 * A property's value is refused.
+	 * @param property the property's full name
+	 * @param value its value
+	 * @param problem why it is refused
+	 * @param fix what to write instead
+	 * @param cause the refusal, if any
+	 * @return the exception to throw
+	 */
+	public static UnixSocketConfigurationException invalidValue(String property, @Nullable Object value,
+			@Nullable String problem, String fix, @Nullable Throwable cause) {
+		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + property + "': "
+				+ problem, "Update '" + property + "': " + fix, cause);
 	}
 
 	/**

@@ -168,7 +168,7 @@ public class UnixSocketProperties {
 
 	}
 
-	public static class Server {
+	public static class Server extends SocketFileProperties {
 
 		/**
 		 * Socket path. Must fit the platform limit (107 bytes on Linux, 103 on macOS).
@@ -186,29 +186,6 @@ public class UnixSocketProperties {
 		 * Framing of a stream server's bytes.
 		 */
 		private Protocol protocol = Protocol.RAW;
-
-		/**
-		 * Mode of the socket file, octal ("0660") or symbolic ("rw-rw----"). Connecting
-		 * needs write permission. Default: "0600".
-		 */
-		private @Nullable String permissions;
-
-		/**
-		 * Group of the socket file: a numeric gid (digits only) or a group name. The
-		 * process must belong to it. Default: the process's group.
-		 */
-		private @Nullable String group;
-
-		/**
-		 * Whether to create missing parent directories.
-		 */
-		private boolean createDirectories = true;
-
-		/**
-		 * Mode of parent directories this server creates, octal or symbolic. Group and
-		 * others may not write. They get the socket's group, if set. Default: "0750".
-		 */
-		private @Nullable String directoryPermissions;
 
 		/**
 		 * Close connections with no byte read or written for longer than this. 0 for no
@@ -296,10 +273,9 @@ public class UnixSocketProperties {
 		 */
 		private @Nullable DataSize sendBufferSize;
 
-		private final Peer peer = new Peer();
-
 		private final Datagram datagram = new Datagram();
 
+		@Override
 		public @Nullable String getPath() {
 			return this.path;
 		}
@@ -322,38 +298,6 @@ public class UnixSocketProperties {
 
 		public void setProtocol(Protocol protocol) {
 			this.protocol = protocol;
-		}
-
-		public @Nullable String getPermissions() {
-			return this.permissions;
-		}
-
-		public void setPermissions(@Nullable String permissions) {
-			this.permissions = permissions;
-		}
-
-		public @Nullable String getGroup() {
-			return this.group;
-		}
-
-		public void setGroup(@Nullable String group) {
-			this.group = group;
-		}
-
-		public boolean isCreateDirectories() {
-			return this.createDirectories;
-		}
-
-		public void setCreateDirectories(boolean createDirectories) {
-			this.createDirectories = createDirectories;
-		}
-
-		public @Nullable String getDirectoryPermissions() {
-			return this.directoryPermissions;
-		}
-
-		public void setDirectoryPermissions(@Nullable String directoryPermissions) {
-			this.directoryPermissions = directoryPermissions;
 		}
 
 		public @Nullable Duration getIdleTimeout() {
@@ -452,10 +396,6 @@ public class UnixSocketProperties {
 			this.sendBufferSize = sendBufferSize;
 		}
 
-		public Peer getPeer() {
-			return this.peer;
-		}
-
 		public Datagram getDatagram() {
 			return this.datagram;
 		}
@@ -508,17 +448,20 @@ public class UnixSocketProperties {
 
 	}
 
+	/** Who may connect, by the kernel's peer credentials; a server's and a web server socket's. */
 	public static class Peer {
 
 		/**
 		 * Users allowed to connect, checked with SO_PEERCRED: numeric uids (digits only)
-		 * or user names. Empty: anyone who can open the socket file.
+		 * or user names. Empty: anyone who can open the socket file. A peer is let in when
+		 * its user or its effective group is listed.
 		 */
 		private List<String> allowedUsers = new ArrayList<>();
 
 		/**
-		 * Groups allowed to connect, checked with SO_PEERCRED: numeric gids (digits only)
-		 * or group names. Empty: anyone who can open the socket file.
+		 * Groups allowed to connect, checked with SO_PEERCRED against the peer's effective
+		 * group: numeric gids (digits only) or group names. Empty: anyone who can open the
+		 * socket file.
 		 */
 		private List<String> allowedGroups = new ArrayList<>();
 

@@ -160,8 +160,10 @@ class UnixSocketAutoConfigurationTests {
 				"between");
 		assertInvalid("unix-socket.servers.echo.send-buffer-size=3GB", "unix-socket.servers.echo.send-buffer-size",
 				"between 1B and 2GB");
-		assertInvalid("unix-socket.servers.echo.peer.allowed-users=no-such-user-x", "unix-socket.servers.echo.peer",
-				"does not exist");
+		assertInvalid("unix-socket.servers.echo.peer.allowed-users=no-such-user-x",
+				"unix-socket.servers.echo.peer.allowed-users", "does not exist");
+		assertInvalid("unix-socket.servers.echo.peer.allowed-groups=no-such-group-x",
+				"unix-socket.servers.echo.peer.allowed-groups", "does not exist");
 		assertInvalid("unix-socket.servers.echo.path=" + this.dir.resolve("p".repeat(120)),
 				"unix-socket.servers.echo.path", "bytes long");
 	}

@@ -1,45 +1,21 @@
 package io.github.unixsocket.autoconfigure.web;
 
-import java.util.ArrayList;
-import java.util.List;
-
+import io.github.unixsocket.autoconfigure.SocketFileProperties;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A web server's Unix socket: bound to {@code server.unix-socket.*} for the application's
  * web server and to {@code management.server.unix-socket.*} for a separate management
- * server (one class, so both prefixes take the same options).
+ * server (one class, so both prefixes take the same options). The socket file's settings
+ * are those of {@code unix-socket.servers.<name>.*}: {@link SocketFileProperties}.
  */
-public class HttpUnixSocketProperties {
+public class HttpUnixSocketProperties extends SocketFileProperties {
 
 	/**
 	 * Socket path the web server also listens on (or only, with tcp-enabled false). Must
 	 * fit the platform limit (107 bytes on Linux, 103 on macOS). Not set: no socket.
 	 */
 	private @Nullable String path;
-
-	/**
-	 * Mode of the socket file, octal ("0660") or symbolic ("rw-rw----"). Connecting needs
-	 * write permission.
-	 */
-	private String permissions = "0600";
-
-	/**
-	 * Group of the socket file: a numeric gid (digits only) or a group name. The process
-	 * must belong to it. Default: the process's group.
-	 */
-	private @Nullable String group;
-
-	/**
-	 * Whether to create missing parent directories.
-	 */
-	private boolean createDirectories = true;
-
-	/**
-	 * Mode of parent directories created for the socket, octal or symbolic; group and
-	 * others may not write. They get the socket's group, if set.
-	 */
-	private String directoryPermissions = "0750";
 
 	/**
 	 * Whether the server also listens on its TCP port. false: on the Unix socket only
@@ -55,46 +31,13 @@ public class HttpUnixSocketProperties {
 	 */
 	private @Nullable Integer maxConnections;
 
-	private final Peer peer = new Peer();
-
+	@Override
 	public @Nullable String getPath() {
 		return this.path;
 	}
 
 	public void setPath(@Nullable String path) {
 		this.path = path;
-	}
-
-	public String getPermissions() {
-		return this.permissions;
-	}
-
-	public void setPermissions(String permissions) {
-		this.permissions = permissions;
-	}
-
-	public @Nullable String getGroup() {
-		return this.group;
-	}
-
-	public void setGroup(@Nullable String group) {
-		this.group = group;
-	}
-
-	public boolean isCreateDirectories() {
-		return this.createDirectories;
-	}
-
-	public void setCreateDirectories(boolean createDirectories) {
-		this.createDirectories = createDirectories;
-	}
-
-	public String getDirectoryPermissions() {
-		return this.directoryPermissions;
-	}
-
-	public void setDirectoryPermissions(String directoryPermissions) {
-		this.directoryPermissions = directoryPermissions;
 	}
 
 	public boolean isTcpEnabled() {
@@ -111,44 +54,6 @@ public class HttpUnixSocketProperties {
 
 	public void setMaxConnections(@Nullable Integer maxConnections) {
 		this.maxConnections = maxConnections;
-	}
-
-	public Peer getPeer() {
-		return this.peer;
-	}
-
-	/** Who may connect, by the kernel's peer credentials. */
-	public static class Peer {
-
-		/**
-		 * Users allowed to connect: uids (digits only) or user names. Empty: anyone who
-		 * can open the socket file. A peer is let in when its user or its effective group
-		 * is listed.
-		 */
-		private List<String> allowedUsers = new ArrayList<>();
-
-		/**
-		 * Groups allowed to connect: gids (digits only) or group names, matched against
-		 * the peer's effective group.
-		 */
-		private List<String> allowedGroups = new ArrayList<>();
-
-		public List<String> getAllowedUsers() {
-			return this.allowedUsers;
-		}
-
-		public void setAllowedUsers(List<String> allowedUsers) {
-			this.allowedUsers = allowedUsers;
-		}
-
-		public List<String> getAllowedGroups() {
-			return this.allowedGroups;
-		}
-
-		public void setAllowedGroups(List<String> allowedGroups) {
-			this.allowedGroups = allowedGroups;
-		}
-
 	}
 
 }

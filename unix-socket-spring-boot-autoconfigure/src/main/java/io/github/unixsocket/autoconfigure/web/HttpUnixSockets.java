@@ -1,23 +1,15 @@
 package io.github.unixsocket.autoconfigure.web;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-import java.nio.file.attribute.PosixFilePermission;
 
+import io.github.unixsocket.autoconfigure.SocketFilePropertiesMapper;
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
-import io.github.unixsocket.server.FilePermissions;
 import io.github.unixsocket.server.HttpUnixSocket;
-import io.github.unixsocket.server.NativeSockets;
 import io.github.unixsocket.server.PeerPolicy;
-import io.github.unixsocket.server.SocketFile;
-import io.github.unixsocket.server.SocketFileException;
 import io.github.unixsocket.server.SocketFileOptions;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.util.Assert;
 
 /**
  * Turns {@code server.unix-socket.*} (or {@code management.server.unix-socket.*}) into a
@@ -87,51 +79,16 @@ final class HttpUnixSockets {
 	 * @throws UnixSocketConfigurationException naming the first invalid property
 	 */
 	HttpUnixSocket create() {
-		String configured = this.properties.getPath();
-		Assert.state(configured != null, () -> "'" + this.prefix + "path' is not set");
-		String path = configured.trim();
-		if (NativeSockets.isAbstract(path)) {
-			throw invalid("path", path, "a web server's socket needs a file: the abstract namespace is not supported",
-					"use a file path such as /run/<app>/http.sock");
-		}
-		try {
-			SocketFile.checkLength(Path.of(path).toAbsolutePath().normalize());
-		}
-		catch (SocketFileException ex) {
-			throw invalid("path", path, ex.getMessage(),
-					"use a path of at most " + SocketFile.MAX_PATH_BYTES + " bytes");
-		}
-		Set<PosixFilePermission> permissions = mode("permissions", this.properties.getPermissions());
-		Set<PosixFilePermission> directoryPermissions = mode("directory-permissions",
-				this.properties.getDirectoryPermissions());
-		String group = this.properties.getGroup();
-		if (group != null && !group.isBlank()) {
-			try {
-				SocketFile.lookupGroup(group.trim());
-			}
-			catch (IllegalArgumentException ex) {
-				throw invalid("group", group, ex.getMessage(),
-						"use a group this process belongs to, by name or numeric gid, or remove it for the process's group");
-			}
-		}
-		PeerPolicy policy = peerPolicy();
-		SocketFileOptions options;
-		try {
-			options = new SocketFileOptions(Path.of(path), permissions, group, this.properties.isCreateDirectories(),
-					directoryPermissions);
-		}
-		catch (IllegalArgumentException ex) {
-			// The engine's rule, the one unix-socket.servers.* gets too.
-			throw invalid("directory-permissions", this.properties.getDirectoryPermissions(), ex.getMessage(),
-					"use " + SocketFileOptions.DIRECTORY_PERMISSIONS_RULE);
-		}
+		SocketFileOptions options = SocketFilePropertiesMapper.fileOptions(this.prefix, this.properties);
+		PeerPolicy policy = SocketFilePropertiesMapper.peerPolicy(this.prefix, this.properties);
 		Integer maxConnections = this.properties.getMaxConnections();
 		try {
 			return new HttpUnixSocket(this.name, options, policy,
 					(maxConnections != null) ? maxConnections : HttpUnixSocket.DEFAULT_MAX_CONNECTIONS);
 		}
 		catch (IllegalArgumentException ex) {
-			throw invalid("max-connections", maxConnections, ex.getMessage(), "use 0 for no limit, or a positive number");
+			throw UnixSocketConfigurationException.invalidValue(this.prefix + "max-connections", maxConnections,
+					ex.getMessage(), "use 0 for no limit, or a positive number", null);
 		}
 	}
 
@@ -149,40 +106,6 @@ final class HttpUnixSockets {
 			servers.register(socket);
 		}
 		return socket.prepare();
-	}
-
-	private PeerPolicy peerPolicy() {
-		List<String> users = this.properties.getPeer().getAllowedUsers();
-		List<String> groups = this.properties.getPeer().getAllowedGroups();
-		try {
-			PeerPolicy.of(users, List.of());
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid("peer.allowed-users", users, ex.getMessage(), "list existing users by name or numeric uid");
-		}
-		try {
-			return PeerPolicy.of(users, groups);
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid("peer.allowed-groups", groups, ex.getMessage(),
-					"list existing groups by name or numeric gid");
-		}
-	}
-
-	private Set<PosixFilePermission> mode(String property, String value) {
-		try {
-			return FilePermissions.parse(value);
-		}
-		catch (IllegalArgumentException ex) {
-			throw invalid(property, value, ex.getMessage(), "use octal like \"0660\" or symbolic like \"rw-rw----\"");
-		}
-	}
-
-	private UnixSocketConfigurationException invalid(String property, @Nullable Object value,
-			@Nullable String problem, String fix) {
-		String name = this.prefix + property;
-		return new UnixSocketConfigurationException("Invalid value '" + value + "' for property '" + name + "': "
-				+ problem, "Update '" + name + "': " + fix);
 	}
 
 	/**

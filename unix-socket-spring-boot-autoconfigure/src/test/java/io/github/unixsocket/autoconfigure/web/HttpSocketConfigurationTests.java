@@ -49,6 +49,18 @@ class HttpSocketConfigurationTests {
 		assertThat(ex.getAction()).contains("Update 'server.unix-socket.path'").contains("at most 107 bytes");
 	}
 
+	/** The web server binds a file: an abstract address is refused, by the same rule as a mode. */
+	@Test
+	void abstractPathAndBadModeNameTheirProperty() {
+		UnixSocketConfigurationException ex = failure("server.unix-socket.path=@web");
+		assertThat(ex.getMessage()).contains("Invalid value '@web' for property 'server.unix-socket.path'")
+			.contains("abstract namespace");
+		assertThat(ex.getAction()).contains("Update 'server.unix-socket.path'").contains("file path");
+		ex = failure("server.unix-socket.path=/tmp/ok.sock", "server.unix-socket.permissions=0999");
+		assertThat(ex.getMessage()).contains("Invalid value '0999' for property 'server.unix-socket.permissions'");
+		assertThat(ex.getAction()).contains("Update 'server.unix-socket.permissions'").contains("octal");
+	}
+
 	@Test
 	void unknownGroup() {
 		UnixSocketConfigurationException ex = failure("server.unix-socket.path=/tmp/ok.sock",
