@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * wrappers: {@code Channels.newInputStream/newOutputStream} serialise on the channel's
  * blocking lock, so a reader would block a writer.
  */
-final class ChannelConnection implements ServerConnection, ByteChannel {
+final class ChannelConnection implements ServerConnection, StreamConnection, ByteChannel {
 
 	private static final long NO_MESSAGE = Long.MIN_VALUE;
 

@@ -1,16 +1,20 @@
 package io.github.unixsocket.server;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.SocketOption;
-import java.nio.channels.ByteChannel;
 import java.time.Instant;
 import java.util.Map;
 
 /**
- * One accepted stream connection, as a handler sees it. Reads and writes through
- * {@link #inputStream()}, {@link #outputStream()} or {@link #channel()} are blocking, count
- * bytes and refresh the idle timer; reading and writing from two threads at once is safe.
+ * One accepted connection: who is on the other end, since when, how much went each way, and
+ * the means to end it. Every server's connections are {@code Connection}s: those a
+ * {@link MessageHandler} is given, those {@link UnixSocketServerView#connections()} lists,
+ * those a {@link ServerListener} or {@link ConnectionCustomizer} sees. A raw connection,
+ * whose {@link ConnectionHandler} reads and writes the bytes itself, is a
+ * {@link StreamConnection}.
+ * <p>
+ * A connection of an HTTP socket belongs to its web server: {@link #setOption},
+ * {@link #shutdownInput()} and {@link #shutdownOutput()} throw
+ * {@link UnsupportedOperationException} there, and its byte counts stay 0.
  */
 public interface Connection extends AutoCloseable {
 
@@ -19,15 +23,6 @@ public interface Connection extends AutoCloseable {
 
 	/** @return the name of the server that accepted this connection */
 	String serverName();
-
-	/** @return a blocking stream of the bytes the peer sends; -1 once it has half-closed */
-	InputStream inputStream();
-
-	/** @return a blocking stream to the peer */
-	OutputStream outputStream();
-
-	/** @return the connection as a blocking channel, for buffer-based I/O */
-	ByteChannel channel();
 
 	/** @return the peer's credentials, read once from the kernel */
 	PeerCredentials peer();
@@ -48,13 +43,15 @@ public interface Connection extends AutoCloseable {
 	boolean isOpen();
 
 	/**
-	 * Stop reading: the peer's further bytes are discarded and reads return -1.
+	 * Stop reading: the peer's further bytes are discarded (a framed connection handles no
+	 * further message) and reads return -1.
 	 * @throws java.io.IOException on failure
 	 */
 	void shutdownInput() throws java.io.IOException;
 
 	/**
-	 * Stop writing: the peer reads end-of-stream while it can still send.
+	 * Stop writing: the peer reads end-of-stream while it can still send. On a framed
+	 * connection the replies already given are sent first, then the connection closes.
 	 * @throws java.io.IOException on failure
 	 */
 	void shutdownOutput() throws java.io.IOException;
@@ -65,16 +62,6 @@ public interface Connection extends AutoCloseable {
 	 * @return {@code true} while the server drains
 	 */
 	boolean isDraining();
-
-	/**
-	 * Say whether the handler is idle between requests, blocked waiting for the next one.
-	 * While it is, a draining server closes the connection at once instead of at the drain
-	 * deadline, so shutdown does not wait on clients that have nothing in flight. The framed
-	 * protocols ({@code lines}, {@code length-prefixed}, {@code commands}) do this themselves.
-	 * @param idle {@code true} before blocking for the next request, {@code false} once bytes
-	 * of it arrived
-	 */
-	void setIdleBetweenRequests(boolean idle);
 
 	/** @return when the connection was accepted */
 	Instant openedAt();

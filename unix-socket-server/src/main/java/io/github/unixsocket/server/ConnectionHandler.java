@@ -13,6 +13,6 @@ public interface ConnectionHandler {
 	 * @param connection the accepted connection
 	 * @throws Exception anything: the connection is closed and the error logged
 	 */
-	void handle(Connection connection) throws Exception;
+	void handle(StreamConnection connection) throws Exception;
 
 }

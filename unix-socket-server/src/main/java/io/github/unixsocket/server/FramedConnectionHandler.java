@@ -26,14 +26,14 @@ import org.jspecify.annotations.Nullable;
  * {@link MessageHandler#messageTooLarge} had its say) without allocating that size. While
  * the server drains, the connection ends once the messages already received are answered;
  * one idle in wait for its next message is closed at once
- * ({@link Connection#setIdleBetweenRequests}).
+ * ({@link StreamConnection#setIdleBetweenRequests}).
  * <p>
  * On a {@link StreamServer}'s connections, the part of the read buffer beyond its first
  * 8KB is reserved in the server's {@link StreamServer#bufferBudget() buffer budget} before
  * it is allocated, and returned once the buffer shrinks back (as soon as no large message
  * is in it) or the connection ends; a connection the budget evicts is closed. The server's
  * {@link StreamServer#messageTimeout() message timeout} runs while a started message waits
- * for the rest of its bytes, not while its handler runs. On other {@link Connection}s
+ * for the rest of its bytes, not while its handler runs. On other {@link StreamConnection}s
  * the handler keeps a budget of its own ({@link BufferBudget#DEFAULT_CAPACITY}) and no
  * message timeout.
  */
@@ -108,7 +108,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 	}
 
 	@Override
-	public void handle(Connection connection) throws Exception {
+	public void handle(StreamConnection connection) throws Exception {
 		new Session(connection).run();
 	}
 
@@ -117,7 +117,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 		private final FramedMessages messages = FramedConnectionHandler.this.messages;
 
-		private final Connection connection;
+		private final StreamConnection connection;
 
 		private final ByteChannel channel;
 
@@ -146,7 +146,7 @@ public final class FramedConnectionHandler implements ConnectionHandler {
 
 		private int scanned;
 
-		Session(Connection connection) {
+		Session(StreamConnection connection) {
 			this.connection = connection;
 			this.channel = connection.channel();
 			this.tracked = (connection instanceof ChannelConnection channelConnection) ? channelConnection : null;

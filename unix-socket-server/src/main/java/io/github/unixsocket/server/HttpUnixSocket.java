@@ -1,10 +1,7 @@
 package io.github.unixsocket.server;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.SocketOption;
-import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -411,8 +408,7 @@ public final class HttpUnixSocket implements UnixSocketServerView {
 
 	/**
 	 * An HTTP connection as the registry sees it: who is on the other end, since when, and
-	 * a way to close it. Its bytes belong to the web server: the stream methods are not
-	 * available.
+	 * a way to close it. Its bytes belong to the web server.
 	 */
 	private final class HttpConnection implements Connection {
 
@@ -443,21 +439,6 @@ public final class HttpUnixSocket implements UnixSocketServerView {
 		@Override
 		public String serverName() {
 			return HttpUnixSocket.this.name;
-		}
-
-		@Override
-		public InputStream inputStream() {
-			throw servedByWebServer();
-		}
-
-		@Override
-		public OutputStream outputStream() {
-			throw servedByWebServer();
-		}
-
-		@Override
-		public ByteChannel channel() {
-			throw servedByWebServer();
 		}
 
 		@Override
@@ -493,10 +474,6 @@ public final class HttpUnixSocket implements UnixSocketServerView {
 		@Override
 		public boolean isDraining() {
 			return HttpUnixSocket.this.state == ServerState.DRAINING;
-		}
-
-		@Override
-		public void setIdleBetweenRequests(boolean idle) {
 		}
 
 		@Override

@@ -1,13 +1,10 @@
 package io.github.unixsocket.server;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -228,27 +225,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	@Override
-	public InputStream inputStream() {
-		throw streamsNotAvailable();
-	}
-
-	@Override
-	public OutputStream outputStream() {
-		throw streamsNotAvailable();
-	}
-
-	@Override
-	public ByteChannel channel() {
-		throw streamsNotAvailable();
-	}
-
-	private UnsupportedOperationException streamsNotAvailable() {
-		return new UnsupportedOperationException("Connection " + this.id + " of '" + this.server.name()
-				+ "' is framed and served by an event loop: reply by returning bytes from the MessageHandler; "
-				+ "use protocol raw for a handler that reads and writes the stream itself");
-	}
-
-	@Override
 	public PeerCredentials peer() {
 		PeerCredentials peer = this.peer;
 		if (peer == null) {
@@ -320,11 +296,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	@Override
 	public boolean isDraining() {
 		return this.server.state() == ServerState.DRAINING;
-	}
-
-	/** Framed connections know by themselves when they are between requests. */
-	@Override
-	public void setIdleBetweenRequests(boolean idle) {
 	}
 
 	@Override

@@ -243,34 +243,6 @@ class LoopConnectionTests {
 		assertThat(server.bytesSent()).isEqualTo(11_000);
 	}
 
-	@ParameterizedTest
-	@EnumSource(StreamServer.Dispatch.class)
-	void streamsAreNotAvailableOnTheLoopAndSaySo(StreamServer.Dispatch dispatch) throws Exception {
-		StreamServer server = start("streams", dispatch, (connection, message) -> {
-			StringBuilder reply = new StringBuilder();
-			for (Runnable attempt : List.<Runnable>of(connection::inputStream, connection::outputStream,
-					connection::channel)) {
-				try {
-					attempt.run();
-					reply.append("allowed;");
-				}
-				catch (UnsupportedOperationException ex) {
-					reply.append(ex.getMessage()).append(';');
-				}
-			}
-			return reply.toString().getBytes(StandardCharsets.UTF_8);
-		}, UnaryOperator.identity());
-		try (TestClient client = TestClient.connect(path(server))) {
-			client.write("x\n");
-			String expected = ("Connection 1 of 'streams' is framed and served by an event loop: reply by returning bytes "
-					+ "from the MessageHandler; use protocol raw for a handler that reads and writes the stream itself;")
-				.repeat(3) + "\n";
-			assertThat(client.read(expected.length())).isEqualTo(expected);
-			assertThat(client.exchange("still open\n")).isNotEmpty();
-		}
-		assertThat(server.handlerErrors()).isZero();
-	}
-
 	@Test
 	@Tag(Slow.TAG)
 	void tenThousandConnectsAndDisconnectsLeakNoDescriptorsOrConnections() throws Exception {

@@ -185,11 +185,11 @@ class PeerIdentityTests {
 			}
 		}
 
-		private static void echo(Connection connection) throws IOException {
+		private static void echo(StreamConnection connection) throws IOException {
 			connection.inputStream().transferTo(connection.outputStream());
 		}
 
-		private static void show(Connection connection, Queue<String> shown) throws IOException {
+		private static void show(StreamConnection connection, Queue<String> shown) throws IOException {
 			shown.add(connection.peer().toString());
 			echo(connection);
 		}

@@ -393,7 +393,7 @@ class TrustBoundaryTests {
 		}
 	}
 
-	private static void echo(Connection connection) throws IOException {
+	private static void echo(StreamConnection connection) throws IOException {
 		connection.inputStream().transferTo(connection.outputStream());
 	}
 

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
  * <pre>
  * &#64;UnixSocketHandler("echo")
  * class EchoHandler implements ConnectionHandler {
- *     public void handle(Connection connection) throws IOException {
+ *     public void handle(StreamConnection connection) throws IOException {
  *         connection.inputStream().transferTo(connection.outputStream());
  *     }
  * }

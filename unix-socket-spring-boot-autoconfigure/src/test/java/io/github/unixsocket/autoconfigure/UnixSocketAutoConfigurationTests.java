@@ -15,11 +15,12 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
 import io.github.unixsocket.server.AbstractUnixSocketServer.ServerBuilder;
-import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.ConnectionCustomizer;
 import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.EventLoopGroup;
 import io.github.unixsocket.server.MessageHandler;
+import io.github.unixsocket.server.StreamConnection;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.TestClient;
 import io.github.unixsocket.server.UnixSocketServerView;
@@ -357,7 +358,7 @@ class UnixSocketAutoConfigurationTests {
 	static class EchoHandler implements ConnectionHandler {
 
 		@Override
-		public void handle(Connection connection) throws IOException {
+		public void handle(StreamConnection connection) throws IOException {
 			connection.inputStream().transferTo(connection.outputStream());
 		}
 
@@ -468,7 +469,7 @@ class UnixSocketAutoConfigurationTests {
 		static volatile CompletableFuture<Boolean> result;
 
 		@Override
-		public void handle(Connection connection) throws Exception {
+		public void handle(StreamConnection connection) throws Exception {
 			connection.inputStream().read();
 			result.complete(isVirtual(Thread.currentThread()));
 		}

@@ -311,7 +311,7 @@ class UnixSocketDatagramAutoConfigurationTests {
 	static class EchoStreamHandler implements ConnectionHandler {
 
 		@Override
-		public void handle(io.github.unixsocket.server.Connection connection) throws IOException {
+		public void handle(io.github.unixsocket.server.StreamConnection connection) throws IOException {
 			connection.inputStream().transferTo(connection.outputStream());
 		}
 

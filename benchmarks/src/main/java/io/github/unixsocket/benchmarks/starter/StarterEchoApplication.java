@@ -6,8 +6,8 @@ import java.nio.channels.ByteChannel;
 import java.nio.file.Path;
 
 import io.github.unixsocket.handler.UnixSocketHandler;
-import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.ConnectionHandler;
+import io.github.unixsocket.server.StreamConnection;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -31,7 +31,7 @@ public class StarterEchoApplication {
 
 		/** Same loop as the NIO baseline, so the difference is the framework's. */
 		@Override
-		public void handle(Connection connection) throws IOException {
+		public void handle(StreamConnection connection) throws IOException {
 			ByteChannel channel = connection.channel();
 			ByteBuffer buffer = ByteBuffer.allocateDirect(1024);
 			while (channel.read(buffer) >= 0) {
