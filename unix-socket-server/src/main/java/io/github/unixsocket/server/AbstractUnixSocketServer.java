@@ -14,6 +14,10 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.file.SocketFile;
+import io.github.unixsocket.server.file.SocketFileOptions;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

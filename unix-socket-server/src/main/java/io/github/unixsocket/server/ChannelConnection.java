@@ -14,6 +14,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.github.unixsocket.server.peer.KernelPeer;
+import io.github.unixsocket.server.peer.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerPolicy;
+
 import org.jspecify.annotations.Nullable;
 
 

@@ -4,6 +4,8 @@ import java.net.SocketOption;
 import java.time.Instant;
 import java.util.Map;
 
+import io.github.unixsocket.server.peer.PeerCredentials;
+
 /**
  * One accepted connection: who is on the other end, since when, how much went each way, and
  * the means to end it. Every server's connections are {@code Connection}s: those a

@@ -16,6 +16,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.file.SocketFile;
+import io.github.unixsocket.server.file.SocketFileException;
+import io.github.unixsocket.server.file.SocketFileOptions;
+import io.github.unixsocket.server.peer.KernelPeer;
+import io.github.unixsocket.server.peer.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerPolicy;
+import io.github.unixsocket.server.peer.UnixIds;
+
 import jdk.net.UnixDomainPrincipal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

@@ -16,6 +16,10 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
+import io.github.unixsocket.server.peer.KernelPeer;
+import io.github.unixsocket.server.peer.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerPolicy;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

@@ -1,5 +1,7 @@
 package io.github.unixsocket.server;
 
+import io.github.unixsocket.server.peer.PeerPolicy;
+
 /**
  * Why the server refused a connection: closed before its handler ran (the first three),
  * or cut off while it ran because it went over one of the server's limits for

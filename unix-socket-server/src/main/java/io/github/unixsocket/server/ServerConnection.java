@@ -1,5 +1,7 @@
 package io.github.unixsocket.server;
 
+import io.github.unixsocket.server.peer.PeerPolicy;
+
 /**
  * What a {@link StreamServer} needs of its connections, whichever way they are served:
  * a thread each ({@link ChannelConnection}) or an event loop ({@link LoopConnection}).

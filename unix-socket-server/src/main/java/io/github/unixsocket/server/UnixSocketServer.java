@@ -3,6 +3,8 @@ package io.github.unixsocket.server;
 import java.io.IOException;
 import java.time.Duration;
 
+import io.github.unixsocket.server.file.SocketFileException;
+
 /**
  * A Unix domain socket server the application runs: started, drained, inspected.
  * Implementations are thread-safe.

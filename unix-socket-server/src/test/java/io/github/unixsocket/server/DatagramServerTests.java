@@ -26,6 +26,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.file.SocketFileException;
+import io.github.unixsocket.server.file.SocketFileOptions;
+import io.github.unixsocket.server.peer.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerPolicy;
+
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

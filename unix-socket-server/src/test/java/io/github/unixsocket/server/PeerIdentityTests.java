@@ -14,6 +14,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.peer.PeerPolicy;
+import io.github.unixsocket.server.peer.UnixIds;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;

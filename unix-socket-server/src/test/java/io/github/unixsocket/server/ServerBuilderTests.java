@@ -3,6 +3,9 @@ package io.github.unixsocket.server;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.file.SocketFileOptions;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

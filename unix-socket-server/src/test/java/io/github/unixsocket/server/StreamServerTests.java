@@ -22,6 +22,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.file.SocketFile;
+import io.github.unixsocket.server.file.SocketFileException;
+import io.github.unixsocket.server.file.SocketFileOptions;
+import io.github.unixsocket.server.peer.PeerPolicy;
+import io.github.unixsocket.server.peer.UnixIds;
+
 import com.sun.security.auth.module.UnixSystem;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

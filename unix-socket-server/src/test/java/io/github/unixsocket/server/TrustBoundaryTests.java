@@ -24,6 +24,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.file.PathLock;
+import io.github.unixsocket.server.file.SocketFile;
+import io.github.unixsocket.server.file.SocketFileException;
+import io.github.unixsocket.server.file.SocketFileOptions;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -9,15 +9,15 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
-import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.Connection;
 import io.github.unixsocket.server.DatagramServer;
-import io.github.unixsocket.server.FilePermissions;
+import io.github.unixsocket.server.EnumNames;
 import io.github.unixsocket.server.NativeSockets;
-import io.github.unixsocket.server.PeerCredentials;
 import io.github.unixsocket.server.RejectReason;
 import io.github.unixsocket.server.StreamServer;
 import io.github.unixsocket.server.UnixSocketServerView;
+import io.github.unixsocket.server.file.FilePermissions;
+import io.github.unixsocket.server.peer.PeerCredentials;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;

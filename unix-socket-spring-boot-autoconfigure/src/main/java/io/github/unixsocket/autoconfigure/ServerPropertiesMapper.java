@@ -20,8 +20,8 @@ import io.github.unixsocket.server.FramedConnectionHandler;
 import io.github.unixsocket.server.Framing;
 import io.github.unixsocket.server.MessageHandler;
 import io.github.unixsocket.server.NativeSockets;
-import io.github.unixsocket.server.SocketFileOptions;
 import io.github.unixsocket.server.StreamServer;
+import io.github.unixsocket.server.file.SocketFileOptions;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.PropertyMapper;

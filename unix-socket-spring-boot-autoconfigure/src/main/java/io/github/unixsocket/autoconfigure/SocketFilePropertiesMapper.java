@@ -3,8 +3,8 @@ package io.github.unixsocket.autoconfigure;
 import java.util.List;
 
 import io.github.unixsocket.server.EnumNames;
-import io.github.unixsocket.server.PeerPolicy;
-import io.github.unixsocket.server.SocketFileOptions;
+import io.github.unixsocket.server.file.SocketFileOptions;
+import io.github.unixsocket.server.peer.PeerPolicy;
 
 /**
  * Maps {@link SocketFileProperties} onto the engine, for both property trees. The engine

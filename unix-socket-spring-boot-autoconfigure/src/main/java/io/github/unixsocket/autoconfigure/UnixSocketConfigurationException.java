@@ -4,9 +4,9 @@ import java.net.SocketException;
 import java.util.Collection;
 
 import io.github.unixsocket.server.NativeSockets;
-import io.github.unixsocket.server.SocketFile;
-import io.github.unixsocket.server.SocketFileException;
 import io.github.unixsocket.server.UnixSocketServer;
+import io.github.unixsocket.server.file.SocketFile;
+import io.github.unixsocket.server.file.SocketFileException;
 import org.jspecify.annotations.Nullable;
 
 /**

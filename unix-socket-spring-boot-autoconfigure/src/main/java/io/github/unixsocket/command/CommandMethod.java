@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import io.github.unixsocket.server.Connection;
-import io.github.unixsocket.server.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerCredentials;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;

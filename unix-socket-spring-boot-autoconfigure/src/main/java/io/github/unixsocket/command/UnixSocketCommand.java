@@ -14,7 +14,7 @@ import org.springframework.aot.hint.annotation.Reflective;
  * request's {@code args} (compile with {@code -parameters}, as Spring Boot's build plugins
  * do): text values are converted with Spring's conversion service, other JSON values
  * with Jackson. A parameter of type {@link io.github.unixsocket.server.Connection} or
- * {@link io.github.unixsocket.server.PeerCredentials} gets the caller's connection or
+ * {@link io.github.unixsocket.server.peer.PeerCredentials} gets the caller's connection or
  * credentials. An argument may be left out only when its parameter is an
  * {@link java.util.Optional} or annotated {@code @Nullable}. The return value is the
  * reply's {@code payload}, serialised with the application's Jackson mapper; what the

@@ -4,7 +4,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 
 import io.github.unixsocket.server.Connection;
-import io.github.unixsocket.server.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerCredentials;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
 import org.springframework.aot.hint.ReflectionHints;

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.github.unixsocket.server.Connection;
-import io.github.unixsocket.server.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerCredentials;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aot.hint.RuntimeHints;

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.Locale;
 
 import io.github.unixsocket.autoconfigure.client.UnixSocketConnectException.Reason;
-import io.github.unixsocket.server.ExpectedOwner;
+import io.github.unixsocket.server.peer.ExpectedOwner;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;

@@ -10,8 +10,8 @@ import java.util.function.Supplier;
 
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.autoconfigure.UnixSocketProperties;
-import io.github.unixsocket.server.ExpectedOwner;
-import io.github.unixsocket.server.SocketFile;
+import io.github.unixsocket.server.file.SocketFile;
+import io.github.unixsocket.server.peer.ExpectedOwner;
 import io.micrometer.common.KeyValue;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;

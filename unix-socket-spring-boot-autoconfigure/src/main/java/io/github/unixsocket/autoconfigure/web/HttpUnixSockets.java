@@ -6,8 +6,8 @@ import io.github.unixsocket.autoconfigure.SocketFilePropertiesMapper;
 import io.github.unixsocket.autoconfigure.UnixSocketConfigurationException;
 import io.github.unixsocket.autoconfigure.UnixSocketServers;
 import io.github.unixsocket.server.HttpUnixSocket;
-import io.github.unixsocket.server.PeerPolicy;
-import io.github.unixsocket.server.SocketFileOptions;
+import io.github.unixsocket.server.file.SocketFileOptions;
+import io.github.unixsocket.server.peer.PeerPolicy;
 
 import org.springframework.beans.factory.ObjectProvider;
 

@@ -32,7 +32,7 @@ import org.springframework.util.Assert;
  * <p>
  * Every accepted connection is checked against the peer allow-list before Tomcat reads a
  * byte (a refused peer is closed without a response), and each request carries the
- * client's {@link io.github.unixsocket.server.PeerCredentials} as request attribute
+ * client's {@link io.github.unixsocket.server.peer.PeerCredentials} as request attribute
  * {@link HttpUnixSocket#PEER_ATTRIBUTE}.
  * <p>
  * Public only because Tomcat instantiates a connector's protocol by class name; set up by

@@ -23,7 +23,7 @@ import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
  * <p>
  * Each new connection's peer is checked against the allow-list when it opens, before a
  * byte is read (a refused peer is closed without a response), and every request gets the
- * client's {@link io.github.unixsocket.server.PeerCredentials} as attribute
+ * client's {@link io.github.unixsocket.server.peer.PeerCredentials} as attribute
  * {@link HttpUnixSocket#PEER_ATTRIBUTE}.
  */
 class UnixSocketJettyConnector extends UnixDomainServerConnector {

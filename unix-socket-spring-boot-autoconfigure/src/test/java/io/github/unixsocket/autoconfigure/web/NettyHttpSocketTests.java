@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.github.unixsocket.server.HttpUnixSocket;
-import io.github.unixsocket.server.PeerCredentials;
+import io.github.unixsocket.server.peer.PeerCredentials;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.client.HttpClient;
 

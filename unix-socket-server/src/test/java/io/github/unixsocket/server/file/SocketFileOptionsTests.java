@@ -1,6 +1,8 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.file;
 
 import java.nio.file.Path;
+
+import io.github.unixsocket.server.EnumNames;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.file;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -19,6 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import io.github.unixsocket.server.peer.ProcessUser;
+import io.github.unixsocket.server.peer.UnixIds;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,12 +30,14 @@ import org.jspecify.annotations.Nullable;
  * process's user or by root, and not writable by group or others unless it has the
  * sticky bit (as {@code /tmp} has). Anyone else who could write to one of them could
  * swap the socket, or the directory it is in, for their own.
+ * <p>
+ * Internal: public only for the engine's other packages; not API, it may change in any release.
  */
-final class SocketDirectory {
+public final class SocketDirectory {
 
-	static final int S_IFMT = 0170000;
+	public static final int S_IFMT = 0170000;
 
-	static final int S_IFSOCK = 0140000;
+	public static final int S_IFSOCK = 0140000;
 
 	static final int S_IFLNK = 0120000;
 
@@ -263,7 +268,7 @@ final class SocketDirectory {
 	 * @param mode a directory's mode
 	 * @return whether only its owner (and root) can rename or remove other users' entries
 	 */
-	static boolean onlyOwnerCanReplace(int mode) {
+	public static boolean onlyOwnerCanReplace(int mode) {
 		return (mode & GROUP_OR_OTHERS_WRITE) == 0 || (mode & STICKY) != 0;
 	}
 
@@ -271,7 +276,7 @@ final class SocketDirectory {
 	 * @param attributes {@code unix:} attributes read with {@code mode}
 	 * @return the mode
 	 */
-	static int mode(Map<String, Object> attributes) {
+	public static int mode(Map<String, Object> attributes) {
 		return (Integer) Objects.requireNonNull(attributes.get("mode"), "mode");
 	}
 
@@ -279,7 +284,7 @@ final class SocketDirectory {
 	 * @param attributes {@code unix:} attributes read with {@code uid}
 	 * @return the owner's uid
 	 */
-	static long uid(Map<String, Object> attributes) {
+	public static long uid(Map<String, Object> attributes) {
 		return ((Number) Objects.requireNonNull(attributes.get("uid"), "uid")).longValue();
 	}
 

@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.peer;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -16,14 +16,16 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * @param uid the peer's effective user id
  * @param gid the peer's effective group id
  * @param principal the JDK's principal, which has the names already, or {@code null}
+ * <p>
+ * Internal: public only for the engine's other packages; not API, it may change in any release.
  */
-record KernelPeer(long uid, long gid, @Nullable UnixDomainPrincipal principal) {
+public record KernelPeer(long uid, long gid, @Nullable UnixDomainPrincipal principal) {
 
 	/**
 	 * @param channel a connected channel
 	 * @return its peer, {@code null} if the kernel's credentials cannot be read
 	 */
-	static @Nullable KernelPeer of(SocketChannel channel) {
+	public static @Nullable KernelPeer of(SocketChannel channel) {
 		try {
 			if (channel instanceof AFUNIXSocketChannel junix) {
 				AFUNIXSocketCredentials credentials = junix.getPeerCredentials();
@@ -43,7 +45,7 @@ record KernelPeer(long uid, long gid, @Nullable UnixDomainPrincipal principal) {
 	 * @return whether the peer is allowed by a policy that restricts; {@code false} if its
 	 * credentials are unknown
 	 */
-	static boolean allowed(@Nullable KernelPeer peer, PeerPolicy policy) {
+	public static boolean allowed(@Nullable KernelPeer peer, PeerPolicy policy) {
 		return peer != null && policy.allows(peer.uid(), peer.gid());
 	}
 
@@ -51,7 +53,7 @@ record KernelPeer(long uid, long gid, @Nullable UnixDomainPrincipal principal) {
 	 * @param peer a peer, may be {@code null}
 	 * @return its credentials for display
 	 */
-	static PeerCredentials credentials(@Nullable KernelPeer peer) {
+	public static PeerCredentials credentials(@Nullable KernelPeer peer) {
 		if (peer == null) {
 			return PeerCredentials.UNKNOWN;
 		}

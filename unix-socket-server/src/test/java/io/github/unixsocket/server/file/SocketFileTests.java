@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.file;
 
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -8,6 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+
+import io.github.unixsocket.server.DatagramServer;
+import io.github.unixsocket.server.OtherUser;
+import io.github.unixsocket.server.ServerFixture;
+import io.github.unixsocket.server.StreamServer;
+import io.github.unixsocket.server.UnixSocketServer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

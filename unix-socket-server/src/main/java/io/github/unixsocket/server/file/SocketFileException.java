@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.file;
 
 import java.io.IOException;
 import java.nio.file.Path;

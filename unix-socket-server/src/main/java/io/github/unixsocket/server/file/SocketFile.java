@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.file;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -29,6 +29,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import io.github.unixsocket.server.peer.UnixIds;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +46,8 @@ import org.newsclub.net.unix.OperationNotSupportedSocketException;
  * never exists with broader rights than configured; and the file is removed only while
  * it is still ours. No {@code chmod}, {@code chown} or {@code unlink} here follows a
  * symbolic link or acts on a file other than the socket just bound.
+ * <p>
+ * Internal: public only for the engine's other packages; not API, it may change in any release.
  */
 public final class SocketFile implements Closeable {
 
@@ -81,7 +85,7 @@ public final class SocketFile implements Closeable {
 	}
 
 	/** @return the bound socket's file key (device and inode) */
-	Object fileKey() {
+	public Object fileKey() {
 		return this.fileKey;
 	}
 
@@ -175,7 +179,7 @@ public final class SocketFile implements Closeable {
 		warnIfClosedToGroup(options, group, created);
 		PathLock lock = PathLock.acquire(path);
 		try {
-			reclaimIfStale(path, ServerType.STREAM);
+			reclaimIfStale(path, false);
 			Path privateDir = createPrivateDirectory(path);
 			Path temporary = privateDir.resolve("s");
 			try {
@@ -297,7 +301,7 @@ public final class SocketFile implements Closeable {
 		PathLock lock = PathLock.acquire(path);
 		SocketFile bound = null;
 		try {
-			reclaimIfStale(path, ServerType.DATAGRAM);
+			reclaimIfStale(path, true);
 			Path dir = SocketDirectory.parent(path).toRealPath();
 			Integer restoreMode = null;
 			boolean exposed = false;
@@ -438,12 +442,12 @@ public final class SocketFile implements Closeable {
 	 * deleted (if it is still the same file after the probe); a live socket or anything
 	 * that is not a socket fails and is left untouched. Callers hold the path's lock.
 	 * @param path the socket path
-	 * @param type the type of the server that wants the path: the probe uses a socket of
-	 * that type (a stream connect to a datagram socket fails with "wrong type", and the
-	 * other way round)
+	 * @param datagram whether a datagram server wants the path, else a stream server: the
+	 * probe uses a socket of that type (a stream connect to a datagram socket fails with
+	 * "wrong type", and the other way round)
 	 * @throws SocketFileException if the path is taken
 	 */
-	static void reclaimIfStale(Path path, ServerType type) throws SocketFileException {
+	static void reclaimIfStale(Path path, boolean datagram) throws SocketFileException {
 		Map<String, Object> attributes;
 		try {
 			attributes = Files.readAttributes(path, "unix:mode,ino,dev", NOFOLLOW);
@@ -460,7 +464,7 @@ public final class SocketFile implements Closeable {
 					path + " exists and is " + describe(path) + ", not a socket; it was left untouched");
 		}
 		try {
-			if (type == ServerType.DATAGRAM) {
+			if (datagram) {
 				probeDatagram(path);
 			}
 			else {
@@ -480,7 +484,7 @@ public final class SocketFile implements Closeable {
 			if (String.valueOf(ex.getMessage()).contains("wrong type")) {
 				throw new SocketFileException(SocketFileException.Reason.IN_USE, path,
 						"Socket " + path + " is in use: another process has bound a "
-								+ ((type == ServerType.STREAM) ? "datagram" : "stream")
+								+ (datagram ? "stream" : "datagram")
 								+ " socket there; it was left untouched",
 						ex);
 			}

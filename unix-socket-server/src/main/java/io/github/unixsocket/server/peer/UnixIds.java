@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.peer;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,8 +21,10 @@ import java.util.Set;
  * never stands in for uid 1001; the JDK's own lookup would try such a string as a name
  * first. A peer is shown by name, or by number when its id has no name or the name is all
  * digits (it would read as an id).
+ * <p>
+ * Internal: public only for the engine's other packages; not API, it may change in any release.
  */
-final class UnixIds {
+public final class UnixIds {
 
 	/** {@code (uid_t) -1} means "no id" to the kernel. */
 	static final long MAX_ID = 0xFFFF_FFFEL;
@@ -79,7 +81,7 @@ final class UnixIds {
 	 * @return the principal of exactly that gid or group
 	 * @throws IllegalArgumentException if it is neither a valid gid nor an existing group
 	 */
-	static GroupPrincipal groupPrincipal(String group) {
+	public static GroupPrincipal groupPrincipal(String group) {
 		if (!isNumeric(group)) {
 			return (GroupPrincipal) lookup(group, true);
 		}
@@ -113,7 +115,7 @@ final class UnixIds {
 	 * @param principal a principal of the default file system
 	 * @return its uid or gid
 	 */
-	static long id(UserPrincipal principal) {
+	public static long id(UserPrincipal principal) {
 		if (!principal.getClass().getName().startsWith("sun.nio.fs.UnixUserPrincipals$")) {
 			throw new IllegalArgumentException("Not a principal of the Unix file system: " + principal.getClass());
 		}
@@ -137,7 +139,7 @@ final class UnixIds {
 	 * @param uid the uid
 	 * @return the user's name, or the uid when it has none or the name is all digits
 	 */
-	static String userName(long uid) {
+	public static String userName(long uid) {
 		return name(PASSWD, uid);
 	}
 
@@ -146,7 +148,7 @@ final class UnixIds {
 	 * @param gid the gid
 	 * @return the group's name, or the gid when it has none or the name is all digits
 	 */
-	static String groupName(long gid) {
+	public static String groupName(long gid) {
 		return name(GROUP, gid);
 	}
 

@@ -1,10 +1,11 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.file;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -22,6 +23,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions, @Nullable String group,
 		boolean createDirectories, Set<PosixFilePermission> directoryPermissions) {
+
+	/**
+	 * An abstract address's prefix, refused here: such an address has no file. It is
+	 * {@code NativeSockets.ABSTRACT_PREFIX}, written again so that this package does not
+	 * depend on the servers'.
+	 */
+	private static final String ABSTRACT_PREFIX = "@";
 
 	/** Default socket file mode: {@code 0600}, the owner only. */
 	public static final Set<PosixFilePermission> DEFAULT_PERMISSIONS = FilePermissions.parse("0600");
@@ -102,7 +110,7 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 	}
 
 	private static Path parsePath(String path) {
-		if (NativeSockets.isAbstract(path.trim())) {
+		if (path.trim().startsWith(ABSTRACT_PREFIX)) {
 			throw new InvalidOptionException(Option.PATH, path,
 					"an address in the abstract namespace has no file, and this socket needs one",
 					"use a file path such as /run/<app>/<name>.sock");
@@ -150,7 +158,12 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 		GROUP,
 
 		/** The mode of created directories. */
-		DIRECTORY_PERMISSIONS
+		DIRECTORY_PERMISSIONS;
+
+		/** @return the option as its property spells it: {@code directory-permissions} */
+		public String key() {
+			return name().toLowerCase(Locale.ROOT).replace('_', '-');
+		}
 
 	}
 
@@ -166,7 +179,7 @@ public record SocketFileOptions(Path path, Set<PosixFilePermission> permissions,
 		private final String fix;
 
 		InvalidOptionException(Option option, @Nullable String value, @Nullable String problem, String fix) {
-			super(EnumNames.of(option) + " '" + value + "': " + problem + "; " + fix);
+			super(option.key() + " '" + value + "': " + problem + "; " + fix);
 			this.option = option;
 			this.value = value;
 			this.problem = String.valueOf(problem);

@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.file;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Set;
 
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,8 +31,10 @@ import org.jspecify.annotations.Nullable;
  * then lock the removed file and believe it holds the path, the holder writes a token of
  * its own into the file it locked and reads it back through the path: only a lock on the
  * file the path names counts.
+ * <p>
+ * Internal: public only for the engine's other packages; not API, it may change in any release.
  */
-final class PathLock implements Closeable {
+public final class PathLock implements Closeable {
 
 	private static final String PREFIX = ".";
 
@@ -102,20 +105,20 @@ final class PathLock implements Closeable {
 			if (Arrays.equals(token, readThroughPath(file, token.length))) {
 				return new PathLock(file, channel, lock);
 			}
-			ServerSupport.closeQuietly(channel);
+			closeQuietly(channel);
 			return null;
 		}
 		catch (OverlappingFileLockException ex) {
-			ServerSupport.closeQuietly(channel);
+			closeQuietly(channel);
 			throw new SocketFileException(SocketFileException.Reason.IN_USE, socket,
 					"Socket " + socket + " is in use by another server of this application", ex);
 		}
 		catch (SocketFileException ex) {
-			ServerSupport.closeQuietly(channel);
+			closeQuietly(channel);
 			throw ex;
 		}
 		catch (IOException ex) {
-			ServerSupport.closeQuietly(channel);
+			closeQuietly(channel);
 			throw new SocketFileException(SocketFileException.Reason.IO_ERROR, socket,
 					"Could not lock " + file + " for socket " + socket + ": " + ex, ex);
 		}
@@ -150,7 +153,7 @@ final class PathLock implements Closeable {
 		}
 	}
 
-	static Path lockFile(Path socket) {
+	public static Path lockFile(Path socket) {
 		return socket.resolveSibling(PREFIX + socket.getFileName() + SUFFIX);
 	}
 
@@ -178,7 +181,18 @@ final class PathLock implements Closeable {
 		catch (IOException ex) {
 			// closing the channel releases it too
 		}
-		ServerSupport.closeQuietly(this.channel);
+		closeQuietly(this.channel);
+	}
+
+	private static void closeQuietly(@Nullable Closeable closeable) {
+		if (closeable != null) {
+			try {
+				closeable.close();
+			}
+			catch (IOException ex) {
+				// nothing to do: it is going away
+			}
+		}
 	}
 
 }

@@ -1,4 +1,4 @@
-package io.github.unixsocket.server;
+package io.github.unixsocket.server.peer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,8 +7,12 @@ import java.nio.file.Path;
 
 import com.sun.security.auth.module.UnixSystem;
 
-/** This process's user, as the kernel sees it: whose files the socket checks trust. */
-final class ProcessUser {
+/**
+ * This process's user, as the kernel sees it: whose files the socket checks trust.
+ * <p>
+ * Internal: public only for the engine's other packages; not API, it may change in any release.
+ */
+public final class ProcessUser {
 
 	private static final long UID = new UnixSystem().getUid();
 
@@ -16,7 +20,7 @@ final class ProcessUser {
 	}
 
 	/** @return the process's user id */
-	static long uid() {
+	public static long uid() {
 		return UID;
 	}
 
@@ -24,7 +28,7 @@ final class ProcessUser {
 	 * @param path a file
 	 * @return its owner as {@code name (uid n)}, or the uid alone when it has no name
 	 */
-	static String owner(Path path) {
+	public static String owner(Path path) {
 		try {
 			String name = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName();
 			Object uid = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
@@ -36,7 +40,7 @@ final class ProcessUser {
 	}
 
 	/** @return this process's user as {@code name (uid n)} */
-	static String describe() {
+	public static String describe() {
 		return System.getProperty("user.name") + " (uid " + UID + ")";
 	}
 
