@@ -140,15 +140,16 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private boolean hungUpReadQueued;
 
-	// Write side and worker hand-off: guarded by this.out.
-
+	/**
+	 * The one lock of the outbound side, the worker hand-off and the read pause, shared with
+	 * {@link LoopOutbound}: whether the connection may read, is idle or is done depends on
+	 * all of them at once.
+	 */
 	private final Object out = new Object();
 
-	private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
+	private final LoopOutbound outbound;
 
-	private long unsentBytes;
-
-	private boolean writeInterest;
+	// Worker hand-off: guarded by this.out.
 
 	private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
 
@@ -194,6 +195,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.id = id;
 		this.workers = workers;
 		this.junixsocket = channel instanceof AFSocketChannel;
+		this.outbound = new LoopOutbound(this, loop, channel, framing, this.junixsocket, this.out);
 		this.reservation = server.bufferBudget().open(() -> server.limitExceeded(this, RejectReason.BUFFER_BUDGET));
 	}
 
@@ -213,6 +215,21 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	SocketChannel socketChannel() {
 		return this.channel;
+	}
+
+	boolean isClosed() {
+		return this.closed;
+	}
+
+	/** Loop thread. */
+	boolean isHungUp() {
+		return this.hungUp;
+	}
+
+	/** The outbound side wrote {@code n > 0} bytes: by one thread at a time, under {@code out}. */
+	void sent(int n) {
+		BYTES_SENT.setOpaque(this, (long) BYTES_SENT.getOpaque(this) + n);
+		LAST_ACTIVITY.setOpaque(this, System.nanoTime());
 	}
 
 	// --- Connection -----------------------------------------------------------------------
@@ -385,7 +402,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	@Override
 	public boolean isIdleBetweenRequests() {
 		synchronized (this.out) {
-			return this.partial == null && this.waiting.isEmpty() && !this.workerRunning && this.unsent.isEmpty();
+			return this.partial == null && this.waiting.isEmpty() && !this.workerRunning && this.outbound.isEmpty();
 		}
 	}
 
@@ -443,7 +460,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			return;
 		}
 		if (key.isWritable()) {
-			flushUnsent();
+			this.outbound.flushUnsent();
 		}
 		if (key.isValid() && key.isReadable()) {
 			read();
@@ -485,12 +502,12 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			handlerFailed(ex);
 			return;
 		}
-		flush(replies);
+		this.outbound.flush(replies);
 		afterProgress();
 	}
 
 	/** Something was answered or sent: close if the peer is done, or the server drains and nothing is left. */
-	private void afterProgress() {
+	void afterProgress() {
 		closeIfDone();
 		if (isDraining()) {
 			drainIfIdle();
@@ -584,7 +601,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private void deliver(byte[] message) throws Exception {
 		if (this.workers == null) {
-			reply(handle(message));
+			this.outbound.reply(handle(message));
 			return;
 		}
 		handOff(this.workers, message);
@@ -622,140 +639,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
-	/** On the loop: into the loop's reply batch, written when the read is done. */
-	private void reply(byte @Nullable [] reply) throws IOException {
-		if (reply == null) {
-			return;
-		}
-		ByteBuffer batch = this.loop.writeBuffer;
-		int frameSize = this.framing.frameSize(reply);
-		if (frameSize > batch.remaining()) {
-			flush(batch);
-			batch.clear();
-		}
-		if (frameSize > batch.remaining()) {
-			enqueue(this.framing.frame(reply));
-			return;
-		}
-		this.framing.frameInto(reply, batch);
-	}
-
-	/** Write the batch, or what fits, and keep the rest; in order after anything unsent. */
-	private void flush(ByteBuffer batch) {
-		batch.flip();
-		if (!batch.hasRemaining() || this.closed) {
-			return;
-		}
-		synchronized (this.out) {
-			if (this.unsent.isEmpty()) {
-				if (!write(batch)) {
-					return;
-				}
-			}
-			if (batch.hasRemaining()) {
-				ByteBuffer copy = ByteBuffer.allocate(batch.remaining()).put(batch).flip();
-				queueUnsent(copy);
-			}
-		}
-	}
-
-	private void enqueue(ByteBuffer frame) {
-		synchronized (this.out) {
-			if (this.unsent.isEmpty() && !writtenByTheLoop() && !write(frame)) {
-				return;
-			}
-			if (frame.hasRemaining()) {
-				queueUnsent(frame);
-			}
-		}
-	}
-
-	/** A worker's reply on a junixsocket channel: the loop writes it (see {@link #awaitWritable}). */
-	private boolean writtenByTheLoop() {
-		return this.junixsocket && !this.loop.inLoop();
-	}
-
-	/** Under {@code out}. */
-	private void queueUnsent(ByteBuffer frame) {
-		this.unsent.add(frame);
-		this.unsentBytes += frame.remaining();
-		if (!this.writeInterest) {
-			this.writeInterest = true;
-			if (writtenByTheLoop()) {
-				this.loop.execute(this::flushUnsent);
-			}
-			else {
-				onLoop(this::awaitWritable);
-			}
-		}
-		if (this.unsentBytes > HIGH_WATER_MARK) {
-			pauseReading();
-		}
-	}
-
-	/**
-	 * Loop thread: flush the unsent replies when the peer can take more. Workers write on
-	 * junixsocket's channels through the loop: a write that fails closes such a channel,
-	 * whose key's cancel waits for the selector's lock, held by the loop while it handles
-	 * ready keys (and perhaps waits for this connection's {@code out}).
-	 */
-	private void awaitWritable() {
-		if (this.hungUp) {
-			// No selector will tell: try once, as a task of its own (the caller may be mid-read).
-			this.loop.execute(this::flushUnsent);
-		}
-		else {
-			setInterest(SelectionKey.OP_WRITE, true);
-		}
-	}
-
-	/** @return {@code false} if the connection failed and was closed */
-	private boolean write(ByteBuffer buffer) {
-		try {
-			int n = this.channel.write(buffer);
-			if (n > 0) {
-				BYTES_SENT.setOpaque(this, (long) BYTES_SENT.getOpaque(this) + n);
-				LAST_ACTIVITY.setOpaque(this, System.nanoTime());
-			}
-			return true;
-		}
-		catch (IOException ex) {
-			onLoop(() -> ioFailed(ex));
-			return false;
-		}
-	}
-
-	private void flushUnsent() {
-		boolean done;
-		synchronized (this.out) {
-			while (!this.unsent.isEmpty()) {
-				ByteBuffer head = this.unsent.peek();
-				int before = head.remaining();
-				if (!write(head)) {
-					return;
-				}
-				this.unsentBytes -= before - head.remaining();
-				if (head.hasRemaining()) {
-					break;
-				}
-				this.unsent.poll();
-			}
-			done = this.unsent.isEmpty();
-			if (done) {
-				this.writeInterest = false;
-			}
-		}
-		if (!done && this.hungUp) {
-			// No selector will say when the peer takes more, and a peer that hung up takes nothing.
-			closeNow();
-			return;
-		}
-		// Also for a flush not asked for by the selector (a worker's reply on a junixsocket channel).
-		setInterest(SelectionKey.OP_WRITE, !done);
-		resumeReadingIfBelowWaterMark();
-		afterProgress();
-	}
-
 	/** Worker thread: the connection's waiting messages, one after another. */
 	private void runHandler() {
 		while (true) {
@@ -773,7 +656,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 						? this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize())
 						: handle(message);
 				if (reply != null) {
-					enqueue(this.framing.frame(reply));
+					this.outbound.enqueue(this.framing.frame(reply));
 				}
 			}
 			catch (Throwable ex) {
@@ -809,7 +692,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
 		if (last != null) {
 			try {
-				reply(last);
+				this.outbound.reply(last);
 			}
 			catch (IOException ex) {
 				ioFailed(ex);
@@ -833,7 +716,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 				handlerFailed(ex);
 				return;
 			}
-			flush(replies);
+			this.outbound.flush(replies);
 		}
 		else if (this.partial != null) {
 			clearPartial();
@@ -848,7 +731,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 		synchronized (this.out) {
 			boolean answered = this.waiting.isEmpty() && !this.workerRunning;
-			if (!this.unsent.isEmpty() || !answered || !(this.inputEnded || this.closeWhenFlushed)) {
+			if (!this.outbound.isEmpty() || !answered || !(this.inputEnded || this.closeWhenFlushed)) {
 				return;
 			}
 		}
@@ -862,17 +745,18 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
-	/** Under {@code out}, any thread. */
-	private void pauseReading() {
+	/** Under {@code out}, any thread: replies or waiting messages above {@link #HIGH_WATER_MARK}. */
+	void pauseReading() {
 		if (!this.readPaused) {
 			this.readPaused = true;
 			onLoop(this::updateReading);
 		}
 	}
 
-	private void resumeReadingIfBelowWaterMark() {
+	void resumeReadingIfBelowWaterMark() {
 		synchronized (this.out) {
-			if (!this.readPaused || this.unsentBytes > LOW_WATER_MARK || this.waitingBytes > LOW_WATER_MARK) {
+			if (!this.readPaused || this.outbound.unsentBytes() > LOW_WATER_MARK
+					|| this.waitingBytes > LOW_WATER_MARK) {
 				return;
 			}
 			this.readPaused = false;
@@ -907,10 +791,10 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.hungUp = true;
 		boolean unsent;
 		synchronized (this.out) {
-			unsent = !this.unsent.isEmpty();
+			unsent = !this.outbound.isEmpty();
 		}
 		if (unsent) {
-			flushUnsent();
+			this.outbound.flushUnsent();
 		}
 		updateReading();
 		closeIfDone();
@@ -958,7 +842,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	/** Loop thread. */
-	private void setInterest(int operation, boolean on) {
+	void setInterest(int operation, boolean on) {
 		SelectionKey key = this.key;
 		if (key == null || !key.isValid()) {
 			return;
@@ -975,14 +859,14 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		closeNow();
 	}
 
-	private void ioFailed(IOException ex) {
+	void ioFailed(IOException ex) {
 		if (!(ex instanceof ClosedChannelException) && logger.isDebugEnabled()) {
 			logger.debug(this + " ended with an I/O error: " + ex);
 		}
 		closeNow();
 	}
 
-	private void onLoop(Runnable task) {
+	void onLoop(Runnable task) {
 		if (this.loop.inLoop()) {
 			task.run();
 		}
@@ -1003,7 +887,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		ServerSupport.closeQuietly(this.channel);
 		this.partial = null;
 		synchronized (this.out) {
-			this.unsent.clear();
+			this.outbound.clear();
 			this.waiting.clear();
 		}
 		this.server.connectionClosed(this, this.opened);
