@@ -12,7 +12,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -41,6 +40,10 @@ import org.newsclub.net.unix.AFSocketChannel;
  * Messages of one connection reach the handler one at a time, in order, and replies go
  * out in that order.
  * <p>
+ * This class reads, frames, pauses and resumes reading, and opens and closes the
+ * connection; its replies go out through its {@link LoopOutbound}, and with workers its
+ * messages reach them through its {@link LoopHandOff}.
+ * <p>
  * junixsocket's channels (abstract addresses, inherited sockets), on junixsocket's
  * selector, differ from the JDK's in two ways this class makes up for: a non-blocking
  * read returns 0, not -1, at the end of input; and the selector reports a hang-up
@@ -52,12 +55,6 @@ import org.newsclub.net.unix.AFSocketChannel;
 final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private static final Log logger = LogFactory.getLog(LoopConnection.class);
-
-	/**
-	 * Queued for the worker in place of a message that was too large (compared by identity):
-	 * its last reply goes out after the replies to the messages before it.
-	 */
-	private static final byte[] TOO_LARGE = new byte[0];
 
 	/** Unsent replies (or queued messages) above this stop reading from the connection. */
 	static final int HIGH_WATER_MARK = 256 * 1024;
@@ -103,9 +100,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private final long openedNanos = System.nanoTime();
 
-	/** {@code null}: the handler runs on the loop. */
-	private final @Nullable Executor workers;
-
 	private final BufferBudget.Reservation reservation;
 
 	private @Nullable SelectionKey key;
@@ -142,20 +136,15 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	/**
 	 * The one lock of the outbound side, the worker hand-off and the read pause, shared with
-	 * {@link LoopOutbound}: whether the connection may read, is idle or is done depends on
-	 * all of them at once.
+	 * {@link LoopOutbound} and {@link LoopHandOff}: whether the connection may read, is idle
+	 * or is done depends on all of them at once.
 	 */
 	private final Object out = new Object();
 
 	private final LoopOutbound outbound;
 
-	// Worker hand-off: guarded by this.out.
-
-	private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
-
-	private long waitingBytes;
-
-	private boolean workerRunning;
+	/** {@code null}: the handler runs on the loop. */
+	private final @Nullable LoopHandOff handOff;
 
 	private boolean closeWhenFlushed;
 
@@ -193,9 +182,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.loop = loop;
 		this.channel = channel;
 		this.id = id;
-		this.workers = workers;
 		this.junixsocket = channel instanceof AFSocketChannel;
 		this.outbound = new LoopOutbound(this, loop, channel, framing, this.junixsocket, this.out);
+		this.handOff = (workers != null) ? new LoopHandOff(this, this.outbound, framing, workers, this.out) : null;
 		this.reservation = server.bufferBudget().open(() -> server.limitExceeded(this, RejectReason.BUFFER_BUDGET));
 	}
 
@@ -402,7 +391,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	@Override
 	public boolean isIdleBetweenRequests() {
 		synchronized (this.out) {
-			return this.partial == null && this.waiting.isEmpty() && !this.workerRunning && this.outbound.isEmpty();
+			return this.partial == null && handedOffAnswered() && this.outbound.isEmpty();
 		}
 	}
 
@@ -600,18 +589,24 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	private void deliver(byte[] message) throws Exception {
-		if (this.workers == null) {
+		LoopHandOff handOff = this.handOff;
+		if (handOff == null) {
 			this.outbound.reply(handle(message));
 			return;
 		}
-		handOff(this.workers, message);
+		handOff.handOff(message);
+	}
+
+	/** Under {@code out}: every message handed to a worker is answered (none are, on the loop). */
+	private boolean handedOffAnswered() {
+		return this.handOff == null || this.handOff.isIdle();
 	}
 
 	/**
 	 * The handler, counted and timed for the server's meters: two clock reads and two plain
 	 * stores per message, by the one thread that runs this connection's handler at a time.
 	 */
-	private byte @Nullable [] handle(byte[] message) throws Exception {
+	byte @Nullable [] handle(byte[] message) throws Exception {
 		long started = System.nanoTime();
 		try {
 			return this.framing.handler().handle(this, message);
@@ -620,58 +615,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			MESSAGES_HANDLED.setOpaque(this, (long) MESSAGES_HANDLED.getOpaque(this) + 1);
 			HANDLER_NANOS.setOpaque(this, (long) HANDLER_NANOS.getOpaque(this) + (System.nanoTime() - started));
 		}
-	}
-
-	/** To the worker, behind the messages already waiting for it. */
-	private void handOff(Executor workers, byte[] message) {
-		boolean start;
-		synchronized (this.out) {
-			this.waiting.add(message);
-			this.waitingBytes += message.length;
-			start = !this.workerRunning;
-			this.workerRunning = true;
-			if (this.waitingBytes > HIGH_WATER_MARK) {
-				pauseReading();
-			}
-		}
-		if (start) {
-			workers.execute(this::runHandler);
-		}
-	}
-
-	/** Worker thread: the connection's waiting messages, one after another. */
-	private void runHandler() {
-		while (true) {
-			byte[] message;
-			synchronized (this.out) {
-				message = this.waiting.poll();
-				if (message == null || this.closed) {
-					this.workerRunning = false;
-					break;
-				}
-				this.waitingBytes -= message.length;
-			}
-			try {
-				byte[] reply = (message == TOO_LARGE)
-						? this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize())
-						: handle(message);
-				if (reply != null) {
-					this.outbound.enqueue(this.framing.frame(reply));
-				}
-			}
-			catch (Throwable ex) {
-				onLoop(() -> handlerFailed(ex));
-				synchronized (this.out) {
-					this.workerRunning = false;
-				}
-				return;
-			}
-		}
-		onLoop(() -> {
-			resumeReadingIfBelowWaterMark();
-			updateMessageClock();
-			afterProgress();
-		});
 	}
 
 	private void tooLarge() {
@@ -684,9 +627,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		synchronized (this.out) {
 			this.closeWhenFlushed = true;
 		}
-		if (this.workers != null) {
+		if (this.handOff != null) {
 			// The messages received before it are still answered, first.
-			handOff(this.workers, TOO_LARGE);
+			this.handOff.handOffTooLarge();
 			return;
 		}
 		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
@@ -730,7 +673,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			return;
 		}
 		synchronized (this.out) {
-			boolean answered = this.waiting.isEmpty() && !this.workerRunning;
+			boolean answered = handedOffAnswered();
 			if (!this.outbound.isEmpty() || !answered || !(this.inputEnded || this.closeWhenFlushed)) {
 				return;
 			}
@@ -756,7 +699,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	void resumeReadingIfBelowWaterMark() {
 		synchronized (this.out) {
 			if (!this.readPaused || this.outbound.unsentBytes() > LOW_WATER_MARK
-					|| this.waitingBytes > LOW_WATER_MARK) {
+					|| (this.handOff != null && this.handOff.waitingBytes() > LOW_WATER_MARK)) {
 				return;
 			}
 			this.readPaused = false;
@@ -827,10 +770,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	 * messages or back-pressure kept the connection unread meanwhile, from when that ended
 	 * (as on a thread per connection: time in the handler does not count).
 	 */
-	private void updateMessageClock() {
+	void updateMessageClock() {
 		boolean waitedFor;
 		synchronized (this.out) {
-			waitedFor = this.partial != null && !this.workerRunning && !this.readPaused;
+			waitedFor = this.partial != null && (this.handOff == null || !this.handOff.isWorkerRunning())
+					&& !this.readPaused;
 		}
 		if (!waitedFor) {
 			this.messageStartedNanos = 0;
@@ -854,7 +798,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
-	private void handlerFailed(Throwable ex) {
+	void handlerFailed(Throwable ex) {
 		this.server.handlerFailed(this, ex);
 		closeNow();
 	}
@@ -888,7 +832,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.partial = null;
 		synchronized (this.out) {
 			this.outbound.clear();
-			this.waiting.clear();
+			if (this.handOff != null) {
+				this.handOff.clear();
+			}
 		}
 		this.server.connectionClosed(this, this.opened);
 	}
