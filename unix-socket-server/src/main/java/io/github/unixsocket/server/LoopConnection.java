@@ -124,6 +124,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private boolean inputEnded;
 
+	/** Guarded by {@code out}: the outbound side and the hand-off pause reading from any thread. */
 	private boolean readPaused;
 
 	/** A junixsocket channel: its read returns 0 at the end of input, only the loop writes to it. */
@@ -146,6 +147,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	/** {@code null}: the handler runs on the loop. */
 	private final @Nullable LoopHandOff handOff;
 
+	/** Guarded by {@code out}. */
 	private boolean closeWhenFlushed;
 
 	// Counters, written by one thread at a time, read by any.
