@@ -9,7 +9,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +41,10 @@ import org.newsclub.net.unix.AFSocketChannel;
  * Messages of one connection reach the handler one at a time, in order, and replies go
  * out in that order.
  * <p>
+ * This class reads, frames, pauses and resumes reading, and opens and closes the
+ * connection; its replies go out through its {@link LoopOutbound}, and with workers its
+ * messages reach them through its {@link LoopHandOff}.
+ * <p>
  * junixsocket's channels (abstract addresses, inherited sockets), on junixsocket's
  * selector, differ from the JDK's in two ways this class makes up for: a non-blocking
  * read returns 0, not -1, at the end of input; and the selector reports a hang-up
@@ -53,12 +56,6 @@ import org.newsclub.net.unix.AFSocketChannel;
 final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private static final Log logger = LogFactory.getLog(LoopConnection.class);
-
-	/**
-	 * Queued for the worker in place of a message that was too large (compared by identity):
-	 * its last reply goes out after the replies to the messages before it.
-	 */
-	private static final byte[] TOO_LARGE = new byte[0];
 
 	/** Unsent replies (or queued messages) above this stop reading from the connection. */
 	static final int HIGH_WATER_MARK = 256 * 1024;
@@ -104,9 +101,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private final long openedNanos = System.nanoTime();
 
-	/** {@code null}: the handler runs on the loop. */
-	private final @Nullable Executor workers;
-
 	private final BufferBudget.Reservation reservation;
 
 	private @Nullable SelectionKey key;
@@ -131,6 +125,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private boolean inputEnded;
 
+	/** Guarded by {@code out}: the outbound side and the hand-off pause reading from any thread. */
 	private boolean readPaused;
 
 	/** A junixsocket channel: its read returns 0 at the end of input, only the loop writes to it. */
@@ -141,22 +136,19 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private boolean hungUpReadQueued;
 
-	// Write side and worker hand-off: guarded by this.out.
-
+	/**
+	 * The one lock of the outbound side, the worker hand-off and the read pause, shared with
+	 * {@link LoopOutbound} and {@link LoopHandOff}: whether the connection may read, is idle
+	 * or is done depends on all of them at once.
+	 */
 	private final Object out = new Object();
 
-	private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
+	private final LoopOutbound outbound;
 
-	private long unsentBytes;
+	/** {@code null}: the handler runs on the loop. */
+	private final @Nullable LoopHandOff handOff;
 
-	private boolean writeInterest;
-
-	private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
-
-	private long waitingBytes;
-
-	private boolean workerRunning;
-
+	/** Guarded by {@code out}. */
 	private boolean closeWhenFlushed;
 
 	// Counters, written by one thread at a time, read by any.
@@ -193,8 +185,9 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.loop = loop;
 		this.channel = channel;
 		this.id = id;
-		this.workers = workers;
 		this.junixsocket = channel instanceof AFSocketChannel;
+		this.outbound = new LoopOutbound(this, loop, channel, framing, this.junixsocket, this.out);
+		this.handOff = (workers != null) ? new LoopHandOff(this, this.outbound, framing, workers, this.out) : null;
 		this.reservation = server.bufferBudget().open(() -> server.limitExceeded(this, RejectReason.BUFFER_BUDGET));
 	}
 
@@ -214,6 +207,21 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	SocketChannel socketChannel() {
 		return this.channel;
+	}
+
+	boolean isClosed() {
+		return this.closed;
+	}
+
+	/** Loop thread. */
+	boolean isHungUp() {
+		return this.hungUp;
+	}
+
+	/** The outbound side wrote {@code n > 0} bytes: by one thread at a time, under {@code out}. */
+	void sent(int n) {
+		BYTES_SENT.setOpaque(this, (long) BYTES_SENT.getOpaque(this) + n);
+		LAST_ACTIVITY.setOpaque(this, System.nanoTime());
 	}
 
 	// --- Connection -----------------------------------------------------------------------
@@ -360,7 +368,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	@Override
 	public boolean isIdleBetweenRequests() {
 		synchronized (this.out) {
-			return this.partial == null && this.waiting.isEmpty() && !this.workerRunning && this.unsent.isEmpty();
+			return this.partial == null && handedOffAnswered() && this.outbound.isEmpty();
 		}
 	}
 
@@ -418,7 +426,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			return;
 		}
 		if (key.isWritable()) {
-			flushUnsent();
+			this.outbound.flushUnsent();
 		}
 		if (key.isValid() && key.isReadable()) {
 			read();
@@ -460,12 +468,12 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			handlerFailed(ex);
 			return;
 		}
-		flush(replies);
+		this.outbound.flush(replies);
 		afterProgress();
 	}
 
 	/** Something was answered or sent: close if the peer is done, or the server drains and nothing is left. */
-	private void afterProgress() {
+	void afterProgress() {
 		closeIfDone();
 		if (isDraining()) {
 			drainIfIdle();
@@ -558,18 +566,24 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	private void deliver(byte[] message) throws Exception {
-		if (this.workers == null) {
-			reply(handle(message));
+		LoopHandOff handOff = this.handOff;
+		if (handOff == null) {
+			this.outbound.reply(handle(message));
 			return;
 		}
-		handOff(this.workers, message);
+		handOff.handOff(message);
+	}
+
+	/** Under {@code out}: every message handed to a worker is answered (none are, on the loop). */
+	private boolean handedOffAnswered() {
+		return this.handOff == null || this.handOff.isIdle();
 	}
 
 	/**
 	 * The handler, counted and timed for the server's meters: two clock reads and two plain
 	 * stores per message, by the one thread that runs this connection's handler at a time.
 	 */
-	private byte @Nullable [] handle(byte[] message) throws Exception {
+	byte @Nullable [] handle(byte[] message) throws Exception {
 		long started = System.nanoTime();
 		try {
 			return this.framing.handler().handle(this, message);
@@ -578,192 +592,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			MESSAGES_HANDLED.setOpaque(this, (long) MESSAGES_HANDLED.getOpaque(this) + 1);
 			HANDLER_NANOS.setOpaque(this, (long) HANDLER_NANOS.getOpaque(this) + (System.nanoTime() - started));
 		}
-	}
-
-	/** To the worker, behind the messages already waiting for it. */
-	private void handOff(Executor workers, byte[] message) {
-		boolean start;
-		synchronized (this.out) {
-			this.waiting.add(message);
-			this.waitingBytes += message.length;
-			start = !this.workerRunning;
-			this.workerRunning = true;
-			if (this.waitingBytes > HIGH_WATER_MARK) {
-				pauseReading();
-			}
-		}
-		if (start) {
-			workers.execute(this::runHandler);
-		}
-	}
-
-	/** On the loop: into the loop's reply batch, written when the read is done. */
-	private void reply(byte @Nullable [] reply) throws IOException {
-		if (reply == null) {
-			return;
-		}
-		ByteBuffer batch = this.loop.writeBuffer;
-		int frameSize = this.framing.frameSize(reply);
-		if (frameSize > batch.remaining()) {
-			flush(batch);
-			batch.clear();
-		}
-		if (frameSize > batch.remaining()) {
-			enqueue(this.framing.frame(reply));
-			return;
-		}
-		this.framing.frameInto(reply, batch);
-	}
-
-	/** Write the batch, or what fits, and keep the rest; in order after anything unsent. */
-	private void flush(ByteBuffer batch) {
-		batch.flip();
-		if (!batch.hasRemaining() || this.closed) {
-			return;
-		}
-		synchronized (this.out) {
-			if (this.unsent.isEmpty()) {
-				if (!write(batch)) {
-					return;
-				}
-			}
-			if (batch.hasRemaining()) {
-				ByteBuffer copy = ByteBuffer.allocate(batch.remaining()).put(batch).flip();
-				queueUnsent(copy);
-			}
-		}
-	}
-
-	private void enqueue(ByteBuffer frame) {
-		synchronized (this.out) {
-			if (this.unsent.isEmpty() && !writtenByTheLoop() && !write(frame)) {
-				return;
-			}
-			if (frame.hasRemaining()) {
-				queueUnsent(frame);
-			}
-		}
-	}
-
-	/** A worker's reply on a junixsocket channel: the loop writes it (see {@link #awaitWritable}). */
-	private boolean writtenByTheLoop() {
-		return this.junixsocket && !this.loop.inLoop();
-	}
-
-	/** Under {@code out}. */
-	private void queueUnsent(ByteBuffer frame) {
-		this.unsent.add(frame);
-		this.unsentBytes += frame.remaining();
-		if (!this.writeInterest) {
-			this.writeInterest = true;
-			if (writtenByTheLoop()) {
-				this.loop.execute(this::flushUnsent);
-			}
-			else {
-				onLoop(this::awaitWritable);
-			}
-		}
-		if (this.unsentBytes > HIGH_WATER_MARK) {
-			pauseReading();
-		}
-	}
-
-	/**
-	 * Loop thread: flush the unsent replies when the peer can take more. Workers write on
-	 * junixsocket's channels through the loop: a write that fails closes such a channel,
-	 * whose key's cancel waits for the selector's lock, held by the loop while it handles
-	 * ready keys (and perhaps waits for this connection's {@code out}).
-	 */
-	private void awaitWritable() {
-		if (this.hungUp) {
-			// No selector will tell: try once, as a task of its own (the caller may be mid-read).
-			this.loop.execute(this::flushUnsent);
-		}
-		else {
-			setInterest(SelectionKey.OP_WRITE, true);
-		}
-	}
-
-	/** @return {@code false} if the connection failed and was closed */
-	private boolean write(ByteBuffer buffer) {
-		try {
-			int n = this.channel.write(buffer);
-			if (n > 0) {
-				BYTES_SENT.setOpaque(this, (long) BYTES_SENT.getOpaque(this) + n);
-				LAST_ACTIVITY.setOpaque(this, System.nanoTime());
-			}
-			return true;
-		}
-		catch (IOException ex) {
-			onLoop(() -> ioFailed(ex));
-			return false;
-		}
-	}
-
-	private void flushUnsent() {
-		boolean done;
-		synchronized (this.out) {
-			while (!this.unsent.isEmpty()) {
-				ByteBuffer head = this.unsent.peek();
-				int before = head.remaining();
-				if (!write(head)) {
-					return;
-				}
-				this.unsentBytes -= before - head.remaining();
-				if (head.hasRemaining()) {
-					break;
-				}
-				this.unsent.poll();
-			}
-			done = this.unsent.isEmpty();
-			if (done) {
-				this.writeInterest = false;
-			}
-		}
-		if (!done && this.hungUp) {
-			// No selector will say when the peer takes more, and a peer that hung up takes nothing.
-			closeNow();
-			return;
-		}
-		// Also for a flush not asked for by the selector (a worker's reply on a junixsocket channel).
-		setInterest(SelectionKey.OP_WRITE, !done);
-		resumeReadingIfBelowWaterMark();
-		afterProgress();
-	}
-
-	/** Worker thread: the connection's waiting messages, one after another. */
-	private void runHandler() {
-		while (true) {
-			byte[] message;
-			synchronized (this.out) {
-				message = this.waiting.poll();
-				if (message == null || this.closed) {
-					this.workerRunning = false;
-					break;
-				}
-				this.waitingBytes -= message.length;
-			}
-			try {
-				byte[] reply = (message == TOO_LARGE)
-						? this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize())
-						: handle(message);
-				if (reply != null) {
-					enqueue(this.framing.frame(reply));
-				}
-			}
-			catch (Throwable ex) {
-				onLoop(() -> handlerFailed(ex));
-				synchronized (this.out) {
-					this.workerRunning = false;
-				}
-				return;
-			}
-		}
-		onLoop(() -> {
-			resumeReadingIfBelowWaterMark();
-			updateMessageClock();
-			afterProgress();
-		});
 	}
 
 	private void tooLarge() {
@@ -776,15 +604,15 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		synchronized (this.out) {
 			this.closeWhenFlushed = true;
 		}
-		if (this.workers != null) {
+		if (this.handOff != null) {
 			// The messages received before it are still answered, first.
-			handOff(this.workers, TOO_LARGE);
+			this.handOff.handOffTooLarge();
 			return;
 		}
 		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
 		if (last != null) {
 			try {
-				reply(last);
+				this.outbound.reply(last);
 			}
 			catch (IOException ex) {
 				ioFailed(ex);
@@ -808,7 +636,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 				handlerFailed(ex);
 				return;
 			}
-			flush(replies);
+			this.outbound.flush(replies);
 		}
 		else if (this.partial != null) {
 			clearPartial();
@@ -822,8 +650,8 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 			return;
 		}
 		synchronized (this.out) {
-			boolean answered = this.waiting.isEmpty() && !this.workerRunning;
-			if (!this.unsent.isEmpty() || !answered || !(this.inputEnded || this.closeWhenFlushed)) {
+			boolean answered = handedOffAnswered();
+			if (!this.outbound.isEmpty() || !answered || !(this.inputEnded || this.closeWhenFlushed)) {
 				return;
 			}
 		}
@@ -837,17 +665,18 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
-	/** Under {@code out}, any thread. */
-	private void pauseReading() {
+	/** Under {@code out}, any thread: replies or waiting messages above {@link #HIGH_WATER_MARK}. */
+	void pauseReading() {
 		if (!this.readPaused) {
 			this.readPaused = true;
 			onLoop(this::updateReading);
 		}
 	}
 
-	private void resumeReadingIfBelowWaterMark() {
+	void resumeReadingIfBelowWaterMark() {
 		synchronized (this.out) {
-			if (!this.readPaused || this.unsentBytes > LOW_WATER_MARK || this.waitingBytes > LOW_WATER_MARK) {
+			if (!this.readPaused || this.outbound.unsentBytes() > LOW_WATER_MARK
+					|| (this.handOff != null && this.handOff.waitingBytes() > LOW_WATER_MARK)) {
 				return;
 			}
 			this.readPaused = false;
@@ -882,10 +711,10 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		this.hungUp = true;
 		boolean unsent;
 		synchronized (this.out) {
-			unsent = !this.unsent.isEmpty();
+			unsent = !this.outbound.isEmpty();
 		}
 		if (unsent) {
-			flushUnsent();
+			this.outbound.flushUnsent();
 		}
 		updateReading();
 		closeIfDone();
@@ -918,10 +747,11 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	 * messages or back-pressure kept the connection unread meanwhile, from when that ended
 	 * (as on a thread per connection: time in the handler does not count).
 	 */
-	private void updateMessageClock() {
+	void updateMessageClock() {
 		boolean waitedFor;
 		synchronized (this.out) {
-			waitedFor = this.partial != null && !this.workerRunning && !this.readPaused;
+			waitedFor = this.partial != null && (this.handOff == null || !this.handOff.isWorkerRunning())
+					&& !this.readPaused;
 		}
 		if (!waitedFor) {
 			this.messageStartedNanos = 0;
@@ -933,7 +763,7 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	/** Loop thread. */
-	private void setInterest(int operation, boolean on) {
+	void setInterest(int operation, boolean on) {
 		SelectionKey key = this.key;
 		if (key == null || !key.isValid()) {
 			return;
@@ -945,19 +775,19 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
-	private void handlerFailed(Throwable ex) {
+	void handlerFailed(Throwable ex) {
 		this.server.handlerFailed(this, ex);
 		closeNow();
 	}
 
-	private void ioFailed(IOException ex) {
+	void ioFailed(IOException ex) {
 		if (!(ex instanceof ClosedChannelException) && logger.isDebugEnabled()) {
 			logger.debug(this + " ended with an I/O error: " + ex);
 		}
 		closeNow();
 	}
 
-	private void onLoop(Runnable task) {
+	void onLoop(Runnable task) {
 		if (this.loop.inLoop()) {
 			task.run();
 		}
@@ -978,8 +808,10 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		ServerSupport.closeQuietly(this.channel);
 		this.partial = null;
 		synchronized (this.out) {
-			this.unsent.clear();
-			this.waiting.clear();
+			this.outbound.clear();
+			if (this.handOff != null) {
+				this.handOff.clear();
+			}
 		}
 		this.server.connectionClosed(this, this.opened);
 	}

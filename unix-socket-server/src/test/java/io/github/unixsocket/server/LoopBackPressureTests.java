@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -84,6 +85,65 @@ class LoopBackPressureTests {
 		}
 		awaitCondition(() -> server.openConnections() == 0);
 		assertThat(server.bytesSent()).isEqualTo(server.bytesReceived()).isEqualTo(requests.length + 170);
+	}
+
+	/**
+	 * Messages a busy worker has not taken yet stop the loop from reading their client, though
+	 * it reads every reply: above the high water mark of waiting bytes ({@link LoopHandOff}).
+	 * The worker catching up resumes reading (it replies to one message in a thousand, so no
+	 * reply waits unsent and the hand-off alone resumes it), and all of them are read, their
+	 * replies in order.
+	 */
+	@Test
+	void messagesWaitingForABusyWorkerStopReadingUntilItCatchesUp() throws Exception {
+		HeldExecutor workers = new HeldExecutor();
+		Path path = this.servers.path("held.sock");
+		StreamServer server = start(StreamServer.builder("held", path)
+			// "message <number> ...": the number, if a multiple of 1000
+			.messages(Framing.LINES, (connection, message) -> {
+				int number = Integer.parseInt(new String(message, 8, 7, StandardCharsets.US_ASCII));
+				return (number % 1000 == 0) ? Arrays.copyOfRange(message, 8, 15) : null;
+			})
+			.dispatch(StreamServer.Dispatch.WORKERS)
+			.workerExecutor(workers));
+		StringBuilder lines = new StringBuilder();
+		StringBuilder numbers = new StringBuilder();
+		for (int i = 0; lines.length() < 2 * 1024 * 1024; i++) {
+			String number = String.format("%07d", i);
+			lines.append("message ").append(number).append(" for a held worker\n");
+			if (i % 1000 == 0) {
+				numbers.append(number).append('\n');
+			}
+		}
+		byte[] requests = lines.toString().getBytes(StandardCharsets.UTF_8);
+		byte[] expected = numbers.toString().getBytes(StandardCharsets.UTF_8);
+		try (TestClient client = TestClient.connect(path)) {
+			CompletableFuture<Void> writing = inThread(() -> client.write(requests));
+			byte[][] replies = new byte[1][];
+			CompletableFuture<Void> reading = inThread(() -> replies[0] = client.readBytes(expected.length));
+			workers.awaitPending();
+			long received = awaitStable(server::bytesReceived, Duration.ofMillis(300));
+			// Paused once the waiting messages passed the mark, after the rest of that read at most.
+			assertThat(received).isGreaterThan(LoopConnection.HIGH_WATER_MARK)
+				.isLessThanOrEqualTo(LoopConnection.HIGH_WATER_MARK + EventLoop.BUFFER_SIZE);
+			assertThat(server.bytesSent()).isZero();
+			assertThat(writing).isNotDone();
+			// Each hand-off the worker takes answers all that waits and lets the loop read on.
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+			while (!reading.isDone()) {
+				assertThat(System.nanoTime() - deadline).as("replies all read within 30s").isNegative();
+				Runnable handOff = workers.pending.poll(20, TimeUnit.MILLISECONDS);
+				if (handOff != null) {
+					handOff.run();
+				}
+			}
+			reading.get();
+			assertThat(replies[0]).isEqualTo(expected);
+			writing.get(10, TimeUnit.SECONDS);
+		}
+		awaitCondition(() -> server.openConnections() == 0);
+		assertThat(server.bytesReceived()).isEqualTo(requests.length);
+		assertThat(server.bytesSent()).isEqualTo(expected.length);
 	}
 
 	/**
