@@ -5,28 +5,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-
-import io.github.unixsocket.server.peer.KernelPeer;
-import io.github.unixsocket.server.peer.PeerCredentials;
-import io.github.unixsocket.server.peer.PeerPolicy;
 
 import org.jspecify.annotations.Nullable;
-
 
 /**
  * A connection over a blocking JDK {@link SocketChannel}. Streams are our own thin
  * wrappers: {@code Channels.newInputStream/newOutputStream} serialise on the channel's
  * blocking lock, so a reader would block a writer.
  */
-final class ChannelConnection implements ServerConnection, StreamConnection, ByteChannel {
+final class ChannelConnection extends ServerConnection implements StreamConnection, ByteChannel {
 
 	private static final long NO_MESSAGE = Long.MIN_VALUE;
 
@@ -45,25 +37,9 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 		}
 	}
 
-	private final StreamServer server;
-
-	private final long id;
-
-	private final SocketChannel channel;
-
-	private final Instant openedAt = Instant.now();
-
-	private final long openedNanos = System.nanoTime();
-
 	private final InputStream inputStream = new In();
 
 	private final OutputStream outputStream = new Out();
-
-	private volatile @Nullable Map<String, Object> attributes;
-
-	private volatile @Nullable KernelPeer kernelPeer;
-
-	private volatile @Nullable PeerCredentials peer;
 
 	private volatile long bytesReceived;
 
@@ -72,12 +48,6 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 	private volatile long lastActivityNanos = this.openedNanos;
 
 	private volatile boolean idleBetweenRequests;
-
-	/** Set when this side closed the connection (idle, drain, close()), to tell it from a failure. */
-	private volatile boolean closedByServer;
-
-	/** Set when the drain deadline closed the connection. */
-	private volatile boolean forceClosed;
 
 	/** Set when a limit (buffer budget, message timeout) cut the connection off; counted once. */
 	private boolean cutOff;
@@ -91,19 +61,7 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 	volatile @Nullable Thread thread;
 
 	ChannelConnection(StreamServer server, long id, SocketChannel channel) {
-		this.server = server;
-		this.id = id;
-		this.channel = channel;
-	}
-
-	@Override
-	public long id() {
-		return this.id;
-	}
-
-	@Override
-	public String serverName() {
-		return this.server.name();
+		super(server, id, channel);
 	}
 
 	@Override
@@ -122,51 +80,6 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 	}
 
 	@Override
-	public PeerCredentials peer() {
-		PeerCredentials peer = this.peer;
-		if (peer == null) {
-			peer = KernelPeer.credentials(kernelPeer());
-			this.peer = peer;
-		}
-		return peer;
-	}
-
-	@Override
-	public boolean isAllowedBy(PeerPolicy policy) {
-		return policy.allowsAnyone() || KernelPeer.allowed(kernelPeer(), policy);
-	}
-
-	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
-	private @Nullable KernelPeer kernelPeer() {
-		KernelPeer peer = this.kernelPeer;
-		if (peer == null) {
-			peer = KernelPeer.of(this.channel);
-			this.kernelPeer = peer;
-		}
-		return peer;
-	}
-
-	@Override
-	public Map<String, Object> attributes() {
-		Map<String, Object> attributes = this.attributes;
-		if (attributes == null) {
-			synchronized (this) {
-				attributes = this.attributes;
-				if (attributes == null) {
-					attributes = new ConcurrentHashMap<>();
-					this.attributes = attributes;
-				}
-			}
-		}
-		return attributes;
-	}
-
-	@Override
-	public <T> void setOption(SocketOption<T> option, T value) throws IOException {
-		this.channel.setOption(option, value);
-	}
-
-	@Override
 	public boolean isOpen() {
 		return this.channel.isOpen();
 	}
@@ -179,11 +92,6 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 	@Override
 	public void shutdownOutput() throws IOException {
 		this.channel.shutdownOutput();
-	}
-
-	@Override
-	public boolean isDraining() {
-		return this.server.state() == ServerState.DRAINING;
 	}
 
 	@Override
@@ -208,11 +116,6 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 	}
 
 	@Override
-	public Instant openedAt() {
-		return this.openedAt;
-	}
-
-	@Override
 	public long bytesReceived() {
 		return this.bytesReceived;
 	}
@@ -224,7 +127,7 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 
 	@Override
 	public Instant lastActivity() {
-		return this.openedAt.plusNanos(this.lastActivityNanos - this.openedNanos);
+		return openedAt().plusNanos(this.lastActivityNanos - this.openedNanos);
 	}
 
 	@Override
@@ -327,16 +230,6 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 		}
 	}
 
-	@Override
-	public boolean isForceClosed() {
-		return this.forceClosed;
-	}
-
-	@Override
-	public boolean isClosedByServer() {
-		return this.closedByServer;
-	}
-
 	void closeChannel() {
 		try {
 			this.channel.close();
@@ -344,11 +237,6 @@ final class ChannelConnection implements ServerConnection, StreamConnection, Byt
 		catch (IOException ex) {
 			// nothing left to release
 		}
-	}
-
-	@Override
-	public String toString() {
-		return "connection " + this.id + " on '" + this.server.name() + "'";
 	}
 
 	private final class In extends InputStream {

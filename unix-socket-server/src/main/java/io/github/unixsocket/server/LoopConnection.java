@@ -3,21 +3,14 @@ package io.github.unixsocket.server;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-
-import io.github.unixsocket.server.peer.KernelPeer;
-import io.github.unixsocket.server.peer.PeerCredentials;
-import io.github.unixsocket.server.peer.PeerPolicy;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -53,7 +46,7 @@ import org.newsclub.net.unix.AFSocketChannel;
  * reported readable is the end of input, and a hung-up connection reads on without the
  * selector until then.
  */
-final class LoopConnection implements ServerConnection, EventLoop.Ready {
+final class LoopConnection extends ServerConnection implements EventLoop.Ready {
 
 	private static final Log logger = LogFactory.getLog(LoopConnection.class);
 
@@ -87,29 +80,13 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 		}
 	}
 
-	private final StreamServer server;
-
 	private final FramedMessages framing;
 
 	private final EventLoop loop;
 
-	private final SocketChannel channel;
-
-	private final long id;
-
-	private final Instant openedAt = Instant.now();
-
-	private final long openedNanos = System.nanoTime();
-
 	private final BufferBudget.Reservation reservation;
 
 	private @Nullable SelectionKey key;
-
-	private volatile @Nullable Map<String, Object> attributes;
-
-	private volatile @Nullable KernelPeer kernelPeer;
-
-	private volatile @Nullable PeerCredentials peer;
 
 	// Read side, loop thread only.
 
@@ -172,19 +149,13 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	private boolean opened;
 
-	private volatile boolean closedByServer;
-
-	private volatile boolean forceClosed;
-
 	private volatile boolean cutOff;
 
 	LoopConnection(StreamServer server, FramedMessages framing, EventLoop loop, SocketChannel channel, long id,
 			@Nullable Executor workers) {
-		this.server = server;
+		super(server, id, channel);
 		this.framing = framing;
 		this.loop = loop;
-		this.channel = channel;
-		this.id = id;
 		this.junixsocket = channel instanceof AFSocketChannel;
 		this.outbound = new LoopOutbound(this, loop, channel, framing, this.junixsocket, this.out);
 		this.handOff = (workers != null) ? new LoopHandOff(this, this.outbound, framing, workers, this.out) : null;
@@ -227,61 +198,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	// --- Connection -----------------------------------------------------------------------
 
 	@Override
-	public long id() {
-		return this.id;
-	}
-
-	@Override
-	public String serverName() {
-		return this.server.name();
-	}
-
-	@Override
-	public PeerCredentials peer() {
-		PeerCredentials peer = this.peer;
-		if (peer == null) {
-			peer = KernelPeer.credentials(kernelPeer());
-			this.peer = peer;
-		}
-		return peer;
-	}
-
-	@Override
-	public boolean isAllowedBy(PeerPolicy policy) {
-		return policy.allowsAnyone() || KernelPeer.allowed(kernelPeer(), policy);
-	}
-
-	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
-	private @Nullable KernelPeer kernelPeer() {
-		KernelPeer peer = this.kernelPeer;
-		if (peer == null) {
-			peer = KernelPeer.of(this.channel);
-			this.kernelPeer = peer;
-		}
-		return peer;
-	}
-
-	@Override
-	public Map<String, Object> attributes() {
-		Map<String, Object> attributes = this.attributes;
-		if (attributes == null) {
-			synchronized (this) {
-				attributes = this.attributes;
-				if (attributes == null) {
-					attributes = new ConcurrentHashMap<>();
-					this.attributes = attributes;
-				}
-			}
-		}
-		return attributes;
-	}
-
-	@Override
-	public <T> void setOption(SocketOption<T> option, T value) throws IOException {
-		this.channel.setOption(option, value);
-	}
-
-	@Override
 	public boolean isOpen() {
 		return !this.closed && this.channel.isOpen();
 	}
@@ -306,16 +222,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	}
 
 	@Override
-	public boolean isDraining() {
-		return this.server.state() == ServerState.DRAINING;
-	}
-
-	@Override
-	public Instant openedAt() {
-		return this.openedAt;
-	}
-
-	@Override
 	public long bytesReceived() {
 		return (long) BYTES_RECEIVED.getOpaque(this);
 	}
@@ -337,18 +243,13 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 
 	@Override
 	public Instant lastActivity() {
-		return this.openedAt.plusNanos((long) LAST_ACTIVITY.getOpaque(this) - this.openedNanos);
+		return openedAt().plusNanos((long) LAST_ACTIVITY.getOpaque(this) - this.openedNanos);
 	}
 
 	@Override
 	public void close() {
 		this.closedByServer = true;
 		onLoop(this::closeNow);
-	}
-
-	@Override
-	public String toString() {
-		return "connection " + this.id + " on '" + this.server.name() + "'";
 	}
 
 	// --- ServerConnection -----------------------------------------------------------------
@@ -386,16 +287,6 @@ final class LoopConnection implements ServerConnection, EventLoop.Ready {
 	public void forceClose() {
 		this.forceClosed = true;
 		close();
-	}
-
-	@Override
-	public boolean isForceClosed() {
-		return this.forceClosed;
-	}
-
-	@Override
-	public boolean isClosedByServer() {
-		return this.closedByServer;
 	}
 
 	@Override

@@ -1,53 +1,165 @@
 package io.github.unixsocket.server;
 
+import java.io.IOException;
+import java.net.SocketOption;
+import java.nio.channels.SocketChannel;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.github.unixsocket.server.peer.KernelPeer;
+import io.github.unixsocket.server.peer.PeerCredentials;
 import io.github.unixsocket.server.peer.PeerPolicy;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * What a {@link StreamServer} needs of its connections, whichever way they are served:
- * a thread each ({@link ChannelConnection}) or an event loop ({@link LoopConnection}).
+ * A {@link StreamServer}'s connection, whichever way it is served: a thread each
+ * ({@link ChannelConnection}) or an event loop ({@link LoopConnection}). This class keeps
+ * what both have alike (identity, peer, attributes, how it was closed); the subclasses read,
+ * write and count bytes, each the way its threads need.
  */
-interface ServerConnection extends Connection {
+abstract class ServerConnection implements Connection {
+
+	final StreamServer server;
+
+	final long id;
+
+	final SocketChannel channel;
+
+	private final Instant openedAt = Instant.now();
+
+	final long openedNanos = System.nanoTime();
+
+	private volatile @Nullable Map<String, Object> attributes;
+
+	private volatile @Nullable KernelPeer kernelPeer;
+
+	private volatile @Nullable PeerCredentials peer;
+
+	/** Set when this side closed the connection (idle, drain, a limit, close()), to tell it from a failure. */
+	volatile boolean closedByServer;
+
+	/** Set when the drain deadline closed the connection. */
+	volatile boolean forceClosed;
+
+	ServerConnection(StreamServer server, long id, SocketChannel channel) {
+		this.server = server;
+		this.id = id;
+		this.channel = channel;
+	}
+
+	@Override
+	public final long id() {
+		return this.id;
+	}
+
+	@Override
+	public final String serverName() {
+		return this.server.name();
+	}
+
+	@Override
+	public final PeerCredentials peer() {
+		PeerCredentials peer = this.peer;
+		if (peer == null) {
+			peer = KernelPeer.credentials(kernelPeer());
+			this.peer = peer;
+		}
+		return peer;
+	}
 
 	/**
 	 * @param policy who may connect
 	 * @return whether the peer is allowed (its credentials are read only for a policy)
 	 */
-	boolean isAllowedBy(PeerPolicy policy);
+	final boolean isAllowedBy(PeerPolicy policy) {
+		return policy.allowsAnyone() || KernelPeer.allowed(kernelPeer(), policy);
+	}
 
-	/** @return whether nothing has been received that is not answered yet */
-	boolean isIdleBetweenRequests();
+	/** @return the kernel's view of the peer, {@code null} if it cannot be read */
+	private @Nullable KernelPeer kernelPeer() {
+		KernelPeer peer = this.kernelPeer;
+		if (peer == null) {
+			peer = KernelPeer.of(this.channel);
+			this.kernelPeer = peer;
+		}
+		return peer;
+	}
 
-	/** The server drains: close now if idle between requests, else once it is. */
-	void drain();
+	@Override
+	public final Map<String, Object> attributes() {
+		Map<String, Object> attributes = this.attributes;
+		if (attributes == null) {
+			synchronized (this) {
+				attributes = this.attributes;
+				if (attributes == null) {
+					attributes = new ConcurrentHashMap<>();
+					this.attributes = attributes;
+				}
+			}
+		}
+		return attributes;
+	}
 
-	/** Close at the drain deadline, whatever is in flight. */
-	void forceClose();
+	@Override
+	public final <T> void setOption(SocketOption<T> option, T value) throws IOException {
+		this.channel.setOption(option, value);
+	}
 
-	boolean isForceClosed();
+	@Override
+	public final boolean isDraining() {
+		return this.server.state() == ServerState.DRAINING;
+	}
+
+	@Override
+	public final Instant openedAt() {
+		return this.openedAt;
+	}
+
+	final boolean isForceClosed() {
+		return this.forceClosed;
+	}
 
 	/** @return whether this side closed it (idle timeout, drain, a limit, {@link #close()}) */
-	boolean isClosedByServer();
+	final boolean isClosedByServer() {
+		return this.closedByServer;
+	}
+
+	/** @return whether nothing has been received that is not answered yet */
+	abstract boolean isIdleBetweenRequests();
+
+	/** The server drains: close now if idle between requests, else once it is. */
+	abstract void drain();
+
+	/** Close at the drain deadline, whatever is in flight. */
+	abstract void forceClose();
 
 	/** @return nanoseconds since a byte was last read or written */
-	long idleNanos(long now);
+	abstract long idleNanos(long now);
 
 	/** @return nanoseconds since the message in progress started, -1 if none is */
-	long messageNanos(long now);
+	abstract long messageNanos(long now);
 
 	/** @return {@code true} the first time a limit cuts the connection off */
-	boolean markCutOff();
+	abstract boolean markCutOff();
 
 	/** Return the buffer budget the connection holds. */
-	void releaseBuffer();
+	abstract void releaseBuffer();
 
 	/** @return messages its message handler has returned from (or thrown); 0 for a connection handler */
-	default long messagesHandled() {
+	long messagesHandled() {
 		return 0;
 	}
 
 	/** @return nanoseconds its message handler spent on them */
-	default long handlerNanos() {
+	long handlerNanos() {
 		return 0;
+	}
+
+	@Override
+	public String toString() {
+		return "connection " + this.id + " on '" + this.server.name() + "'";
 	}
 
 }
