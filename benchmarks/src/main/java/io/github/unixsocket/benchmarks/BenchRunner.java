@@ -149,15 +149,17 @@ final class BenchRunner {
 			}
 			matrix("raw", "Raw echo (thread per connection), this build and `" + base + "`, 64 B, "
 					+ (c1 ? "`uds-load`" : "`LoadGenerator`"), rounds, new int[] { 100 }, raw, this::echoLoad);
-			// The event loop's path (accept, framing, replies) of both builds too.
+			// The event loop's path (accept, framing, replies) of both builds too, and the hand-off to workers.
 			List<Server> loop = new ArrayList<>();
 			loop.add(linesLoop17);
 			loop.add(javaFromJar("lines loop 17 @" + base, java17, baselineJar, "lines", "--dispatch", "event-loop"));
+			loop.add(linesWorkers17);
+			loop.add(javaFromJar("lines workers 17 @" + base, java17, baselineJar, "lines", "--dispatch", "workers"));
 			if (java25 != null) {
 				loop.add(linesLoop25);
 				loop.add(javaFromJar("lines loop 25 @" + base, java25, baselineJar, "lines", "--dispatch", "event-loop"));
 			}
-			matrix("lines-baseline", "Lines echo on the loop, this build and `" + base + "`, 64 B, "
+			matrix("lines-baseline", "Lines echo on the loop (and with workers), this build and `" + base + "`, 64 B, "
 					+ (c1 ? "`uds-load -n`" : "`LoadGenerator` line mode"), rounds, new int[] { 100 }, loop,
 					this::linesLoad);
 		}
