@@ -184,6 +184,7 @@ public final class PathLock implements Closeable {
 		closeQuietly(this.channel);
 	}
 
+	/** Not {@code ServerSupport.closeQuietly}: this package does not depend on the servers'. */
 	private static void closeQuietly(@Nullable Closeable closeable) {
 		if (closeable != null) {
 			try {
