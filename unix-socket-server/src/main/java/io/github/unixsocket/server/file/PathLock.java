@@ -18,7 +18,6 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Set;
 
-
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * its own into the file it locked and reads it back through the path: only a lock on the
  * file the path names counts.
  * <p>
- * Internal: public only for the engine's other packages; not API, it may change in any release.
+ * Internal: public only for the tests of the server package (its lock file's name); not API,
+ * it may change in any release.
  */
 public final class PathLock implements Closeable {
 
