@@ -502,12 +502,7 @@ final class LoopConnection extends ServerConnection implements EventLoop.Ready {
 		}
 		byte[] last = this.framing.handler().messageTooLarge(this, this.framing.maxMessageSize());
 		if (last != null) {
-			try {
-				this.outbound.reply(last);
-			}
-			catch (IOException ex) {
-				ioFailed(ex);
-			}
+			this.outbound.reply(last);
 		}
 	}
 

@@ -30,6 +30,9 @@ final class LoopHandOff {
 	/** The connection's lock, shared with its reading and its outbound side. */
 	private final Object lock;
 
+	/** The worker's task, made once: a busy connection starts the worker for nearly every message. */
+	private final Runnable runHandler = this::runHandler;
+
 	// Guarded by lock.
 
 	private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
@@ -80,7 +83,7 @@ final class LoopHandOff {
 			}
 		}
 		if (start) {
-			this.workers.execute(this::runHandler);
+			this.workers.execute(this.runHandler);
 		}
 	}
 

@@ -66,7 +66,7 @@ final class LoopOutbound {
 	}
 
 	/** On the loop: into the loop's reply batch, written when the read is done. */
-	void reply(byte @Nullable [] reply) throws IOException {
+	void reply(byte @Nullable [] reply) {
 		if (reply == null) {
 			return;
 		}
