@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -129,28 +130,14 @@ class LoopBackPressureTests {
 			assertThat(server.bytesSent()).isZero();
 			assertThat(writing).isNotDone();
 			// Each hand-off the worker takes answers all that waits and lets the loop read on.
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-			while (!reading.isDone()) {
-				assertThat(System.nanoTime() - deadline).as("replies all read within 30s").isNegative();
-				Runnable handOff = workers.pending.poll(20, TimeUnit.MILLISECONDS);
-				if (handOff != null) {
-					handOff.run();
-				}
-			}
+			workers.runUntil(reading::isDone, Duration.ofSeconds(30), "replies all read");
 			reading.get();
 			assertThat(replies[0]).isEqualTo(expected);
 			writing.get(10, TimeUnit.SECONDS);
 		}
 		// The messages after the last one answered may still wait for a hand-off: run it, then
 		// the end of input closes the connection.
-		long closeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-		while (server.openConnections() != 0) {
-			assertThat(System.nanoTime() - closeDeadline).as("connection closed within 10s").isNegative();
-			Runnable handOff = workers.pending.poll(20, TimeUnit.MILLISECONDS);
-			if (handOff != null) {
-				handOff.run();
-			}
-		}
+		workers.runUntil(() -> server.openConnections() == 0, Duration.ofSeconds(10), "connection closed");
 		assertThat(server.bytesReceived()).isEqualTo(requests.length);
 		assertThat(server.bytesSent()).isEqualTo(expected.length);
 	}
@@ -254,6 +241,18 @@ class LoopBackPressureTests {
 
 		void awaitPending() throws InterruptedException {
 			awaitCondition(() -> !this.pending.isEmpty());
+		}
+
+		/** Run the hand-offs as they come until {@code done}, failing after {@code timeout}. */
+		void runUntil(BooleanSupplier done, Duration timeout, String what) throws InterruptedException {
+			long deadline = System.nanoTime() + timeout.toNanos();
+			while (!done.getAsBoolean()) {
+				assertThat(System.nanoTime() - deadline).as(what + " within " + timeout).isNegative();
+				Runnable task = this.pending.poll(20, TimeUnit.MILLISECONDS);
+				if (task != null) {
+					task.run();
+				}
+			}
 		}
 
 		void runNext() throws InterruptedException {
