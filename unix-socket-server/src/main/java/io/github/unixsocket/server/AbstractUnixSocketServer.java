@@ -1,6 +1,11 @@
 package io.github.unixsocket.server;
 
+import java.io.FileDescriptor;
 import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channel;
+import java.nio.channels.NetworkChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -21,6 +26,9 @@ import io.github.unixsocket.server.file.SocketFileOptions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * What stream and datagram servers share: a name, an address (a socket file with its
@@ -61,6 +69,8 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 
 	/** The file of the inherited socket's path when it started, to tell when it is replaced. */
 	private volatile @Nullable Object inheritedFileKey;
+
+	private volatile boolean leaveSocket;
 
 	AbstractUnixSocketServer(ServerBuilder<?> builder) {
 		this.name = builder.name;
@@ -103,6 +113,60 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 	@Override
 	public boolean isInherited() {
 		return this.inherited != null;
+	}
+
+	/**
+	 * The running server's socket as a descriptor of this process, to pass to another
+	 * process that goes on serving it (systemd's fd store). Linux only.
+	 * @return the descriptor, valid while the server runs; never to be closed
+	 * @throws IOException if the server is not running, or its descriptor cannot be found
+	 */
+	public FileDescriptor socketDescriptor() throws IOException {
+		Channel channel = socketChannel();
+		if (channel == null || !channel.isOpen()) {
+			throw new IOException("Unix socket server '" + this.name + "' is not running");
+		}
+		return SocketDescriptors.of(channel, type(), boundAddress(channel));
+	}
+
+	/**
+	 * Stops from now on leave the socket and its file as they are, for the other process
+	 * holding the socket ({@link #socketDescriptor()}) to go on accepting on it: connections
+	 * arriving meanwhile wait in its backlog instead of being refused. Only this process's
+	 * descriptor is closed.
+	 */
+	public void leaveSocketOnStop() {
+		this.leaveSocket = true;
+		// junixsocket would otherwise shut the socket down for every descriptor, and remove the file.
+		Channel channel = socketChannel();
+		if (channel instanceof AFUNIXServerSocketChannel stream) {
+			stream.setShutdownOnClose(false);
+			stream.setDeleteOnClose(false);
+		}
+		else if (channel instanceof AFUNIXDatagramChannel datagram) {
+			datagram.setShutdownOnClose(false);
+			datagram.setDeleteOnClose(false);
+		}
+	}
+
+	/** @return whether a stop leaves the socket file ({@link #leaveSocketOnStop()}) */
+	boolean leavesSocket() {
+		return this.leaveSocket;
+	}
+
+	/** @return the channel the server listens or receives on, {@code null} when not running */
+	abstract @Nullable Channel socketChannel();
+
+	private static String boundAddress(Channel channel) throws IOException {
+		SocketAddress address = (channel instanceof NetworkChannel network)
+				? network.getLocalAddress() : null;
+		if (address instanceof UnixDomainSocketAddress unix) {
+			return unix.getPath().toString();
+		}
+		if (address instanceof AFUNIXSocketAddress unix) {
+			return unix.isInAbstractNamespace() ? NativeSockets.describe(unix) : unix.getPath();
+		}
+		throw new IOException("not a Unix socket address: " + address);
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -259,7 +260,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		if (selector != null) {
 			selector.wakeup();
 		}
-		if (this.socketFile != null) {
+		if (this.socketFile != null && !leavesSocket()) {
 			this.socketFile.deleteIfOurs();
 		}
 		long deadline = System.nanoTime() + drainTimeout.toNanos();
@@ -291,6 +292,11 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 			this.socketFile.close();
 		}
 		return new DrainResult(drained, left);
+	}
+
+	@Override
+	@Nullable Channel socketChannel() {
+		return this.channel;
 	}
 
 	@Override

@@ -154,6 +154,11 @@ final class LoopAcceptor implements StreamAcceptor, EventLoop.Ready {
 	}
 
 	@Override
+	public ServerSocketChannel channel() {
+		return this.channel;
+	}
+
+	@Override
 	public void release() {
 		if (this.workerPool != null) {
 			// Handlers still running are abandoned with their connections; their threads end when they return.

@@ -1,5 +1,7 @@
 package io.github.unixsocket.server;
 
+import java.nio.channels.ServerSocketChannel;
+
 /**
  * How a {@link StreamServer} takes its connections: {@link ThreadAcceptor} (a thread that
  * accepts, a thread per connection) or {@link LoopAcceptor} (accepting on an event loop).
@@ -15,6 +17,9 @@ interface StreamAcceptor {
 	 * listening channel unless it is inherited.
 	 */
 	void stopAccepting();
+
+	/** @return the listening channel */
+	ServerSocketChannel channel();
 
 	/** After the drain: stop checking the timeouts, release the threads, pools and loops taken. */
 	void release();

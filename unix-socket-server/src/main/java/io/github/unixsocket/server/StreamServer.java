@@ -3,6 +3,7 @@ package io.github.unixsocket.server;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -273,7 +274,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 	DrainResult drain(Duration drainTimeout) {
 		// Removed while still listening: a process starting on the path meanwhile finds it live, not stale.
 		SocketFile file = this.socketFile;
-		if (file != null) {
+		if (file != null && !leavesSocket()) {
 			file.deleteIfOurs();
 		}
 		// Set by bind(): drain() follows only a start.
@@ -286,6 +287,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		acceptor.release();
 		this.acceptor = null;
 		return result;
+	}
+
+	@Override
+	@Nullable Channel socketChannel() {
+		StreamAcceptor acceptor = this.acceptor;
+		return (acceptor != null) ? acceptor.channel() : null;
 	}
 
 	@Override

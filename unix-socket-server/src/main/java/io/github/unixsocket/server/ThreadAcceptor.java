@@ -53,6 +53,11 @@ final class ThreadAcceptor implements StreamAcceptor {
 	}
 
 	@Override
+	public ServerSocketChannel channel() {
+		return this.channel;
+	}
+
+	@Override
 	public void release() {
 		if (this.reaper != null) {
 			this.reaper.interrupt();
