@@ -1,6 +1,8 @@
 package io.github.unixsocket.autoconfigure;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -9,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.github.unixsocket.server.AbstractUnixSocketServer;
+import io.github.unixsocket.server.LogValues;
 import io.github.unixsocket.server.ServerState;
 import io.github.unixsocket.server.UnixSocketServerView;
 import io.github.unixsocket.systemd.SystemdNotifier;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -32,6 +37,8 @@ import org.springframework.context.event.ContextClosedEvent;
  * restarted), and {@code EXTEND_TIMEOUT_USEC=} while servers drain.
  */
 public class SystemdNotifications implements ApplicationListener<ApplicationEvent>, DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(SystemdNotifications.class);
 
 	/** How often a running drain asks systemd for more time, and how much. */
 	private static final Duration EXTEND_PERIOD = Duration.ofSeconds(5);
@@ -81,6 +88,7 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 		if (state == ReadinessState.ACCEPTING_TRAFFIC && !this.ready) {
 			this.ready = true;
 			notifier.notify("READY=1\n" + SystemdNotifier.status(status("Ready")));
+			storeSockets(notifier);
 			Duration ping = notifier.watchdogPing();
 			if (ping != null) {
 				this.scheduler.scheduleAtFixedRate(() -> watchdog(notifier), 0, ping.toMillis(), TimeUnit.MILLISECONDS);
@@ -89,6 +97,60 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 		else if (state == ReadinessState.REFUSING_TRAFFIC) {
 			notifier.notify(SystemdNotifier.status(status("Refusing traffic")));
 		}
+	}
+
+	/**
+	 * With systemd's fd store ({@code FileDescriptorStoreMax=}), push each socket a server
+	 * bound ({@code FDSTORE=1}, {@code FDNAME=} the server's name) and leave it in place on
+	 * stop: on the next start systemd passes it back ({@code LISTEN_FDNAMES}), and clients
+	 * connecting in between wait in its backlog instead of being refused. Inherited sockets
+	 * are systemd's already.
+	 */
+	private void storeSockets(SystemdNotifier notifier) {
+		int room = notifier.fdStoreMax();
+		if (room == 0) {
+			return;
+		}
+		List<String> stored = new ArrayList<>();
+		for (UnixSocketServerView view : this.servers.get()) {
+			if (!(view instanceof AbstractUnixSocketServer server) || server.isInherited() || !server.isRunning()) {
+				continue;
+			}
+			if (stored.size() >= room) {
+				logger.warn("systemd's fd store is full (FDSTORE=" + room + "): Unix socket server '" + server.name()
+						+ "' is not stored, so a restart refuses its clients until it binds again; raise "
+						+ "FileDescriptorStoreMax=");
+				continue;
+			}
+			if (!validFdName(server.name())) {
+				logger.warn("Unix socket server '" + LogValues.escape(server.name()) + "' is not stored in systemd's "
+						+ "fd store: FDNAME= takes at most 255 printable ASCII characters without ':'");
+				continue;
+			}
+			try {
+				if (notifier.notify("FDSTORE=1\nFDNAME=" + server.name(), server.socketDescriptor())) {
+					server.leaveSocketOnStop();
+					stored.add(server.name());
+				}
+				else {
+					logger.warn("Unix socket server '" + LogValues.escape(server.name()) + "' is not stored in "
+							+ "systemd's fd store: the notification was not sent");
+				}
+			}
+			catch (IOException ex) {
+				logger.warn("Unix socket server '" + LogValues.escape(server.name()) + "' is not stored in systemd's "
+						+ "fd store: " + LogValues.escape(ex.getMessage()));
+			}
+		}
+		if (!stored.isEmpty()) {
+			logger.info("Stored the sockets of " + stored + " in systemd's fd store: a restart takes them back, "
+					+ "and a stop leaves their files in place");
+		}
+	}
+
+	static boolean validFdName(String name) {
+		return !name.isEmpty() && name.length() <= 255
+				&& name.chars().allMatch((c) -> c > ' ' && c < 127 && c != ':');
 	}
 
 	private void watchdog(SystemdNotifier notifier) {

@@ -1,6 +1,7 @@
 package io.github.unixsocket.systemd;
 
 import java.io.Closeable;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -50,13 +51,16 @@ public final class SystemdNotifier implements Closeable {
 
 	private final @Nullable Duration watchdogPing;
 
+	private final int fdStoreMax;
+
 	private final AFUNIXDatagramChannel channel;
 
-	private SystemdNotifier(AFUNIXSocketAddress socket, String description, @Nullable Duration watchdogInterval)
-			throws IOException {
+	private SystemdNotifier(AFUNIXSocketAddress socket, String description, @Nullable Duration watchdogInterval,
+			int fdStoreMax) throws IOException {
 		this.socket = socket;
 		this.description = description;
 		this.watchdogInterval = watchdogInterval;
+		this.fdStoreMax = fdStoreMax;
 		this.watchdogPing = (watchdogInterval != null) ? watchdogPing(watchdogInterval) : null;
 		this.channel = AFUNIXDatagramChannel.open();
 		this.channel.configureBlocking(false);
@@ -77,7 +81,26 @@ public final class SystemdNotifier implements Closeable {
 		AFUNIXSocketAddress address = value.startsWith("@")
 				? AFUNIXSocketAddress.inAbstractNamespace(value.substring(1))
 				: AFUNIXSocketAddress.of(Path.of(value));
-		return new SystemdNotifier(address, value, watchdogInterval(environment, pid));
+		return new SystemdNotifier(address, value, watchdogInterval(environment, pid), fdStoreMax(environment));
+	}
+
+	/**
+	 * {@code FDSTORE}: how many descriptors systemd keeps for the service
+	 * ({@code FileDescriptorStoreMax=}; systemd 254 and later set it, a unit for an older one
+	 * can say {@code Environment=FDSTORE=n}), 0 when there is no store.
+	 */
+	static int fdStoreMax(Function<String, @Nullable String> environment) {
+		String value = environment.apply("FDSTORE");
+		if (value == null) {
+			return 0;
+		}
+		try {
+			return Math.max(0, Integer.parseInt(value.trim()));
+		}
+		catch (NumberFormatException ex) {
+			logger.warn("Ignoring FDSTORE='" + LogValues.escape(value) + "': not a number of descriptors");
+			return 0;
+		}
 	}
 
 	/**
@@ -162,6 +185,32 @@ public final class SystemdNotifier implements Closeable {
 					+ LogValues.escape(ex));
 		}
 		return false;
+	}
+
+	/**
+	 * Send assignments with a descriptor attached ({@code SCM_RIGHTS}), for example
+	 * {@code "FDSTORE=1\nFDNAME=lines"}; systemd keeps a copy of its own.
+	 * @param state newline-separated {@code KEY=VALUE} lines
+	 * @param descriptor the descriptor, still this process's after the call
+	 * @return whether the datagram was sent
+	 */
+	public boolean notify(String state, FileDescriptor descriptor) {
+		// junixsocket attaches descriptors on a connected channel only: one for this message.
+		try (AFUNIXDatagramChannel connected = AFUNIXDatagramChannel.open()) {
+			connected.connect(this.socket);
+			connected.setOutboundFileDescriptors(descriptor);
+			return connected.write(ByteBuffer.wrap(state.getBytes(StandardCharsets.UTF_8))) > 0;
+		}
+		catch (IOException ex) {
+			logger.warn("systemd notification with a descriptor not sent to " + LogValues.escape(this.description)
+					+ ": " + LogValues.escape(ex));
+			return false;
+		}
+	}
+
+	/** @return how many descriptors systemd's fd store keeps for the service, 0 for no store */
+	public int fdStoreMax() {
+		return this.fdStoreMax;
 	}
 
 	/**

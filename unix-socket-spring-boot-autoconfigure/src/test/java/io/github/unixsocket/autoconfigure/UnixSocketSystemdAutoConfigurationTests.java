@@ -140,6 +140,75 @@ class UnixSocketSystemdAutoConfigurationTests {
 			.run((context) -> assertThat(context).doesNotHaveBean(SystemdNotifications.class));
 	}
 
+	// --- The fd store -----------------------------------------------------------------------
+
+	@Test
+	void aRestartThroughTheFdStoreRefusesNoClient() throws Exception {
+		Path notify = this.dir.resolve("notify");
+		Path path = this.dir.resolve("lines.sock");
+		try (AFUNIXDatagramChannel systemd = AFUNIXDatagramChannel.open()) {
+			systemd.bind(AFUNIXSocketAddress.of(notify));
+			systemd.setAncillaryReceiveBufferSize(1024);
+			List<FileDescriptor> stored = new ArrayList<>();
+			this.runner.withPropertyValues(lines("NOTIFY_SOCKET=" + notify, "FDSTORE=4")).run((context) -> {
+				AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+				assertThat(receive(systemd)).startsWith("READY=1");
+				assertThat(receive(systemd)).isEqualTo("FDSTORE=1\nFDNAME=lines");
+				stored.addAll(List.of(systemd.getReceivedFileDescriptors()));
+			});
+			assertThat(stored).hasSize(1);
+			assertThat(receive(systemd)).startsWith("STOPPING=1");
+			Object inode = fileKey(path);
+			// Stopped: the file stays, and a client connecting now waits in the stored socket's backlog.
+			assertThat(fileKey(path)).as("left for the next start").isEqualTo(inode);
+			try (TestClient client = TestClient.connect(path)) {
+				client.write("during the restart\n");
+				// systemd passes it back: LISTEN_FDNAMES=lines.
+				InheritedSocket socket = InheritedSocket.adopt(fd(stored.get(0)), "lines");
+				this.runner.withBean(InheritedSockets.class, () -> new InheritedSockets(List.of(socket)))
+					.withPropertyValues(lines("NOTIFY_SOCKET=" + notify, "FDSTORE=4"))
+					.run((context) -> {
+						assertThat(client.read("during the restart\n".length())).isEqualTo("during the restart\n");
+						AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+						assertThat(receive(systemd)).startsWith("READY=1");
+						systemd.configureBlocking(false);
+						Thread.sleep(200);
+						assertThat(drain(systemd)).as("an inherited socket is systemd's already: not stored again")
+							.noneMatch((message) -> message.startsWith("FDSTORE"));
+						systemd.configureBlocking(true);
+					});
+			}
+			assertThat(fileKey(path)).isEqualTo(inode);
+		}
+	}
+
+	@Test
+	void withoutAnFdStoreNothingIsStoredAndAStopRemovesTheFile() throws Exception {
+		Path notify = this.dir.resolve("notify");
+		try (AFUNIXDatagramChannel systemd = AFUNIXDatagramChannel.open()) {
+			systemd.bind(AFUNIXSocketAddress.of(notify));
+			this.runner.withPropertyValues(lines("NOTIFY_SOCKET=" + notify)).run((context) -> {
+				AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+				assertThat(receive(systemd)).startsWith("READY=1");
+				systemd.configureBlocking(false);
+				Thread.sleep(200);
+				assertThat(drain(systemd)).noneMatch((message) -> message.startsWith("FDSTORE"));
+				systemd.configureBlocking(true);
+			});
+			assertThat(this.dir.resolve("lines.sock")).doesNotExist();
+		}
+	}
+
+	@Test
+	void fdNamesSystemdRefusesAreNotSent() {
+		assertThat(SystemdNotifications.validFdName("lines")).isTrue();
+		assertThat(SystemdNotifications.validFdName("a:b")).isFalse();
+		assertThat(SystemdNotifications.validFdName("a b")).isFalse();
+		assertThat(SystemdNotifications.validFdName("x".repeat(255))).isTrue();
+		assertThat(SystemdNotifications.validFdName("x".repeat(256))).isFalse();
+		assertThat(SystemdNotifications.validFdName("")).isFalse();
+	}
+
 	// --- Socket activation ------------------------------------------------------------------
 
 	@Test
