@@ -14,27 +14,28 @@ env = dict(os.environ, NOTIFY_SOCKET=notify_path, FDSTORE="8")
 with open(log_path + ".1", "w") as log:
     first = subprocess.Popen(app, env=env, stdout=log, stderr=subprocess.STDOUT)
 stored = []  # (name, fd)
-ready = False
-deadline = time.time() + 60
-while time.time() < deadline and not (ready and any(n == "lines" for n, _ in stored) and len(stored) >= 1):
+
+
+def receive():
+    """One notification; a pushed socket is kept with its FDNAME=."""
     message, fds, _, _ = socket.recv_fds(notify, 4096, 8)
     text = message.decode()
-    if text.startswith("READY=1"):
-        ready = True
     if "FDSTORE=1" in text:
         name = [l[len("FDNAME="):] for l in text.split("\n") if l.startswith("FDNAME=")][0]
-        stored += [(name, fd) for fd in fds]
+        stored.extend((name, fd) for fd in fds)
         print("stored", name, flush=True)
+    return text
+
+
+ready = False
+deadline = time.time() + 60
+while time.time() < deadline and not (ready and any(n == "lines" for n, _ in stored)):
+    ready = receive().startswith("READY=1") or ready
 # The other servers' sockets follow READY at once: collect them for a moment.
 notify.settimeout(1)
 try:
     while True:
-        message, fds, _, _ = socket.recv_fds(notify, 4096, 8)
-        text = message.decode()
-        if "FDSTORE=1" in text:
-            name = [l[len("FDNAME="):] for l in text.split("\n") if l.startswith("FDNAME=")][0]
-            stored += [(name, fd) for fd in fds]
-            print("stored", name, flush=True)
+        receive()
 except socket.timeout:
     pass
 first.send_signal(signal.SIGTERM)

@@ -123,8 +123,7 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 				continue;
 			}
 			if (!validFdName(server.name())) {
-				logger.warn("Unix socket server '" + LogValues.escape(server.name()) + "' is not stored in systemd's "
-						+ "fd store: FDNAME= takes at most 255 printable ASCII characters without ':'");
+				notStored(server, "FDNAME= takes at most 255 printable ASCII characters without ':'");
 				continue;
 			}
 			try {
@@ -133,19 +132,22 @@ public class SystemdNotifications implements ApplicationListener<ApplicationEven
 					stored.add(server.name());
 				}
 				else {
-					logger.warn("Unix socket server '" + LogValues.escape(server.name()) + "' is not stored in "
-							+ "systemd's fd store: the notification was not sent");
+					notStored(server, "the notification was not sent");
 				}
 			}
 			catch (IOException ex) {
-				logger.warn("Unix socket server '" + LogValues.escape(server.name()) + "' is not stored in systemd's "
-						+ "fd store: " + LogValues.escape(ex.getMessage()));
+				notStored(server, LogValues.escape(ex.getMessage()));
 			}
 		}
 		if (!stored.isEmpty()) {
 			logger.info("Stored the sockets of " + stored + " in systemd's fd store: a restart takes them back, "
 					+ "and a stop leaves their files in place");
 		}
+	}
+
+	private static void notStored(AbstractUnixSocketServer server, String why) {
+		logger.warn("Unix socket server '" + LogValues.escape(server.name()) + "' is not stored in systemd's fd store: "
+				+ why);
 	}
 
 	static boolean validFdName(String name) {
