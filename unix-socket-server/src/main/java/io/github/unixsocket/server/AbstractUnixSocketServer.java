@@ -149,6 +149,24 @@ public abstract class AbstractUnixSocketServer implements UnixSocketServer {
 		}
 	}
 
+	/**
+	 * Close the listening (or datagram) channel on stop. An inherited one stays open for the
+	 * life of the process; after {@link #leaveSocketOnStop()} only this process's
+	 * descriptor is closed, never the socket another process serves.
+	 * @param channel the server's channel, its selection keys cancelled
+	 */
+	void closeSocket(Channel channel) {
+		if (this.inherited != null) {
+			return;
+		}
+		if (this.leaveSocket) {
+			SocketDescriptors.closeDescriptorOnly(channel);
+		}
+		else {
+			ServerSupport.closeQuietly(channel);
+		}
+	}
+
 	/** @return whether a stop leaves the socket file ({@link #leaveSocketOnStop()}) */
 	boolean leavesSocket() {
 		return this.leaveSocket;

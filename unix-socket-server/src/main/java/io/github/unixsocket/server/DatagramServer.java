@@ -283,10 +283,7 @@ public final class DatagramServer extends AbstractUnixSocketServer {
 		}
 		this.dropped.addAndGet(left);
 		closeQuietly(selector);
-		if (this.inherited == null) {
-			// An inherited socket stays open: closing it would shut it down for systemd too.
-			closeQuietly(this.channel);
-		}
+		closeSocket(this.channel);
 		ReplyTargets.unregister(address(), socketFileKey());
 		if (this.socketFile != null) {
 			this.socketFile.close();

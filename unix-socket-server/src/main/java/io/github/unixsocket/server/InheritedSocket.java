@@ -1,5 +1,6 @@
 package io.github.unixsocket.server;
 
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.Channel;
@@ -48,14 +49,38 @@ public final class InheritedSocket {
 	 */
 	public static InheritedSocket adopt(int fd, @Nullable String name) throws IOException {
 		NativeSockets.require(NativeSockets.libraryProblem());
-		FileDescriptorCast cast = FileDescriptorCast.unsafeUsing(fd);
+		return adopt(FileDescriptorCast.unsafeUsing(fd), fd, name, null);
+	}
+
+	/**
+	 * Adopt a descriptor received from another process ({@code SCM_RIGHTS}), reading its
+	 * type from the kernel. The socket gets a descriptor of its own: the received one is
+	 * left to whatever received it.
+	 * @param descriptor the received descriptor
+	 * @param name the name the sender gave it
+	 * @param address the path (or {@code "@name"}) the sender served it at: the kernel knows
+	 * only the name it was bound at, which may be a private one it was then linked from
+	 * @return the socket
+	 * @throws IOException if it is not a Unix stream or datagram socket
+	 */
+	public static InheritedSocket adopt(FileDescriptor descriptor, String name, String address) throws IOException {
+		NativeSockets.require(NativeSockets.libraryProblem());
+		// A duplicate: junixsocket closes the descriptors it received when their socket closes.
+		FileDescriptorCast cast = FileDescriptorCast.duplicating(descriptor);
+		return adopt(cast, cast.as(Integer.class), name, address);
+	}
+
+	private static InheritedSocket adopt(FileDescriptorCast cast, int fd, @Nullable String name,
+			@Nullable String address) throws IOException {
 		if (cast.isAvailable(AFUNIXServerSocketChannel.class)) {
 			AFUNIXServerSocketChannel channel = keepFile(cast.as(AFUNIXServerSocketChannel.class));
-			return new InheritedSocket(fd, name, ServerType.STREAM, address(channel.getLocalAddress()), channel);
+			return new InheritedSocket(fd, name, ServerType.STREAM, orBound(address, channel.getLocalAddress()),
+					channel);
 		}
 		if (cast.isAvailable(AFUNIXDatagramChannel.class)) {
 			AFUNIXDatagramChannel channel = keepFile(cast.as(AFUNIXDatagramChannel.class));
-			return new InheritedSocket(fd, name, ServerType.DATAGRAM, address(channel.getLocalAddress()), channel);
+			return new InheritedSocket(fd, name, ServerType.DATAGRAM, orBound(address, channel.getLocalAddress()),
+					channel);
 		}
 		throw new IOException("descriptor " + fd + " is not a Unix stream or datagram socket");
 	}
@@ -65,6 +90,14 @@ public final class InheritedSocket {
 	 * socket down for every descriptor of it: neither is ours to do. Closing then only
 	 * closes the one descriptor.
 	 */
+	/**
+	 * Close this process's descriptor of a socket no server took: the socket itself, its
+	 * file and other processes' descriptors of it are left as they are.
+	 */
+	public void close() {
+		SocketDescriptors.closeDescriptorOnly(this.channel);
+	}
+
 	private static AFUNIXServerSocketChannel keepFile(AFUNIXServerSocketChannel channel) {
 		channel.setDeleteOnClose(false);
 		channel.setShutdownOnClose(false);
@@ -75,6 +108,10 @@ public final class InheritedSocket {
 		channel.setDeleteOnClose(false);
 		channel.setShutdownOnClose(false);
 		return channel;
+	}
+
+	private static @Nullable String orBound(@Nullable String given, @Nullable SocketAddress bound) {
+		return (given != null) ? given : address(bound);
 	}
 
 	private static @Nullable String address(@Nullable SocketAddress address) {

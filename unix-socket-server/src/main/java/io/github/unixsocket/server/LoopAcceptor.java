@@ -130,8 +130,8 @@ final class LoopAcceptor implements StreamAcceptor, EventLoop.Ready {
 
 	/**
 	 * The key is cancelled on the loop before the channel closes: closing a junixsocket
-	 * channel shuts the socket down for every descriptor of it, which an inherited socket
-	 * must survive, so that one is never closed here.
+	 * channel shuts the socket down for every descriptor of it, which an inherited or
+	 * handed-over socket must survive ({@link AbstractUnixSocketServer#closeSocket}).
 	 */
 	@Override
 	public void stopAccepting() {
@@ -148,9 +148,7 @@ final class LoopAcceptor implements StreamAcceptor, EventLoop.Ready {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-		if (this.server.inherited == null) {
-			closeQuietly(this.channel);
-		}
+		this.server.closeSocket(this.channel);
 	}
 
 	@Override

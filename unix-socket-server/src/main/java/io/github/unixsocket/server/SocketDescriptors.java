@@ -1,6 +1,7 @@
 package io.github.unixsocket.server;
 
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.channels.Channel;
 import java.nio.file.DirectoryStream;
@@ -28,6 +29,25 @@ final class SocketDescriptors {
 	private static final int SOCK_DGRAM = 2;
 
 	private SocketDescriptors() {
+	}
+
+	/**
+	 * Close this process's descriptor of a socket another process goes on serving. Closing
+	 * a junixsocket channel shuts the socket down first, for every process holding it; so
+	 * its descriptor is closed directly, which leaves the channel nothing to shut down.
+	 * The JDK's channels only close. Cancel the channel's selection keys first.
+	 * @param channel the channel
+	 */
+	static void closeDescriptorOnly(Channel channel) {
+		if (channel instanceof FileDescriptorAccess junixsocket) {
+			try {
+				new FileInputStream(junixsocket.getFileDescriptor()).close();
+			}
+			catch (IOException ex) {
+				// Closed already: the channel's own close below finds nothing to shut down either.
+			}
+		}
+		ServerSupport.closeQuietly(channel);
 	}
 
 	/**

@@ -232,8 +232,9 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			else if (this.inherited == null) {
 				this.socketFile = SocketFile.bindStream(channel, requireFile(this.fileOptions, this.name), this.backlog);
 			}
-			// An inherited socket is accepted on a loop: stopping a blocking accept would mean closing it.
-			this.acceptor = (this.messages != null || this.inherited != null) ? LoopAcceptor.open(this, channel)
+			// junixsocket's channels are accepted on a loop: only a shutdown, which every process holding
+			// the socket would see, wakes a blocking accept.
+			this.acceptor = (this.messages != null || isJunixsocket()) ? LoopAcceptor.open(this, channel)
 					: new ThreadAcceptor(this, channel);
 		}
 		catch (IOException | RuntimeException ex) {

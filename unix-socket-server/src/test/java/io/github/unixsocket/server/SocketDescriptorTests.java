@@ -2,7 +2,9 @@ package io.github.unixsocket.server;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.FileDescriptorCast;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,6 +60,55 @@ class SocketDescriptorTests {
 					.isEqualTo("after the stop\n");
 			}
 		}
+	}
+
+	/**
+	 * Every way a server accepts survives a stop that leaves the socket: the JDK shuts a
+	 * socket down to wake a thread blocked in accept(), and junixsocket shuts down any socket
+	 * it closes, each for every process holding it.
+	 */
+	@Test
+	void everyKindOfServerStopsWithoutShuttingDownTheSocketItLeaves() throws Exception {
+		String abstractName = "unix-socket-test-left-" + ProcessHandle.current().pid();
+		List<StreamServer> servers = List.of(
+				StreamServer.builder("raw", this.servers.path("raw.sock")).handler((connection) -> {
+				}).build(),
+				StreamServer.builder("lines", this.servers.path("lines.sock"))
+					.messages(Framing.LINES, (connection, message) -> message)
+					.build(),
+				StreamServer.abstractBuilder("abstract", abstractName).handler((connection) -> {
+				}).build());
+		for (StreamServer server : servers) {
+			this.servers.start(server);
+			AFUNIXServerSocketChannel next = this.servers.closing(holder(server.socketDescriptor()));
+			server.leaveSocketOnStop();
+			server.stop();
+			try (SocketChannel client = connect(server.address())) {
+				client.write(ByteBuffer.wrap(new byte[] { 'x' }));
+				try (var accepted = next.accept()) {
+					assertThat(accepted.read(ByteBuffer.allocate(1))).as(server.name()).isEqualTo(1);
+				}
+			}
+		}
+		Path datagrams = this.servers.path("sink.sock");
+		DatagramServer sink = this.servers.start(DatagramServer.builder("sink", datagrams).handler((datagram) -> {
+		}).build());
+		AFUNIXDatagramChannel next = this.servers.closing(
+				FileDescriptorCast.duplicating(sink.socketDescriptor()).as(AFUNIXDatagramChannel.class));
+		sink.leaveSocketOnStop();
+		sink.stop();
+		try (AFUNIXDatagramChannel sender = AFUNIXDatagramChannel.open()) {
+			sender.send(ByteBuffer.wrap(new byte[] { 1 }), AFUNIXSocketAddress.of(datagrams));
+		}
+		ByteBuffer received = ByteBuffer.allocate(8);
+		next.receive(received);
+		assertThat(received.position()).as("the datagram socket still receives").isEqualTo(1);
+	}
+
+	private static SocketChannel connect(String address) throws IOException {
+		return NativeSockets.isAbstract(address)
+				? AFUNIXSocketChannel.open(AFUNIXSocketAddress.inAbstractNamespace(address.substring(1)))
+				: SocketChannel.open(UnixDomainSocketAddress.of(address));
 	}
 
 	@Test
