@@ -107,7 +107,7 @@ public class InheritedSockets {
 		return this.sockets.isEmpty() ? "none" : this.sockets.stream().map(Object::toString).collect(Collectors.joining(", "));
 	}
 
-	private static boolean sameAddress(@Nullable String inherited, @Nullable String configured) {
+	static boolean sameAddress(@Nullable String inherited, @Nullable String configured) {
 		if (inherited == null || configured == null) {
 			return false;
 		}

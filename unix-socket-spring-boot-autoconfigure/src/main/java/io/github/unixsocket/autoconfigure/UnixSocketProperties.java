@@ -41,12 +41,67 @@ public class UnixSocketProperties {
 
 	private final Systemd systemd = new Systemd();
 
+	private final Handover handover = new Handover();
+
 	public EventLoop getEventLoop() {
 		return this.eventLoop;
 	}
 
 	public Systemd getSystemd() {
 		return this.systemd;
+	}
+
+	public Handover getHandover() {
+		return this.handover;
+	}
+
+	/** Restarts that refuse no client: a new instance takes the running one's sockets. */
+	public static class Handover {
+
+		/**
+		 * Whether a starting instance takes the listening sockets of the running one (same
+		 * user, same host) over a private control socket, and offers its own to the next one.
+		 * The old instance then closes its application context and drains.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Control socket path (mode 0600). Defaults to the first server's path with
+		 * ".handover" appended, e.g. /run/app/admin.sock.handover.
+		 */
+		private @Nullable String path;
+
+		/**
+		 * How long the running instance waits for the new one to be ready after passing it
+		 * its sockets; past that it goes on serving, and the new instance's own wait for the
+		 * old one's reply is bounded by it too.
+		 */
+		private Duration timeout = Duration.ofSeconds(60);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getPath() {
+			return this.path;
+		}
+
+		public void setPath(@Nullable String path) {
+			this.path = path;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
 	}
 
 	/** Working with systemd. */
