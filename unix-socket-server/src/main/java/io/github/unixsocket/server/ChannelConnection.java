@@ -193,7 +193,14 @@ final class ChannelConnection extends ServerConnection implements StreamConnecti
 
 	@Override
 	public int read(ByteBuffer destination) throws IOException {
+		ConnectionDescriptors descriptors = this.descriptors;
+		if (descriptors != null) {
+			descriptors.reading();
+		}
 		int n = this.channel.read(destination);
+		if (descriptors != null) {
+			descriptors.read();
+		}
 		if (n > 0) {
 			BYTES_RECEIVED.getAndAdd(this, (long) n);
 			this.lastActivityNanos = System.nanoTime();
@@ -203,7 +210,14 @@ final class ChannelConnection extends ServerConnection implements StreamConnecti
 
 	@Override
 	public int write(ByteBuffer source) throws IOException {
+		ConnectionDescriptors descriptors = this.descriptors;
+		if (descriptors != null) {
+			descriptors.attach();
+		}
 		int n = this.channel.write(source);
+		if (n > 0 && descriptors != null) {
+			descriptors.written();
+		}
 		if (n > 0) {
 			BYTES_SENT.getAndAdd(this, (long) n);
 			this.lastActivityNanos = System.nanoTime();
@@ -236,6 +250,9 @@ final class ChannelConnection extends ServerConnection implements StreamConnecti
 		}
 		catch (IOException ex) {
 			// nothing left to release
+		}
+		if (this.descriptors != null) {
+			this.descriptors.closed();
 		}
 	}
 

@@ -77,6 +77,32 @@ public interface Connection extends AutoCloseable {
 	/** @return when a byte was last read or written, or {@link #openedAt()} */
 	Instant lastActivity();
 
+	/**
+	 * Take the file descriptors the peer sent ({@code SCM_RIGHTS}) with the message being
+	 * handled (on a raw connection: with the bytes of the last read). They are the caller's
+	 * to close; those not taken are closed when the handler returns (on a raw connection:
+	 * at the next read). At most the server's {@code max-file-descriptors} per message.
+	 * @return the descriptors, none if the peer sent none
+	 * @throws java.io.IOException if they cannot be duplicated out of the transport's hands
+	 * @throws UnsupportedOperationException unless the server passes descriptors
+	 */
+	default java.io.FileDescriptor[] receiveFileDescriptors() throws java.io.IOException {
+		throw new UnsupportedOperationException("This connection does not pass file descriptors");
+	}
+
+	/**
+	 * Send file descriptors with the reply to the message being handled (on a raw
+	 * connection: with the next bytes written). They are duplicated at once: the caller
+	 * may close its own.
+	 * @param descriptors open descriptors, at most the server's {@code max-file-descriptors}
+	 * per message
+	 * @throws java.io.IOException if one cannot be duplicated, or there are too many
+	 * @throws UnsupportedOperationException unless the server passes descriptors
+	 */
+	default void sendFileDescriptors(java.io.FileDescriptor... descriptors) throws java.io.IOException {
+		throw new UnsupportedOperationException("This connection does not pass file descriptors");
+	}
+
 	/** Close the connection; the handler's blocked reads and writes fail. */
 	@Override
 	void close();

@@ -193,6 +193,9 @@ final class LoopConnection extends ServerConnection implements EventLoop.Ready {
 	void sent(int n) {
 		BYTES_SENT.setOpaque(this, (long) BYTES_SENT.getOpaque(this) + n);
 		LAST_ACTIVITY.setOpaque(this, System.nanoTime());
+		if (this.descriptors != null) {
+			this.descriptors.written();
+		}
 	}
 
 	// --- Connection -----------------------------------------------------------------------
@@ -349,6 +352,9 @@ final class LoopConnection extends ServerConnection implements EventLoop.Ready {
 		}
 		BYTES_RECEIVED.setOpaque(this, (long) BYTES_RECEIVED.getOpaque(this) + n);
 		LAST_ACTIVITY.setOpaque(this, this.loop.now);
+		if (this.descriptors != null) {
+			this.descriptors.arrived();
+		}
 		buffer.flip();
 		ByteBuffer replies = this.loop.writeBuffer;
 		replies.clear();
@@ -457,6 +463,9 @@ final class LoopConnection extends ServerConnection implements EventLoop.Ready {
 	}
 
 	private void deliver(byte[] message) throws Exception {
+		if (this.descriptors != null) {
+			this.descriptors.delivered(message);
+		}
 		LoopHandOff handOff = this.handOff;
 		if (handOff == null) {
 			this.outbound.reply(handle(message));
@@ -476,12 +485,30 @@ final class LoopConnection extends ServerConnection implements EventLoop.Ready {
 	 */
 	byte @Nullable [] handle(byte[] message) throws Exception {
 		long started = System.nanoTime();
+		ConnectionDescriptors descriptors = this.descriptors;
+		if (descriptors != null) {
+			descriptors.handling(message);
+		}
 		try {
 			return this.framing.handler().handle(this, message);
 		}
 		finally {
 			MESSAGES_HANDLED.setOpaque(this, (long) MESSAGES_HANDLED.getOpaque(this) + 1);
 			HANDLER_NANOS.setOpaque(this, (long) HANDLER_NANOS.getOpaque(this) + (System.nanoTime() - started));
+			if (descriptors != null && descriptors.handled()) {
+				// Before the reply is written: on the loop, ahead of the reply's write (a worker's is the loop's too).
+				onLoop(() -> attachDescriptors(descriptors));
+			}
+		}
+	}
+
+	/** Loop thread. */
+	private void attachDescriptors(ConnectionDescriptors descriptors) {
+		try {
+			descriptors.attach();
+		}
+		catch (IOException ex) {
+			ioFailed(ex);
 		}
 	}
 
@@ -692,6 +719,9 @@ final class LoopConnection extends ServerConnection implements EventLoop.Ready {
 			this.key.cancel();
 		}
 		ServerSupport.closeQuietly(this.channel);
+		if (this.descriptors != null) {
+			this.descriptors.closed();
+		}
 		this.partial = null;
 		synchronized (this.out) {
 			this.outbound.clear();

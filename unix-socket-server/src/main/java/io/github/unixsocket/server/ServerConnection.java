@@ -1,5 +1,6 @@
 package io.github.unixsocket.server;
 
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.SocketOption;
 import java.nio.channels.SocketChannel;
@@ -12,6 +13,7 @@ import io.github.unixsocket.server.peer.PeerCredentials;
 import io.github.unixsocket.server.peer.PeerPolicy;
 
 import org.jspecify.annotations.Nullable;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 /**
  * A {@link StreamServer}'s connection, whichever way it is served: a thread each
@@ -43,10 +45,33 @@ abstract class ServerConnection implements Connection {
 	/** Set when the drain deadline closed the connection. */
 	volatile boolean forceClosed;
 
+	/** The descriptors passed over this connection, {@code null} unless the server passes them. */
+	final @Nullable ConnectionDescriptors descriptors;
+
 	ServerConnection(StreamServer server, long id, SocketChannel channel) {
 		this.server = server;
 		this.id = id;
 		this.channel = channel;
+		this.descriptors = (server.maxFileDescriptors() > 0 && channel instanceof AFUNIXSocketChannel unix)
+				? new ConnectionDescriptors(unix, server.maxFileDescriptors()) : null;
+	}
+
+	@Override
+	public final FileDescriptor[] receiveFileDescriptors() throws IOException {
+		return requireDescriptors().take();
+	}
+
+	@Override
+	public final void sendFileDescriptors(FileDescriptor... descriptors) throws IOException {
+		requireDescriptors().send(descriptors);
+	}
+
+	private ConnectionDescriptors requireDescriptors() {
+		ConnectionDescriptors descriptors = this.descriptors;
+		if (descriptors == null) {
+			throw ConnectionDescriptors.unsupported(this.server.name());
+		}
+		return descriptors;
 	}
 
 	@Override

@@ -24,6 +24,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 import static io.github.unixsocket.server.ServerSupport.closeQuietly;
 import static io.github.unixsocket.server.ServerSupport.platformThreads;
@@ -55,6 +56,9 @@ import static io.github.unixsocket.server.ServerSupport.platformThreads;
 public final class StreamServer extends AbstractUnixSocketServer {
 
 	private static final Log logger = LogFactory.getLog(StreamServer.class);
+
+	/** The kernel's {@code SCM_MAX_FD}: descriptors one message may carry at most. */
+	public static final int MAX_FILE_DESCRIPTORS = 253;
 
 	/** Default {@link Builder#maxConnections max connections}: bounds the threads local clients can make us start. */
 	public static final int DEFAULT_MAX_CONNECTIONS = 1000;
@@ -103,6 +107,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private final int maxConnections;
 
+	private final int maxFileDescriptors;
+
 	private final int backlog;
 
 	final ConnectionRegistry connections = new ConnectionRegistry();
@@ -118,6 +124,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	private StreamServer(Builder builder) {
 		super(builder);
+		// First: isJunixsocket() reads it.
+		this.maxFileDescriptors = builder.maxFileDescriptors;
 		this.handler = builder.handler;
 		// messages(framing, handler) sets both.
 		this.messages = (builder.messageHandler != null) ? new FramedMessages(
@@ -126,7 +134,7 @@ public final class StreamServer extends AbstractUnixSocketServer {
 		this.dispatch = builder.dispatch;
 		this.workers = builder.workers;
 		this.workerExecutor = builder.workerExecutor;
-		// junixsocket's channels (abstract addresses, inherited sockets) need junixsocket's selector.
+		// junixsocket's channels (abstract addresses, inherited sockets, descriptors) need junixsocket's selector.
 		this.eventLoops = isJunixsocket() ? EventLoopGroup.junixsocket()
 				: (builder.eventLoops != null) ? builder.eventLoops : EventLoopGroup.shared();
 		this.customizer = builder.customizer;
@@ -182,7 +190,12 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 	/** junixsocket's blocking I/O starves virtual threads, and its channels need its selector. */
 	private boolean isJunixsocket() {
-		return this.abstractName != null || this.inherited != null;
+		return this.abstractName != null || this.inherited != null || this.maxFileDescriptors > 0;
+	}
+
+	/** @return file descriptors a connection passes per message at most, either way; 0 for none */
+	public int maxFileDescriptors() {
+		return this.maxFileDescriptors;
 	}
 
 	/** @return how long a connection may go without a byte read or written, zero for no limit */
@@ -222,12 +235,15 @@ public final class StreamServer extends AbstractUnixSocketServer {
 			rememberInheritedFile(this.inherited);
 		}
 		else {
-			channel = (this.abstractName != null) ? AFUNIXServerSocketChannel.open()
+			channel = isJunixsocket() ? AFUNIXServerSocketChannel.open()
 					: ServerSocketChannel.open(StandardProtocolFamily.UNIX);
 		}
 		try {
 			if (this.inherited == null && this.abstractName != null) {
 				channel.bind(NativeSockets.abstractAddress(this.abstractName), this.backlog);
+			}
+			else if (this.inherited == null && channel instanceof AFUNIXServerSocketChannel junixsocket) {
+				this.socketFile = bindJunixsocket(junixsocket);
 			}
 			else if (this.inherited == null) {
 				this.socketFile = SocketFile.bindStream(channel, requireFile(this.fileOptions, this.name), this.backlog);
@@ -248,6 +264,16 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				this.socketFile = null;
 			}
 			throw ex;
+		}
+	}
+
+	/** A path on junixsocket's channel (to pass descriptors): its bound name must stay until it closes. */
+	private SocketFile bindJunixsocket(AFUNIXServerSocketChannel channel) throws IOException {
+		// The file is SocketFile's to remove, the private name it was bound at SocketFile's to clean up.
+		channel.setDeleteOnClose(false);
+		try (SocketFile.StreamBinding binding = SocketFile.prepareStream(requireFile(this.fileOptions, this.name))) {
+			channel.bind(AFUNIXSocketAddress.of(binding.bindPath()), this.backlog);
+			return binding.publish(true);
 		}
 	}
 
@@ -534,6 +560,8 @@ public final class StreamServer extends AbstractUnixSocketServer {
 
 		private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
+		private int maxFileDescriptors;
+
 		private int backlog = 1024;
 
 		private Builder(String name, @Nullable SocketFileOptions fileOptions, @Nullable String abstractName) {
@@ -737,6 +765,25 @@ public final class StreamServer extends AbstractUnixSocketServer {
 				throw new IllegalArgumentException("maxConnections must not be negative");
 			}
 			this.maxConnections = maxConnections;
+			return this;
+		}
+
+		/**
+		 * Let connections pass file descriptors ({@link Connection#receiveFileDescriptors()},
+		 * {@link Connection#sendFileDescriptors}): the server is served on junixsocket's
+		 * channels, since the JDK's cannot. Default 0: none, and the kernel discards any a
+		 * peer sends.
+		 * @param maxFileDescriptors at most this many per message, either way (at most 253,
+		 * the kernel's {@code SCM_MAX_FD})
+		 * @return this builder
+		 * @throws IllegalArgumentException if it is negative or above 253
+		 */
+		public Builder maxFileDescriptors(int maxFileDescriptors) {
+			if (maxFileDescriptors < 0 || maxFileDescriptors > MAX_FILE_DESCRIPTORS) {
+				throw new IllegalArgumentException(
+						"maxFileDescriptors must be between 0 and " + MAX_FILE_DESCRIPTORS + " (SCM_MAX_FD)");
+			}
+			this.maxFileDescriptors = maxFileDescriptors;
 			return this;
 		}
 
