@@ -81,6 +81,13 @@ final class ServerPropertiesMapper {
 		builder.peerPolicy(SocketFilePropertiesMapper.peerPolicy(prefix(), p)).threadFactory(threadFactory);
 		map("max-connections", p.getMaxConnections(), "use 0 for no limit, or a positive number",
 				(count) -> count.to(builder::maxConnections));
+		Integer descriptors = p.getMaxFileDescriptors();
+		if (descriptors != null && descriptors > 0) {
+			requireNativeLibrary("max-file-descriptors", descriptors);
+		}
+		map("max-file-descriptors", descriptors, "use 1 to " + StreamServer.MAX_FILE_DESCRIPTORS
+				+ " descriptors per message, or 0 (the default) for none",
+				(count) -> count.to(builder::maxFileDescriptors));
 		map("message-timeout", p.getMessageTimeout(), DURATION_FIX, (timeout) -> timeout.to(builder::messageTimeout));
 		map("buffer-budget", p.getBufferBudget(), "use a size like 32MB (the default), several times max-message-size",
 				(size) -> size.as(DataSize::toBytes).to(builder::bufferBudget));
@@ -155,6 +162,7 @@ final class ServerPropertiesMapper {
 		Duration idleTimeout = p.getIdleTimeout();
 		notForDatagrams("idle-timeout", (idleTimeout == null || idleTimeout.isZero()) ? null : idleTimeout);
 		notForDatagrams("max-connections", p.getMaxConnections());
+		notForDatagrams("max-file-descriptors", p.getMaxFileDescriptors());
 		notForDatagrams("message-timeout", p.getMessageTimeout());
 		notForDatagrams("buffer-budget", p.getBufferBudget());
 		notForDatagrams("observe-messages", p.isObserveMessages() ? true : null);

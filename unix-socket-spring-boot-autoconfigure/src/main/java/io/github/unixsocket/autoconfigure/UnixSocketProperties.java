@@ -263,6 +263,14 @@ public class UnixSocketProperties {
 		private @Nullable Integer maxConnections;
 
 		/**
+		 * File descriptors a connection may pass per message, either way (SCM_RIGHTS:
+		 * Connection.receiveFileDescriptors() and sendFileDescriptors()), at most 253. Above 0
+		 * the server runs on junixsocket's channels, since the JDK's cannot pass them. Default
+		 * 0: none, and the kernel discards any a peer sends. Not for datagram servers.
+		 */
+		private @Nullable Integer maxFileDescriptors;
+
+		/**
 		 * Largest message accepted. Default: 1MB for lines and length-prefixed, 64KB for
 		 * commands and for datagrams.
 		 */
@@ -377,6 +385,14 @@ public class UnixSocketProperties {
 
 		public void setMaxConnections(@Nullable Integer maxConnections) {
 			this.maxConnections = maxConnections;
+		}
+
+		public @Nullable Integer getMaxFileDescriptors() {
+			return this.maxFileDescriptors;
+		}
+
+		public void setMaxFileDescriptors(@Nullable Integer maxFileDescriptors) {
+			this.maxFileDescriptors = maxFileDescriptors;
 		}
 
 		public @Nullable Duration getMessageTimeout() {
