@@ -57,18 +57,10 @@ class SocketHandoverTests {
 				assertThat(old.waitFor(120, TimeUnit.SECONDS)).as("the old process exits by itself").isTrue();
 				assertThat(old.exitValue()).isZero();
 				Thread.sleep(1000);
-				for (Client client : clients) {
-					client.stop();
-				}
-				int attempted = clients.stream().mapToInt((c) -> c.attempted.get()).sum();
-				int refused = clients.stream().mapToInt((c) -> c.refused.get()).sum();
-				int lost = clients.stream().mapToInt((c) -> c.lost.get()).sum();
-				System.out.println("Handover of the sample app under load (" + CLIENTS + " clients, a connection per "
-						+ "line): " + attempted + " connections attempted, " + refused + " refused, " + lost
-						+ " replies lost");
-				assertThat(refused).as("refused connections").isZero();
-				assertThat(lost).as("replies lost").isZero();
-				assertThat(attempted).isGreaterThan(CLIENTS * 10);
+				Totals totals = Totals.stop(clients, "Handover");
+				assertThat(totals.refused()).as("refused connections").isZero();
+				assertThat(totals.lost()).as("replies lost").isZero();
+				assertThat(totals.attempted()).isGreaterThan(CLIENTS * 10);
 				assertThat(Files.readString(this.dir.resolve("new.log"))).contains("over from the running instance")
 					.contains("inherited 'lines'");
 				assertThat(Files.readString(this.dir.resolve("old.log"))).contains("this instance stops");
@@ -101,16 +93,8 @@ class SocketHandoverTests {
 		try {
 			awaitFile(lines, fresh);
 			Thread.sleep(1000);
-			for (Client client : clients) {
-				client.stop();
-			}
-			int attempted = clients.stream().mapToInt((c) -> c.attempted.get()).sum();
-			int refused = clients.stream().mapToInt((c) -> c.refused.get()).sum();
-			int lost = clients.stream().mapToInt((c) -> c.lost.get()).sum();
-			System.out.println("Plain restart of the sample app under load (" + CLIENTS + " clients, a connection per "
-					+ "line): " + attempted + " connections attempted, " + refused + " refused, " + lost
-					+ " replies lost");
-			assertThat(refused).as("the window a handover closes").isPositive();
+			Totals totals = Totals.stop(clients, "Plain restart");
+			assertThat(totals.refused()).as("the window a handover closes").isPositive();
 		}
 		finally {
 			fresh.destroy();
@@ -138,6 +122,24 @@ class SocketHandoverTests {
 			Thread.sleep(50);
 		}
 		assertThat(path).as("the process is ready").exists();
+	}
+
+	/** What the clients saw, once stopped; printed for RESULTS.md. */
+	record Totals(int attempted, int refused, int lost) {
+
+		static Totals stop(List<Client> clients, String restart) throws InterruptedException {
+			for (Client client : clients) {
+				client.stop();
+			}
+			Totals totals = new Totals(clients.stream().mapToInt((c) -> c.attempted.get()).sum(),
+					clients.stream().mapToInt((c) -> c.refused.get()).sum(),
+					clients.stream().mapToInt((c) -> c.lost.get()).sum());
+			System.out.println(restart + " of the sample app under load (" + CLIENTS + " clients, a connection per "
+					+ "line): " + totals.attempted() + " connections attempted, " + totals.refused() + " refused, "
+					+ totals.lost() + " replies lost");
+			return totals;
+		}
+
 	}
 
 	/** One client thread: connect, one line, its reply, close; again until stopped (at most 150s). */

@@ -55,11 +55,6 @@ final class ConnectionDescriptors {
 		channel.setAncillaryReceiveBufferSize(16 + ((max * 4 + 7) & ~7));
 	}
 
-	/** @return the per-message limit */
-	int max() {
-		return this.max;
-	}
-
 	/** After a read: keep what came with it, up to the limit. */
 	synchronized void arrived() {
 		FileDescriptor[] received;
